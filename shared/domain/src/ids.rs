@@ -1,0 +1,64 @@
+//! Identifier newtypes. Entity ids are UUIDv7, so sorting by id is sorting by creation time —
+//! the list cursor relies on that.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::str::FromStr;
+use uuid::Uuid;
+
+macro_rules! uuid_id {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+        #[serde(transparent)]
+        #[schema(value_type = String, format = Uuid)]
+        pub struct $name(pub Uuid);
+
+        impl $name {
+            /// A fresh, time-ordered id.
+            pub fn new() -> Self {
+                Self(Uuid::now_v7())
+            }
+        }
+
+        impl Default for $name {
+            fn default() -> Self {
+                Self::new()
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                self.0.fmt(f)
+            }
+        }
+
+        impl FromStr for $name {
+            type Err = uuid::Error;
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                Uuid::parse_str(s).map(Self)
+            }
+        }
+    };
+}
+
+uuid_id!(
+    /// A connector.
+    ConnectorId
+);
+uuid_id!(
+    /// An organization (the owner of connectors).
+    OrgId
+);
+uuid_id!(
+    /// A user of the portal.
+    UserId
+);
+uuid_id!(
+    /// An automation or user token (the id, never the secret).
+    TokenId
+);
+uuid_id!(
+    /// A stored secret (Git token, deploy key).
+    SecretId
+);

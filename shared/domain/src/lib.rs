@@ -1,0 +1,17 @@
+//! The Dev Portal domain: what a connector, a version and its wizard steps are, the rules
+//! that govern them (PRODUCT.md §2–4, §9), and the ports — narrow traits — through which the
+//! application reaches storage, secrets and Git. Nothing here performs I/O; adapters in
+//! `shared/embedded` (local) and `shared/aws` implement the ports.
+
+pub mod connector;
+pub mod execution;
+pub mod identity;
+pub mod ids;
+pub mod page;
+pub mod ports;
+pub mod secret;
+pub mod validation;
+pub mod version;
+pub mod wizard;
+
+pub use validation::{FieldError, ValidationErrors};

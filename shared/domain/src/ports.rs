@@ -1,0 +1,117 @@
+//! Ports: the narrow traits through which the application reaches the outside world.
+//! Each has an embedded adapter (`shared/embedded`) and an AWS adapter (`shared/aws`);
+//! the contract tests in `tests/` hold both to the same behaviour.
+
+use crate::connector::{Connector, ConnectorType};
+use crate::identity::{Membership, Organization, TokenHash, TokenRecord, User};
+use crate::ids::{ConnectorId, OrgId, TokenId, UserId};
+use crate::identity::Email;
+use crate::page::Page;
+use crate::secret::{SecretKind, SecretRef, SecretValue};
+use crate::version::Version;
+use async_trait::async_trait;
+
+/// Failures of a storage adapter. `Conflict` and `AlreadyExists` are answers, not faults.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// A conditional write lost: the record changed since it was read.
+    #[error("revision conflict: the current revision is {current}")]
+    Conflict { current: u64 },
+    /// A create collided with an existing unique key.
+    #[error("{what} already exists")]
+    AlreadyExists { what: String },
+    /// The record to update does not exist (any more).
+    #[error("{what} not found")]
+    NotFound { what: String },
+    /// The store could not be reached or failed; `retryable` says whether trying again may help.
+    #[error("storage failure: {message}")]
+    Unavailable { message: String, retryable: bool },
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// Organizations, users, memberships and token hashes.
+#[async_trait]
+pub trait IdentityStore: Send + Sync {
+    /// Creates the organization with its first admin membership, atomically.
+    async fn create_organization(&self, org: &Organization, admin: &Membership) -> StoreResult<()>;
+    async fn get_organization(&self, id: OrgId) -> StoreResult<Option<Organization>>;
+    /// The memberships of a user, with their organizations.
+    async fn memberships_of(&self, user: UserId) -> StoreResult<Vec<(Membership, Organization)>>;
+    /// Adds a member; `AlreadyExists` if they already are one.
+    async fn add_member(&self, membership: &Membership) -> StoreResult<()>;
+
+    /// Creates a user (unique e-mail) with a first token, atomically.
+    async fn create_user(&self, user: &User, first_token: &TokenRecord) -> StoreResult<()>;
+    async fn get_user(&self, id: UserId) -> StoreResult<Option<User>>;
+    async fn find_user_by_email(&self, email: &Email) -> StoreResult<Option<User>>;
+
+    /// Stores a token; `AlreadyExists` if its hash is already known.
+    async fn create_token(&self, token: &TokenRecord) -> StoreResult<()>;
+    async fn find_token(&self, hash: &TokenHash) -> StoreResult<Option<TokenRecord>>;
+    async fn list_tokens(&self, user: UserId) -> StoreResult<Vec<TokenRecord>>;
+    /// Revokes a token of `user`; `false` if there was none with that id.
+    async fn revoke_token(&self, user: UserId, id: TokenId) -> StoreResult<bool>;
+}
+
+/// Filters of the connector list.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ConnectorQuery {
+    /// Only connectors owned by these organizations (the caller's).
+    pub orgs: Vec<OrgId>,
+    pub name_contains: Option<String>,
+    pub connector_type: Option<ConnectorType>,
+    pub released: Option<bool>,
+    /// Exclusive: connectors created after this one (ids are time-ordered).
+    pub after: Option<ConnectorId>,
+    pub limit: u32,
+}
+
+/// Connectors and their versions.
+#[async_trait]
+pub trait ConnectorStore: Send + Sync {
+    /// Creates a connector with its first version, atomically.
+    async fn create_connector(&self, connector: &Connector, first: &Version) -> StoreResult<()>;
+    async fn get_connector(&self, id: ConnectorId) -> StoreResult<Option<Connector>>;
+    /// Writes `connector` if the stored revision is `expected_revision`.
+    async fn update_connector(&self, connector: &Connector, expected_revision: u64) -> StoreResult<()>;
+    /// Oldest first; `next_cursor` holds the last id when more may follow.
+    async fn list_connectors(&self, query: &ConnectorQuery) -> StoreResult<Page<Connector>>;
+
+    async fn get_version(&self, connector: ConnectorId, number: u32) -> StoreResult<Option<Version>>;
+    async fn list_versions(&self, connector: ConnectorId) -> StoreResult<Vec<Version>>;
+    /// Writes `version` if the stored revision is `expected_revision`.
+    async fn update_version(&self, version: &Version, expected_revision: u64) -> StoreResult<()>;
+}
+
+/// Secret values (Git tokens, deploy keys). Configuration stores only the returned reference.
+#[async_trait]
+pub trait SecretStore: Send + Sync {
+    async fn put(&self, kind: SecretKind, owner: ConnectorId, value: &SecretValue) -> StoreResult<SecretRef>;
+    async fn get(&self, reference: &SecretRef) -> StoreResult<Option<SecretValue>>;
+    /// Idempotent: deleting a missing secret succeeds.
+    async fn delete(&self, reference: &SecretRef) -> StoreResult<()>;
+}
+
+/// How to reach a Git remote for a probe or a clone.
+#[derive(Clone, Debug)]
+pub enum GitCredentials {
+    None,
+    Basic { username: String, token: SecretValue },
+    DeployKey { private_key: SecretValue },
+}
+
+/// The answer of a connection test.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum GitProbeOutcome {
+    /// The branch exists; its head commit.
+    Reachable { commit: String },
+    /// Why not, in words a developer can act on (never containing a secret).
+    Unreachable { reason: String },
+}
+
+/// Checks that a branch of a remote repository can be read (`git ls-remote`).
+#[async_trait]
+pub trait GitRemote: Send + Sync {
+    async fn probe(&self, url: &str, branch: &str, credentials: &GitCredentials) -> GitProbeOutcome;
+}

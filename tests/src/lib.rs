@@ -1,0 +1,1 @@
+//! Black-box test crate; the tests live in `tests/tests/`.
