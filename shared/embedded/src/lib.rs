@@ -1,1 +1,14 @@
+//! Embedded adapters of the Dev Portal ports, for a machine with no cloud account:
+//! a SQLite database laid out like the DynamoDB single table (see `docs/ARCHITECTURE.md`),
+//! a local secret store in the same database, and Git through the `git` command line.
 
+pub mod db;
+pub mod git;
+pub mod keys;
+pub mod secrets;
+pub mod store;
+
+pub use db::Db;
+pub use git::GitCli;
+pub use secrets::LocalSecrets;
+pub use store::SqliteStore;

@@ -1,0 +1,200 @@
+//! Connector use cases: create, list, read, edit details; list and read versions.
+//! Tenancy lives here: a connector of an organization the caller is not in is "not found".
+
+use crate::error::{AppError, AppResult};
+use crate::views::VersionView;
+use crate::App;
+use chrono::Utc;
+use devportal_domain::connector::{Connector, ConnectorDetailsPatch, ConnectorType, ExecutionMode, Flow, NewConnector};
+use devportal_domain::identity::Principal;
+use devportal_domain::ids::{ConnectorId, OrgId};
+use devportal_domain::page::{decode_cursor, encode_cursor, parse_limit, Page};
+use devportal_domain::ports::ConnectorQuery;
+use devportal_domain::version::{Version, VersionSelector};
+use devportal_domain::ValidationErrors;
+
+/// `POST /connectors` as parsed from JSON (types already checked by serde).
+#[derive(Clone, Debug, Default)]
+pub struct CreateConnector {
+    pub name: Option<String>,
+    pub connector_type: Option<ConnectorType>,
+    pub description: Option<String>,
+    pub readme: Option<String>,
+    pub flow: Option<Flow>,
+    pub execution_mode: Option<ExecutionMode>,
+    pub owner: Option<OrgId>,
+}
+
+/// `GET /connectors` filters as received.
+#[derive(Clone, Debug, Default)]
+pub struct ListConnectors {
+    pub name: Option<String>,
+    pub connector_type: Option<ConnectorType>,
+    pub owner: Option<OrgId>,
+    pub released: Option<bool>,
+    pub limit: Option<u32>,
+    pub cursor: Option<String>,
+}
+
+impl App {
+    pub async fn create_connector(&self, principal: &Principal, input: CreateConnector) -> AppResult<(Connector, Version)> {
+        let parsed = NewConnector::parse(
+            input.name.as_deref(),
+            input.connector_type,
+            input.description.as_deref(),
+            input.readme.as_deref(),
+            input.flow,
+            input.execution_mode,
+            input.owner,
+        );
+        let owner = resolve_owner(principal, input.owner);
+        let (parsed, owner) = match (parsed, owner) {
+            (Ok(p), Ok(o)) => (p, o),
+            (p, o) => {
+                let mut errors = ValidationErrors::new();
+                if let Err(e) = p {
+                    errors.absorb("", e);
+                }
+                if let Err(e) = o {
+                    errors.absorb("", e);
+                }
+                return Err(errors.into());
+            }
+        };
+        let now = Utc::now();
+        let connector = Connector {
+            id: ConnectorId::new(),
+            name: parsed.name,
+            connector_type: parsed.connector_type,
+            description: parsed.description,
+            readme: parsed.readme,
+            flow: parsed.flow,
+            execution_mode: parsed.execution_mode,
+            owner,
+            created_by: principal.user.id,
+            created_at: now,
+            updated_at: now,
+            main_version: None,
+            latest_version: 1,
+            has_logo: false,
+            released: false,
+            revision: 1,
+        };
+        let first = Version::first(connector.id, now);
+        self.ports.connectors.create_connector(&connector, &first).await?;
+        tracing::info!(connector_id = %connector.id, version = 1, owner = %owner, user_id = %principal.user.id, "connector created");
+        Ok((connector, first))
+    }
+
+    pub async fn list_connectors(&self, principal: &Principal, q: ListConnectors) -> AppResult<Page<Connector>> {
+        let mut errors = ValidationErrors::new();
+        let limit = parse_limit(q.limit).map_err(|e| errors.absorb("", e)).unwrap_or(0);
+        let after = match q.cursor.as_deref() {
+            None => None,
+            Some(c) => match decode_cursor(c).and_then(|k| k.parse::<ConnectorId>().ok()) {
+                Some(id) => Some(id),
+                None => {
+                    errors.push("cursor", "invalid_cursor", "`cursor` is not one this API issued");
+                    None
+                }
+            },
+        };
+        let name = q.name.map(|n| n.trim().to_string()).filter(|n| !n.is_empty());
+        if name.as_ref().is_some_and(|n| n.chars().count() > 100) {
+            errors.push("name", "too_long", "the `name` filter is at most 100 characters");
+        }
+        if !errors.is_empty() {
+            return Err(errors.into());
+        }
+        let orgs = match q.owner {
+            // Filtering by an organization the caller is not in yields nothing, as for any filter.
+            Some(o) => principal.org_ids().into_iter().filter(|m| *m == o).collect(),
+            None => principal.org_ids(),
+        };
+        if orgs.is_empty() {
+            return Ok(Page { items: vec![], next_cursor: None });
+        }
+        let query = ConnectorQuery { orgs, name_contains: name, connector_type: q.connector_type, released: q.released, after, limit };
+        let page = self.ports.connectors.list_connectors(&query).await?;
+        Ok(Page { next_cursor: page.next_cursor.map(|k| encode_cursor(&k)), items: page.items })
+    }
+
+    /// The connector, if the caller may see it.
+    pub async fn connector(&self, principal: &Principal, id: ConnectorId) -> AppResult<Connector> {
+        match self.ports.connectors.get_connector(id).await? {
+            Some(c) if principal.is_member_of(c.owner) => Ok(c),
+            _ => Err(AppError::NotFound(format!("connector {id} not found"))),
+        }
+    }
+
+    pub async fn edit_connector(
+        &self,
+        principal: &Principal,
+        id: ConnectorId,
+        patch: ConnectorDetailsPatch,
+        revision: Option<u64>,
+    ) -> AppResult<Connector> {
+        let Some(revision) = revision else {
+            return Err(ValidationErrors::single("revision", "required", "send the connector's `revision` (in the body or as If-Match)").into());
+        };
+        let mut connector = self.connector(principal, id).await?;
+        if connector.revision != revision {
+            return Err(AppError::StaleRevision { current_revision: connector.revision });
+        }
+        if !patch.apply(&mut connector) {
+            return Ok(connector);
+        }
+        connector.updated_at = Utc::now();
+        connector.revision = revision + 1;
+        self.ports.connectors.update_connector(&connector, revision).await?;
+        tracing::info!(connector_id = %id, revision = connector.revision, user_id = %principal.user.id, "connector details edited");
+        Ok(connector)
+    }
+
+    pub async fn list_versions(&self, principal: &Principal, id: ConnectorId) -> AppResult<(Connector, Vec<Version>)> {
+        let connector = self.connector(principal, id).await?;
+        let versions = self.ports.connectors.list_versions(id).await?;
+        Ok((connector, versions))
+    }
+
+    /// Resolves `{v}` (number, `latest`, `main`) to a version of a visible connector.
+    pub async fn version(&self, principal: &Principal, id: ConnectorId, selector: VersionSelector) -> AppResult<(Connector, Version)> {
+        let connector = self.connector(principal, id).await?;
+        let number = match selector {
+            VersionSelector::Number(n) => n,
+            VersionSelector::Main => connector
+                .main_version
+                .ok_or_else(|| AppError::NotFound(format!("connector {id} has no released main version yet")))?,
+            VersionSelector::Latest => {
+                let versions = self.ports.connectors.list_versions(id).await?;
+                versions.iter().map(|v| v.number).max().ok_or_else(|| AppError::NotFound(format!("connector {id} has no versions")))?
+            }
+        };
+        let version = self
+            .ports
+            .connectors
+            .get_version(id, number)
+            .await?
+            .ok_or_else(|| AppError::NotFound(format!("version {number} of connector {id} not found")))?;
+        Ok((connector, version))
+    }
+
+    pub async fn version_view(&self, principal: &Principal, id: ConnectorId, selector: VersionSelector) -> AppResult<VersionView> {
+        let (c, v) = self.version(principal, id, selector).await?;
+        Ok(VersionView::new(&c, &v))
+    }
+}
+
+/// The owner of a new connector: the given organization if the caller is in it, else the
+/// caller's only organization.
+fn resolve_owner(principal: &Principal, owner: Option<OrgId>) -> Result<OrgId, ValidationErrors> {
+    match owner {
+        Some(o) if principal.is_member_of(o) => Ok(o),
+        Some(o) => Err(ValidationErrors::single("owner", "not_a_member", format!("you are not a member of organization {o}"))),
+        None => match principal.org_ids().as_slice() {
+            [only] => Ok(*only),
+            [] => Err(ValidationErrors::single("owner", "no_organization", "you belong to no organization; create one first")),
+            _ => Err(ValidationErrors::single("owner", "required", "you belong to several organizations: choose the `owner`")),
+        },
+    }
+}

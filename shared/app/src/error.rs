@@ -1,0 +1,43 @@
+//! Errors of the use cases. The HTTP edge maps each variant to one status code; the
+//! messages here are written for the person reading the API answer.
+
+use devportal_domain::ports::StoreError;
+use devportal_domain::version::VersionState;
+use devportal_domain::ValidationErrors;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error(transparent)]
+    Validation(#[from] ValidationErrors),
+    #[error("missing or unknown bearer token")]
+    Unauthenticated,
+    #[error("{0}")]
+    Forbidden(String),
+    /// Also used for resources of organizations the caller is not in (404, not 403).
+    #[error("{0}")]
+    NotFound(String),
+    /// A stale `revision`: the answer carries the current one.
+    #[error("the resource changed since it was read: the current revision is {current_revision}")]
+    StaleRevision { current_revision: u64 },
+    /// A pipeline step is running on the version.
+    #[error("transition not allowed, version is `{state}`")]
+    TransitionRunning { state: VersionState, current_revision: u64 },
+    #[error("{0}")]
+    AlreadyExists(String),
+    /// Storage or another dependency failed; details are logged, not returned.
+    #[error("dependency failure: {message}")]
+    Unavailable { message: String, retryable: bool },
+}
+
+impl From<StoreError> for AppError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::Conflict { current } => AppError::StaleRevision { current_revision: current },
+            StoreError::AlreadyExists { what } => AppError::AlreadyExists(format!("{what} already exists")),
+            StoreError::NotFound { what } => AppError::NotFound(format!("{what} not found")),
+            StoreError::Unavailable { message, retryable } => AppError::Unavailable { message, retryable },
+        }
+    }
+}
+
+pub type AppResult<T> = Result<T, AppError>;

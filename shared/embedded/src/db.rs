@@ -1,0 +1,249 @@
+//! The SQLite database behind the embedded store: one `items` table mirroring the DynamoDB
+//! single-table design (pk, sk, one GSI, a revision for conditional writes, a TTL column).
+//!
+//! SQLite (bundled through `rusqlite`) because it is transactional, crash-safe in WAL mode
+//! with `synchronous=FULL`, has no server to run, and its JSON functions let lists filter on
+//! item bodies. One writer connection serialises writes (SQLite allows one writer anyway);
+//! a small pool of reader connections serves reads concurrently under WAL.
+
+use devportal_domain::ports::{StoreError, StoreResult};
+use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS items (
+    pk TEXT NOT NULL,
+    sk TEXT NOT NULL,
+    gsi1pk TEXT,
+    gsi1sk TEXT,
+    revision INTEGER NOT NULL DEFAULT 0,
+    expires_at INTEGER,
+    body TEXT NOT NULL,
+    PRIMARY KEY (pk, sk)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS items_gsi1 ON items (gsi1pk, gsi1sk) WHERE gsi1pk IS NOT NULL;
+CREATE INDEX IF NOT EXISTS items_expiry ON items (expires_at) WHERE expires_at IS NOT NULL;
+";
+
+/// One item of the table.
+#[derive(Clone, Debug)]
+pub struct Item {
+    pub pk: String,
+    pub sk: String,
+    pub gsi1: Option<(String, String)>,
+    pub revision: u64,
+    pub expires_at: Option<i64>,
+    pub body: String,
+}
+
+impl Item {
+    pub fn new(pk: impl Into<String>, sk: impl Into<String>, body: &impl Serialize) -> StoreResult<Self> {
+        Ok(Self { pk: pk.into(), sk: sk.into(), gsi1: None, revision: 0, expires_at: None, body: to_json(body)? })
+    }
+
+    pub fn gsi1(mut self, pk: impl Into<String>, sk: impl Into<String>) -> Self {
+        self.gsi1 = Some((pk.into(), sk.into()));
+        self
+    }
+
+    pub fn revision(mut self, revision: u64) -> Self {
+        self.revision = revision;
+        self
+    }
+}
+
+/// A handle on the database; clones share the connections.
+#[derive(Clone)]
+pub struct Db {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    path: PathBuf,
+    writer: Mutex<Connection>,
+    readers: Mutex<Vec<Connection>>,
+}
+
+const MAX_IDLE_READERS: usize = 8;
+
+impl Db {
+    /// Opens (creating if needed) `DIR/devportal.db`. The directory is made private (0700).
+    pub fn open(data_dir: &Path) -> StoreResult<Self> {
+        std::fs::create_dir_all(data_dir).map_err(|e| fatal(format!("cannot create data directory {}: {e}", data_dir.display())))?;
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let _ = std::fs::set_permissions(data_dir, std::fs::Permissions::from_mode(0o700));
+        }
+        let path = data_dir.join("devportal.db");
+        let writer = open_connection(&path, false)?;
+        writer.execute_batch(SCHEMA).map_err(sql)?;
+        Ok(Self { inner: Arc::new(Inner { path, writer: Mutex::new(writer), readers: Mutex::new(vec![]) }) })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.inner.path
+    }
+
+    /// Runs `f` on a reader connection, off the async runtime.
+    pub async fn read<T: Send + 'static>(&self, f: impl FnOnce(&Connection) -> StoreResult<T> + Send + 'static) -> StoreResult<T> {
+        let inner = self.inner.clone();
+        blocking(move || {
+            let conn = match inner.readers.lock().expect("reader pool poisoned").pop() {
+                Some(c) => c,
+                None => open_connection(&inner.path, true)?,
+            };
+            let result = f(&conn);
+            let mut pool = inner.readers.lock().expect("reader pool poisoned");
+            if pool.len() < MAX_IDLE_READERS {
+                pool.push(conn);
+            }
+            result
+        })
+        .await
+    }
+
+    /// Runs `f` inside one write transaction (`BEGIN IMMEDIATE`), committed when `f` succeeds.
+    pub async fn write<T: Send + 'static>(&self, f: impl FnOnce(&rusqlite::Transaction) -> StoreResult<T> + Send + 'static) -> StoreResult<T> {
+        let inner = self.inner.clone();
+        blocking(move || {
+            let mut conn = inner.writer.lock().unwrap_or_else(|p| p.into_inner());
+            let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate).map_err(sql)?;
+            let value = f(&tx)?;
+            tx.commit().map_err(sql)?;
+            Ok(value)
+        })
+        .await
+    }
+}
+
+fn open_connection(path: &Path, read_only: bool) -> StoreResult<Connection> {
+    let flags = if read_only {
+        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX
+    } else {
+        OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX
+    };
+    let conn = Connection::open_with_flags(path, flags).map_err(|e| fatal(format!("cannot open {}: {e}", path.display())))?;
+    conn.busy_timeout(std::time::Duration::from_secs(5)).map_err(sql)?;
+    if !read_only {
+        // WAL + FULL: a committed transaction survives a crash of the process or the machine.
+        conn.pragma_update(None, "journal_mode", "WAL").map_err(sql)?;
+        conn.pragma_update(None, "synchronous", "FULL").map_err(sql)?;
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let _ = std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600));
+        }
+    }
+    Ok(conn)
+}
+
+async fn blocking<T: Send + 'static>(f: impl FnOnce() -> StoreResult<T> + Send + 'static) -> StoreResult<T> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .unwrap_or_else(|e| Err(StoreError::Unavailable { message: format!("store task failed: {e}"), retryable: true }))
+}
+
+pub(crate) fn sql(e: rusqlite::Error) -> StoreError {
+    let retryable = matches!(
+        e.sqlite_error_code(),
+        Some(rusqlite::ErrorCode::DatabaseBusy) | Some(rusqlite::ErrorCode::DatabaseLocked)
+    );
+    StoreError::Unavailable { message: format!("sqlite: {e}"), retryable }
+}
+
+fn fatal(message: String) -> StoreError {
+    StoreError::Unavailable { message, retryable: false }
+}
+
+pub(crate) fn to_json(v: &impl Serialize) -> StoreResult<String> {
+    serde_json::to_string(v).map_err(|e| fatal(format!("cannot encode item: {e}")))
+}
+
+pub(crate) fn from_json<T: DeserializeOwned>(s: &str) -> StoreResult<T> {
+    serde_json::from_str(s).map_err(|e| fatal(format!("cannot decode item: {e}")))
+}
+
+/// Item operations inside a transaction or on a reader.
+pub mod ops {
+    use super::*;
+
+    pub fn get<T: DeserializeOwned>(conn: &Connection, pk: &str, sk: &str) -> StoreResult<Option<T>> {
+        let body: Option<String> = conn
+            .prepare_cached("SELECT body FROM items WHERE pk = ?1 AND sk = ?2")
+            .map_err(sql)?
+            .query_row(params![pk, sk], |r| r.get(0))
+            .optional()
+            .map_err(sql)?;
+        body.map(|b| from_json(&b)).transpose()
+    }
+
+    /// Inserts a new item; `AlreadyExists { what }` if the key is taken.
+    pub fn insert(conn: &Connection, item: &Item, what: &str) -> StoreResult<()> {
+        let (g1p, g1s) = item.gsi1.clone().unzip();
+        let res = conn
+            .prepare_cached(
+                "INSERT INTO items (pk, sk, gsi1pk, gsi1sk, revision, expires_at, body) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            )
+            .map_err(sql)?
+            .execute(params![item.pk, item.sk, g1p, g1s, item.revision as i64, item.expires_at, item.body]);
+        match res {
+            Ok(_) => Ok(()),
+            Err(e) if e.sqlite_error_code() == Some(rusqlite::ErrorCode::ConstraintViolation) => {
+                Err(StoreError::AlreadyExists { what: what.to_string() })
+            }
+            Err(e) => Err(sql(e)),
+        }
+    }
+
+    /// Replaces an item whose stored revision is `expected`; writes `item.revision`.
+    pub fn update(conn: &Connection, item: &Item, expected: u64, what: &str) -> StoreResult<()> {
+        let (g1p, g1s) = item.gsi1.clone().unzip();
+        let changed = conn
+            .prepare_cached(
+                "UPDATE items SET gsi1pk = ?3, gsi1sk = ?4, revision = ?5, expires_at = ?6, body = ?7
+                 WHERE pk = ?1 AND sk = ?2 AND revision = ?8",
+            )
+            .map_err(sql)?
+            .execute(params![item.pk, item.sk, g1p, g1s, item.revision as i64, item.expires_at, item.body, expected as i64])
+            .map_err(sql)?;
+        if changed == 1 {
+            return Ok(());
+        }
+        let current: Option<i64> = conn
+            .prepare_cached("SELECT revision FROM items WHERE pk = ?1 AND sk = ?2")
+            .map_err(sql)?
+            .query_row(params![item.pk, item.sk], |r| r.get(0))
+            .optional()
+            .map_err(sql)?;
+        match current {
+            Some(current) => Err(StoreError::Conflict { current: current as u64 }),
+            None => Err(StoreError::NotFound { what: what.to_string() }),
+        }
+    }
+
+    /// Deletes an item; whether it existed.
+    pub fn delete(conn: &Connection, pk: &str, sk: &str) -> StoreResult<bool> {
+        let n = conn.prepare_cached("DELETE FROM items WHERE pk = ?1 AND sk = ?2").map_err(sql)?.execute(params![pk, sk]).map_err(sql)?;
+        Ok(n > 0)
+    }
+
+    /// Items of a partition whose sort key starts with `prefix`, in sort-key order.
+    pub fn query_prefix<T: DeserializeOwned>(conn: &Connection, pk: &str, prefix: &str) -> StoreResult<Vec<T>> {
+        let mut stmt = conn
+            .prepare_cached("SELECT body FROM items WHERE pk = ?1 AND sk >= ?2 AND sk < ?2 || x'ff' ORDER BY sk")
+            .map_err(sql)?;
+        let rows = stmt.query_map(params![pk, prefix], |r| r.get::<_, String>(0)).map_err(sql)?;
+        rows.map(|r| r.map_err(sql).and_then(|b| from_json(&b))).collect()
+    }
+
+    /// Items of a GSI1 partition, in GSI1 sort-key order.
+    pub fn query_gsi1<T: DeserializeOwned>(conn: &Connection, gsi1pk: &str) -> StoreResult<Vec<T>> {
+        let mut stmt = conn.prepare_cached("SELECT body FROM items WHERE gsi1pk = ?1 ORDER BY gsi1sk").map_err(sql)?;
+        let rows = stmt.query_map(params![gsi1pk], |r| r.get::<_, String>(0)).map_err(sql)?;
+        rows.map(|r| r.map_err(sql).and_then(|b| from_json(&b))).collect()
+    }
+}

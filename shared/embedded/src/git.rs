@@ -1,0 +1,165 @@
+//! `GitRemote` through the `git` command line, run as an argument vector (never a shell).
+//! Credentials never appear in arguments: a basic-auth token travels as an HTTP header set
+//! through `GIT_CONFIG_*` environment variables; a deploy key is a private temporary file.
+
+use async_trait::async_trait;
+use base64::Engine;
+use devportal_domain::ports::{GitCredentials, GitProbeOutcome, GitRemote};
+use std::process::Stdio;
+use std::time::Duration;
+use tokio::process::Command;
+
+/// Runs `git ls-remote` against the configured URL and branch.
+#[derive(Clone, Debug)]
+pub struct GitCli {
+    pub program: String,
+    pub timeout: Duration,
+}
+
+impl Default for GitCli {
+    fn default() -> Self {
+        Self { program: "git".into(), timeout: Duration::from_secs(20) }
+    }
+}
+
+/// Environment that keeps git from prompting or reading a person's configuration.
+pub fn isolated_git_env(cmd: &mut Command) {
+    cmd.env("GIT_TERMINAL_PROMPT", "0")
+        .env("GIT_ASKPASS", "")
+        .env("SSH_ASKPASS", "")
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("GCM_INTERACTIVE", "never")
+        .env("LC_ALL", "C");
+}
+
+/// Applies credentials to a git command. Returns the temporary directory holding a
+/// deploy key, which must live as long as the command.
+pub fn apply_credentials(cmd: &mut Command, credentials: &GitCredentials) -> std::io::Result<Option<tempfile::TempDir>> {
+    match credentials {
+        GitCredentials::None => {
+            cmd.env("GIT_CONFIG_COUNT", "1").env("GIT_CONFIG_KEY_0", "credential.helper").env("GIT_CONFIG_VALUE_0", "");
+            Ok(None)
+        }
+        GitCredentials::Basic { username, token } => {
+            let basic = base64::engine::general_purpose::STANDARD.encode(format!("{username}:{}", token.expose()));
+            cmd.env("GIT_CONFIG_COUNT", "2")
+                .env("GIT_CONFIG_KEY_0", "credential.helper")
+                .env("GIT_CONFIG_VALUE_0", "")
+                .env("GIT_CONFIG_KEY_1", "http.extraHeader")
+                .env("GIT_CONFIG_VALUE_1", format!("Authorization: Basic {basic}"));
+            Ok(None)
+        }
+        GitCredentials::DeployKey { private_key } => {
+            let dir = tempfile::Builder::new().prefix("devportal-key-").tempdir()?;
+            let key_path = dir.path().join("id");
+            write_private(&key_path, private_key.expose())?;
+            let known_hosts = dir.path().join("known_hosts");
+            // Both paths are ours (a fresh temporary directory), never user input.
+            cmd.env(
+                "GIT_SSH_COMMAND",
+                format!(
+                    "ssh -i '{}' -o IdentitiesOnly=yes -o BatchMode=yes -o StrictHostKeyChecking=accept-new -o UserKnownHostsFile='{}' -o ConnectTimeout=10",
+                    key_path.display(),
+                    known_hosts.display()
+                ),
+            );
+            Ok(Some(dir))
+        }
+    }
+}
+
+fn write_private(path: &std::path::Path, content: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
+    }
+    let mut f = opts.open(path)?;
+    f.write_all(content.as_bytes())?;
+    if !content.ends_with('\n') {
+        f.write_all(b"\n")?;
+    }
+    Ok(())
+}
+
+#[async_trait]
+impl GitRemote for GitCli {
+    async fn probe(&self, url: &str, branch: &str, credentials: &GitCredentials) -> GitProbeOutcome {
+        let mut cmd = Command::new(&self.program);
+        cmd.args(["ls-remote", "--exit-code", "--", url, &format!("refs/heads/{branch}")])
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .kill_on_drop(true);
+        isolated_git_env(&mut cmd);
+        let _key_dir = match apply_credentials(&mut cmd, credentials) {
+            Ok(d) => d,
+            Err(e) => return unreachable(format!("could not prepare the deploy key: {e}")),
+        };
+        let output = match tokio::time::timeout(self.timeout, cmd.output()).await {
+            Err(_) => return unreachable(format!("no answer from the repository within {} s", self.timeout.as_secs())),
+            Ok(Err(e)) if e.kind() == std::io::ErrorKind::NotFound => {
+                return unreachable("the git program is not installed on the portal host".into())
+            }
+            Ok(Err(e)) => return unreachable(format!("could not run git: {e}")),
+            Ok(Ok(o)) => o,
+        };
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        let stderr = scrub(&String::from_utf8_lossy(&output.stderr), credentials);
+        let code = output.status.code();
+        if output.status.success() {
+            let wanted = format!("refs/heads/{branch}");
+            return match stdout.lines().filter_map(|l| l.split_once('\t')).find(|(_, r)| *r == wanted) {
+                Some((sha, _)) => GitProbeOutcome::Reachable { commit: sha.trim().to_string() },
+                None => unreachable(format!("branch `{branch}` does not exist in the repository")),
+            };
+        }
+        if code == Some(2) {
+            return unreachable(format!("branch `{branch}` does not exist in the repository"));
+        }
+        unreachable(explain(&stderr, code, credentials))
+    }
+}
+
+fn unreachable(reason: String) -> GitProbeOutcome {
+    GitProbeOutcome::Unreachable { reason }
+}
+
+/// Turns git's stderr into a reason a developer can act on.
+pub fn explain(stderr: &str, code: Option<i32>, credentials: &GitCredentials) -> String {
+    let s = stderr.to_ascii_lowercase();
+    let has = |needle: &str| s.contains(needle);
+    if has("could not resolve host") || has("name or service not known") || has("temporary failure in name resolution") {
+        "the repository host could not be resolved: check the URL".into()
+    } else if has("permission denied (publickey") {
+        "the deploy key was refused: add the public key to the repository's deploy keys".into()
+    } else if has("host key verification failed") {
+        "the host's SSH key could not be verified".into()
+    } else if has("authentication failed") || has("terminal prompts disabled") || has("could not read username") || has(" 401") || has(" 403") {
+        match credentials {
+            GitCredentials::Basic { .. } => "authentication failed: check the username and token (and the token's read access)".into(),
+            _ => "the repository needs credentials: choose basic authorization or a deploy key".into(),
+        }
+    } else if has("repository not found") || has("does not appear to be a git repository") || has("not found") || has("no such file") {
+        "repository not found at this URL (or not visible with these credentials)".into()
+    } else if has("connection refused") {
+        "the repository host refused the connection".into()
+    } else if has("timed out") {
+        "the connection to the repository host timed out".into()
+    } else {
+        let first = stderr.lines().map(str::trim).find(|l| !l.is_empty()).unwrap_or("no output");
+        format!("git ls-remote failed (exit code {}): {first}", code.map_or("none".into(), |c| c.to_string()))
+    }
+}
+
+/// Removes any trace of a secret from text that may be shown.
+pub fn scrub(text: &str, credentials: &GitCredentials) -> String {
+    match credentials {
+        GitCredentials::Basic { token, .. } if !token.expose().is_empty() => text.replace(token.expose(), "********"),
+        _ => text.to_string(),
+    }
+}

@@ -1,0 +1,232 @@
+//! `IdentityStore` and `ConnectorStore` on the embedded SQLite table.
+
+use crate::db::{ops, sql, Db, Item};
+use crate::keys;
+use async_trait::async_trait;
+use devportal_domain::connector::Connector;
+use devportal_domain::identity::{Email, Membership, Organization, TokenHash, TokenRecord, User};
+use devportal_domain::ids::{ConnectorId, OrgId, TokenId, UserId};
+use devportal_domain::page::Page;
+use devportal_domain::ports::{ConnectorQuery, ConnectorStore, IdentityStore, StoreResult};
+use devportal_domain::version::Version;
+use rusqlite::types::Value;
+use serde::{Deserialize, Serialize};
+
+/// The embedded store. Clones share the database.
+#[derive(Clone)]
+pub struct SqliteStore {
+    db: Db,
+}
+
+impl SqliteStore {
+    pub fn new(db: Db) -> Self {
+        Self { db }
+    }
+}
+
+/// The item that makes e-mail addresses unique.
+#[derive(Serialize, Deserialize)]
+struct EmailClaim {
+    user_id: UserId,
+}
+
+fn membership_item(m: &Membership) -> StoreResult<Item> {
+    Ok(Item::new(keys::org(m.org_id), keys::member(m.user_id), m)?.gsi1(keys::user(m.user_id), keys::org(m.org_id)))
+}
+
+fn token_items(t: &TokenRecord) -> StoreResult<[Item; 2]> {
+    Ok([
+        Item::new(keys::user(t.user_id), keys::token_sk(t.id), t)?,
+        Item::new(keys::token_hash(&t.hash.0), keys::META, t)?,
+    ])
+}
+
+fn connector_item(c: &Connector) -> StoreResult<Item> {
+    Ok(Item::new(keys::connector(c.id), keys::META, c)?
+        .gsi1(keys::org_connectors(c.owner), c.id.to_string())
+        .revision(c.revision))
+}
+
+fn version_item(v: &Version) -> StoreResult<Item> {
+    Ok(Item::new(keys::connector(v.connector_id), keys::version(v.number), v)?.revision(v.revision))
+}
+
+#[async_trait]
+impl IdentityStore for SqliteStore {
+    async fn create_organization(&self, org: &Organization, admin: &Membership) -> StoreResult<()> {
+        let items = [Item::new(keys::org(org.id), keys::META, org)?, membership_item(admin)?];
+        self.db
+            .write(move |tx| {
+                ops::insert(tx, &items[0], "organization")?;
+                ops::insert(tx, &items[1], "membership")
+            })
+            .await
+    }
+
+    async fn get_organization(&self, id: OrgId) -> StoreResult<Option<Organization>> {
+        self.db.read(move |c| ops::get(c, &keys::org(id), keys::META)).await
+    }
+
+    async fn memberships_of(&self, user: UserId) -> StoreResult<Vec<(Membership, Organization)>> {
+        self.db
+            .read(move |c| {
+                let memberships: Vec<Membership> = ops::query_gsi1(c, &keys::user(user))?;
+                let mut out = Vec::with_capacity(memberships.len());
+                for m in memberships {
+                    if let Some(org) = ops::get::<Organization>(c, &keys::org(m.org_id), keys::META)? {
+                        out.push((m, org));
+                    }
+                }
+                Ok(out)
+            })
+            .await
+    }
+
+    async fn add_member(&self, membership: &Membership) -> StoreResult<()> {
+        let item = membership_item(membership)?;
+        self.db.write(move |tx| ops::insert(tx, &item, "membership")).await
+    }
+
+    async fn create_user(&self, user: &User, first_token: &TokenRecord) -> StoreResult<()> {
+        let user_item = Item::new(keys::user(user.id), keys::META, user)?;
+        let claim = Item::new(keys::email(user.email.as_str()), keys::META, &EmailClaim { user_id: user.id })?;
+        let tokens = token_items(first_token)?;
+        self.db
+            .write(move |tx| {
+                ops::insert(tx, &claim, "user with this e-mail")?;
+                ops::insert(tx, &user_item, "user")?;
+                for t in &tokens {
+                    ops::insert(tx, t, "token")?;
+                }
+                Ok(())
+            })
+            .await
+    }
+
+    async fn get_user(&self, id: UserId) -> StoreResult<Option<User>> {
+        self.db.read(move |c| ops::get(c, &keys::user(id), keys::META)).await
+    }
+
+    async fn find_user_by_email(&self, email: &Email) -> StoreResult<Option<User>> {
+        let key = keys::email(email.as_str());
+        self.db
+            .read(move |c| match ops::get::<EmailClaim>(c, &key, keys::META)? {
+                Some(claim) => ops::get(c, &keys::user(claim.user_id), keys::META),
+                None => Ok(None),
+            })
+            .await
+    }
+
+    async fn create_token(&self, token: &TokenRecord) -> StoreResult<()> {
+        let items = token_items(token)?;
+        self.db
+            .write(move |tx| {
+                for t in &items {
+                    ops::insert(tx, t, "token")?;
+                }
+                Ok(())
+            })
+            .await
+    }
+
+    async fn find_token(&self, hash: &TokenHash) -> StoreResult<Option<TokenRecord>> {
+        let key = keys::token_hash(&hash.0);
+        self.db.read(move |c| ops::get(c, &key, keys::META)).await
+    }
+
+    async fn list_tokens(&self, user: UserId) -> StoreResult<Vec<TokenRecord>> {
+        self.db.read(move |c| ops::query_prefix(c, &keys::user(user), keys::TOKEN_PREFIX)).await
+    }
+
+    async fn revoke_token(&self, user: UserId, id: TokenId) -> StoreResult<bool> {
+        self.db
+            .write(move |tx| {
+                let Some(t) = ops::get::<TokenRecord>(tx, &keys::user(user), &keys::token_sk(id))? else {
+                    return Ok(false);
+                };
+                ops::delete(tx, &keys::token_hash(&t.hash.0), keys::META)?;
+                ops::delete(tx, &keys::user(user), &keys::token_sk(id))
+            })
+            .await
+    }
+}
+
+#[async_trait]
+impl ConnectorStore for SqliteStore {
+    async fn create_connector(&self, connector: &Connector, first: &Version) -> StoreResult<()> {
+        let items = [connector_item(connector)?, version_item(first)?];
+        self.db
+            .write(move |tx| {
+                ops::insert(tx, &items[0], "connector")?;
+                ops::insert(tx, &items[1], "version")
+            })
+            .await
+    }
+
+    async fn get_connector(&self, id: ConnectorId) -> StoreResult<Option<Connector>> {
+        self.db.read(move |c| ops::get(c, &keys::connector(id), keys::META)).await
+    }
+
+    async fn update_connector(&self, connector: &Connector, expected_revision: u64) -> StoreResult<()> {
+        let item = connector_item(connector)?;
+        self.db.write(move |tx| ops::update(tx, &item, expected_revision, "connector")).await
+    }
+
+    async fn list_connectors(&self, query: &ConnectorQuery) -> StoreResult<Page<Connector>> {
+        let q = query.clone();
+        self.db
+            .read(move |c| {
+                // Partitions of GSI1, one per organization, merged in id (= creation) order.
+                let mut sql_text = String::from("SELECT body FROM items WHERE gsi1pk IN (");
+                let mut args: Vec<Value> = vec![];
+                for (i, org) in q.orgs.iter().enumerate() {
+                    sql_text.push_str(if i == 0 { "?" } else { ", ?" });
+                    args.push(Value::Text(keys::org_connectors(*org)));
+                }
+                sql_text.push(')');
+                if let Some(after) = q.after {
+                    sql_text.push_str(" AND gsi1sk > ?");
+                    args.push(Value::Text(after.to_string()));
+                }
+                if let Some(t) = q.connector_type {
+                    sql_text.push_str(" AND json_extract(body, '$.type') = ?");
+                    args.push(Value::Text(t.as_str().into()));
+                }
+                if let Some(name) = &q.name_contains {
+                    sql_text.push_str(" AND instr(lower(json_extract(body, '$.name')), lower(?)) > 0");
+                    args.push(Value::Text(name.clone()));
+                }
+                if let Some(released) = q.released {
+                    sql_text.push_str(" AND json_extract(body, '$.released') = ?");
+                    args.push(Value::Integer(released as i64));
+                }
+                sql_text.push_str(" ORDER BY gsi1sk LIMIT ?");
+                args.push(Value::Integer(q.limit as i64 + 1));
+                let mut stmt = c.prepare_cached(&sql_text).map_err(sql)?;
+                let rows = stmt.query_map(rusqlite::params_from_iter(args), |r| r.get::<_, String>(0)).map_err(sql)?;
+                let mut items: Vec<Connector> =
+                    rows.map(|r| r.map_err(sql).and_then(|b| crate::db::from_json(&b))).collect::<StoreResult<_>>()?;
+                let next_cursor = if items.len() > q.limit as usize {
+                    items.truncate(q.limit as usize);
+                    items.last().map(|c| c.id.to_string())
+                } else {
+                    None
+                };
+                Ok(Page { items, next_cursor })
+            })
+            .await
+    }
+
+    async fn get_version(&self, connector: ConnectorId, number: u32) -> StoreResult<Option<Version>> {
+        self.db.read(move |c| ops::get(c, &keys::connector(connector), &keys::version(number))).await
+    }
+
+    async fn list_versions(&self, connector: ConnectorId) -> StoreResult<Vec<Version>> {
+        self.db.read(move |c| ops::query_prefix(c, &keys::connector(connector), keys::VERSION_PREFIX)).await
+    }
+
+    async fn update_version(&self, version: &Version, expected_revision: u64) -> StoreResult<()> {
+        let item = version_item(version)?;
+        self.db.write(move |tx| ops::update(tx, &item, expected_revision, "version")).await
+    }
+}
