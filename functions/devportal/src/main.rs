@@ -1,1 +1,63 @@
-fn main() {}
+//! `devportal serve`: the whole portal on this machine.
+
+use clap::Parser;
+use devportal::config::{Cli, Command, ServeConfig};
+use devportal_app::bootstrap::BootstrapOutcome;
+use std::process::ExitCode;
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let Command::Serve(args) = cli.command;
+    init_tracing(&args.log, args.log_json);
+    let config = match ServeConfig::from_args(&args) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("devportal: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let running = match devportal::start(config.clone(), devportal::shutdown_signal()).await {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("devportal: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match &running.bootstrap {
+        BootstrapOutcome::Created { user, generated_token: Some(token) } => {
+            println!("First start: created {} (platform admin) in \"Default organization\".", user.email);
+            println!("Your API token (shown once, keep it): {}", token.expose());
+        }
+        BootstrapOutcome::Created { user, generated_token: None } => {
+            println!("First start: created {} with the token from DEVPORTAL_TOKEN.", user.email);
+        }
+        BootstrapOutcome::Existing { preset_registered: true, .. } => {
+            println!("Registered the token from DEVPORTAL_TOKEN for the administrator.");
+        }
+        BootstrapOutcome::Existing { .. } => {}
+    }
+    println!("Data directory: {}", config.data_dir.display());
+    println!("Dev Portal listening on http://{}", running.addr);
+    match running.server.await {
+        Ok(Ok(())) => ExitCode::SUCCESS,
+        Ok(Err(e)) => {
+            eprintln!("devportal: {e}");
+            ExitCode::FAILURE
+        }
+        Err(e) => {
+            eprintln!("devportal: server task failed: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn init_tracing(filter: &str, json: bool) {
+    let filter = tracing_subscriber::EnvFilter::try_new(filter).unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    if json {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
+}

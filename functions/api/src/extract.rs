@@ -1,0 +1,205 @@
+//! Request extractors that turn every kind of bad input into an [`ApiError`] naming the
+//! field or parameter and the rule, instead of axum's plain-text rejections.
+
+use crate::error::ApiError;
+use crate::AppState;
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::header::{AUTHORIZATION, CONTENT_TYPE, IF_MATCH};
+use axum::http::request::Parts;
+use axum::http::StatusCode;
+use devportal_domain::identity::Principal;
+use devportal_domain::ids::ConnectorId;
+use devportal_domain::version::VersionSelector;
+use devportal_domain::FieldError;
+use serde::de::DeserializeOwned;
+use std::collections::HashMap;
+
+/// A JSON body: `application/json` required, size-limited, unknown fields refused by the
+/// target types, and errors reported with the JSON path of the offending field.
+pub struct ApiJson<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let JsonBytes(bytes) = JsonBytes::from_request(req, state).await?;
+        parse_json(&bytes).map(ApiJson)
+    }
+}
+
+/// The bytes of a JSON body (content type and size checked), for handlers that choose the
+/// target type after looking at the path.
+pub struct JsonBytes(pub Bytes);
+
+impl<S: Send + Sync> FromRequest<S> for JsonBytes {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let is_json = req
+            .headers()
+            .get(CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(';').next())
+            .map(|mime| {
+                let mime = mime.trim().to_ascii_lowercase();
+                mime == "application/json" || (mime.starts_with("application/") && mime.ends_with("+json"))
+            })
+            .unwrap_or(false);
+        if !is_json {
+            return Err(ApiError::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_media_type",
+                "send the body as JSON with `Content-Type: application/json`",
+            ));
+        }
+        let bytes = Bytes::from_request(req, state).await.map_err(|e| match e {
+            BytesRejection::FailedToBufferBody(_) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "payload_too_large",
+                format!("the body is larger than the limit of {} bytes", crate::BODY_LIMIT),
+            ),
+            other => ApiError::new(StatusCode::BAD_REQUEST, "unreadable_body", format!("the body could not be read: {}", other.body_text())),
+        })?;
+        Ok(JsonBytes(bytes))
+    }
+}
+
+/// Deserialises JSON, mapping syntax errors to 400 and shape errors to 422 with the path.
+pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    let de = &mut serde_json::Deserializer::from_slice(bytes);
+    let result = match serde_path_to_error::deserialize(&mut *de) {
+        // Trailing garbage after the value is malformed JSON too.
+        Ok(v) => match de.end() {
+            Ok(()) => Ok(v),
+            Err(e) => Err(ApiError::new(StatusCode::BAD_REQUEST, "malformed_json", format!("the body is not valid JSON: {e}"))),
+        },
+        Err(err) => {
+            let path = err.path().to_string();
+            let inner = err.into_inner();
+            match inner.classify() {
+                serde_json::error::Category::Data => {
+                    let field = if path == "." { "body".to_string() } else { path };
+                    let message = strip_position(&inner.to_string());
+                    Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_body", format!("`{field}`: {message}"))
+                        .with_fields(vec![FieldError { field, code: "invalid".into(), message }]))
+                }
+                _ => Err(ApiError::new(
+                    StatusCode::BAD_REQUEST,
+                    "malformed_json",
+                    format!("the body is not valid JSON: {}", inner),
+                )),
+            }
+        }
+    };
+    result
+}
+
+fn strip_position(message: &str) -> String {
+    match message.find(" at line ") {
+        Some(i) => message[..i].to_string(),
+        None => message.to_string(),
+    }
+}
+
+/// The caller, from `Authorization: Bearer <token>`.
+pub struct Auth(pub Principal);
+
+impl FromRequestParts<AppState> for Auth {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let presented = parts
+            .headers
+            .get(AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
+            .map(str::trim)
+            .filter(|t| !t.is_empty() && t.len() <= 512);
+        let Some(presented) = presented else {
+            return Err(devportal_app::AppError::Unauthenticated.into());
+        };
+        let principal = state.app.authenticate(presented).await?;
+        tracing::Span::current().record("user_id", tracing::field::display(principal.user.id));
+        Ok(Auth(principal))
+    }
+}
+
+/// The raw path parameters, checked one by one with named errors.
+pub struct PathParams(HashMap<String, String>);
+
+impl<S: Send + Sync> FromRequestParts<S> for PathParams {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let axum::extract::Path(map) = axum::extract::Path::<HashMap<String, String>>::from_request_parts(parts, state)
+            .await
+            .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "invalid_path_parameter", e.body_text()))?;
+        Ok(PathParams(map))
+    }
+}
+
+impl PathParams {
+    fn raw(&self, name: &str) -> &str {
+        self.0.get(name).map(String::as_str).unwrap_or("")
+    }
+
+    pub fn uuid<T: std::str::FromStr>(&self, name: &str, what: &str) -> Result<T, ApiError> {
+        self.raw(name).parse().map_err(|_| {
+            ApiError::new(StatusCode::BAD_REQUEST, "invalid_path_parameter", format!("`{name}` must be the UUID of {what}"))
+                .field(name, "invalid_uuid", format!("`{name}` must be a UUID"))
+        })
+    }
+
+    pub fn connector(&self) -> Result<ConnectorId, ApiError> {
+        let id: ConnectorId = self.uuid("id", "a connector")?;
+        tracing::Span::current().record("connector_id", tracing::field::display(id));
+        Ok(id)
+    }
+
+    pub fn version(&self) -> Result<VersionSelector, ApiError> {
+        let v = VersionSelector::parse(self.raw("v")).ok_or_else(|| {
+            ApiError::new(StatusCode::BAD_REQUEST, "invalid_path_parameter", "`v` must be a version number (1, 2, …), `latest` or `main`")
+                .field("v", "invalid_version", "a version number, `latest` or `main`")
+        })?;
+        tracing::Span::current().record("version", tracing::field::display(v));
+        Ok(v)
+    }
+
+    pub fn raw_param(&self, name: &str) -> &str {
+        self.raw(name)
+    }
+}
+
+/// Query parameters, with errors naming the parameter.
+pub struct ApiQuery<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        let query = parts.uri.query().unwrap_or("");
+        let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
+        serde_path_to_error::deserialize(de).map(ApiQuery).map_err(|e| {
+            let field = e.path().to_string();
+            let message = e.into_inner().to_string();
+            ApiError::new(StatusCode::BAD_REQUEST, "invalid_query_parameter", format!("query parameter `{field}`: {message}"))
+                .field(&field, "invalid", message)
+        })
+    }
+}
+
+/// The revision an update is guarded by: `revision` in the body, else `If-Match`.
+pub fn revision(body: Option<u64>, parts: &axum::http::HeaderMap) -> Result<Option<u64>, ApiError> {
+    if body.is_some() {
+        return Ok(body);
+    }
+    let Some(raw) = parts.get(IF_MATCH) else { return Ok(None) };
+    let text = raw.to_str().unwrap_or("").trim();
+    let text = text.strip_prefix("W/").unwrap_or(text).trim_matches('"');
+    text.parse::<u64>().map(Some).map_err(|_| {
+        ApiError::new(StatusCode::BAD_REQUEST, "invalid_header", "`If-Match` must carry the revision number, e.g. `If-Match: \"3\"`")
+            .field("If-Match", "invalid_revision", "a revision number")
+    })
+}

@@ -1,0 +1,182 @@
+//! `/connectors` and `/connectors/{id}/versions`: create, list, read, edit details, versions.
+
+use crate::error::{ApiResult, ErrorBody};
+use crate::extract::{revision, ApiJson, ApiQuery, Auth, PathParams};
+use crate::routes::Items;
+use crate::AppState;
+use axum::extract::State;
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::IntoResponse;
+use axum::Json;
+use devportal_app::connectors::{CreateConnector, ListConnectors};
+use devportal_app::views::VersionView;
+use devportal_domain::connector::{Connector, ConnectorDetailsPatch, ConnectorType, ExecutionMode, Flow};
+use devportal_domain::ids::OrgId;
+use serde::Deserialize;
+use utoipa::{IntoParams, ToSchema};
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateConnectorBody {
+    pub name: Option<String>,
+    #[serde(rename = "type")]
+    pub connector_type: Option<ConnectorType>,
+    pub description: Option<String>,
+    /// Markdown shown to end-users.
+    pub readme: Option<String>,
+    /// Default `default`. Locked after creation.
+    pub flow: Option<Flow>,
+    /// Default `env`. Locked after creation.
+    pub execution_mode: Option<ExecutionMode>,
+    /// Default: your organization, if you have exactly one. Locked after creation.
+    pub owner: Option<OrgId>,
+}
+
+#[utoipa::path(post, path = "/api/v1/connectors", tag = "connectors", request_body = CreateConnectorBody,
+    responses((status = 201, body = Connector, description = "created with version 1 in state `created`"),
+        (status = 400, body = ErrorBody), (status = 415, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn create(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    ApiJson(b): ApiJson<CreateConnectorBody>,
+) -> ApiResult<impl IntoResponse> {
+    let input = CreateConnector {
+        name: b.name,
+        connector_type: b.connector_type,
+        description: b.description,
+        readme: b.readme,
+        flow: b.flow,
+        execution_mode: b.execution_mode,
+        owner: b.owner,
+    };
+    let (connector, _) = s.app.create_connector(&p, input).await?;
+    let location = format!("/api/v1/connectors/{}", connector.id);
+    Ok((StatusCode::CREATED, [(header::LOCATION, location)], Json(connector)))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ListQuery {
+    /// Case-insensitive part of the name.
+    pub name: Option<String>,
+    #[serde(rename = "type")]
+    #[param(value_type = Option<ConnectorType>)]
+    pub connector_type: Option<ConnectorType>,
+    #[param(value_type = Option<String>, format = Uuid)]
+    pub owner: Option<OrgId>,
+    pub released: Option<bool>,
+    /// 1–200, default 50.
+    pub limit: Option<u32>,
+    pub cursor: Option<String>,
+}
+
+#[utoipa::path(get, path = "/api/v1/connectors", tag = "connectors", params(ListQuery),
+    responses((status = 200, body = ConnectorPage), (status = 400, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn list(State(s): State<AppState>, Auth(p): Auth, ApiQuery(q): ApiQuery<ListQuery>) -> ApiResult<Json<Items<Connector>>> {
+    let page = s
+        .app
+        .list_connectors(
+            &p,
+            ListConnectors {
+                name: q.name,
+                connector_type: q.connector_type,
+                owner: q.owner,
+                released: q.released,
+                limit: q.limit,
+                cursor: q.cursor,
+            },
+        )
+        .await?;
+    Ok(Json(Items { items: page.items, next_cursor: page.next_cursor }))
+}
+
+#[utoipa::path(get, path = "/api/v1/connectors/{id}", tag = "connectors",
+    params(("id" = String, Path, format = Uuid)),
+    responses((status = 200, body = Connector), (status = 404, body = ErrorBody)))]
+pub async fn get(State(s): State<AppState>, Auth(p): Auth, params: PathParams) -> ApiResult<Json<Connector>> {
+    Ok(Json(s.app.connector(&p, params.connector()?).await?))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EditConnectorBody {
+    pub name: Option<String>,
+    pub description: Option<String>,
+    pub readme: Option<String>,
+    /// The revision read; may instead be sent as `If-Match`.
+    pub revision: Option<u64>,
+    /// Locked: refused with 422.
+    #[serde(rename = "type")]
+    #[schema(value_type = Option<Object>)]
+    pub connector_type: Option<serde_json::Value>,
+    /// Locked: refused with 422.
+    #[schema(value_type = Option<Object>)]
+    pub flow: Option<serde_json::Value>,
+    /// Locked: refused with 422.
+    #[schema(value_type = Option<Object>)]
+    pub execution_mode: Option<serde_json::Value>,
+    /// Locked: refused with 422.
+    #[schema(value_type = Option<Object>)]
+    pub owner: Option<serde_json::Value>,
+}
+
+#[utoipa::path(patch, path = "/api/v1/connectors/{id}", tag = "connectors", request_body = EditConnectorBody,
+    params(("id" = String, Path, format = Uuid), ("If-Match" = Option<String>, Header, description = "the revision read")),
+    responses((status = 200, body = Connector), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
+pub async fn edit(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    params: PathParams,
+    headers: HeaderMap,
+    ApiJson(b): ApiJson<EditConnectorBody>,
+) -> ApiResult<Json<Connector>> {
+    let id = params.connector()?;
+    let locked: Vec<&str> = [
+        ("type", b.connector_type.is_some()),
+        ("flow", b.flow.is_some()),
+        ("execution_mode", b.execution_mode.is_some()),
+        ("owner", b.owner.is_some()),
+    ]
+    .into_iter()
+    .filter_map(|(f, present)| present.then_some(f))
+    .collect();
+    let patch = ConnectorDetailsPatch::parse(b.name.as_deref(), b.description.as_deref(), b.readme.as_deref(), &locked)
+        .map_err(devportal_app::AppError::from)?;
+    let revision = revision(b.revision, &headers)?;
+    Ok(Json(s.app.edit_connector(&p, id, patch, revision).await?))
+}
+
+#[utoipa::path(get, path = "/api/v1/connectors/{id}/versions", tag = "versions",
+    params(("id" = String, Path, format = Uuid)),
+    responses((status = 200, body = VersionList), (status = 404, body = ErrorBody)))]
+pub async fn list_versions(State(s): State<AppState>, Auth(p): Auth, params: PathParams) -> ApiResult<Json<Items<VersionView>>> {
+    let (connector, versions) = s.app.list_versions(&p, params.connector()?).await?;
+    Ok(Json(Items::all(versions.iter().map(|v| VersionView::new(&connector, v)).collect())))
+}
+
+#[utoipa::path(get, path = "/api/v1/connectors/{id}/versions/{v}", tag = "versions",
+    params(("id" = String, Path, format = Uuid), ("v" = String, Path, description = "a number, `latest` or `main`")),
+    responses((status = 200, body = VersionView), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn get_version(State(s): State<AppState>, Auth(p): Auth, params: PathParams) -> ApiResult<Json<VersionView>> {
+    let id = params.connector()?;
+    let v = params.version()?;
+    Ok(Json(s.app.version_view(&p, id, v).await?))
+}
+
+/// Schema names of the list answers.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct ConnectorPage {
+    items: Vec<Connector>,
+    /// Pass as `cursor` to get the next page; `null` on the last page.
+    next_cursor: Option<String>,
+}
+
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct VersionList {
+    items: Vec<VersionView>,
+    next_cursor: Option<String>,
+}

@@ -1,0 +1,75 @@
+//! Typed configuration of the local host, from flags and `DEVPORTAL_*` variables.
+//! The preset token is wrapped so it never reaches a log line.
+
+use clap::{Parser, Subcommand};
+use devportal_domain::identity::TokenSecret;
+use std::path::PathBuf;
+
+#[derive(Debug, Parser)]
+#[command(name = "devportal", version, about = "The Dev Portal on this machine: API, web UI and pipeline in one process")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the portal.
+    Serve(ServeArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "DEVPORTAL_ADDR", default_value = "127.0.0.1:8080")]
+    pub addr: String,
+    /// Where the database lives (created if missing).
+    #[arg(long, env = "DEVPORTAL_DATA_DIR", default_value = ".devportal")]
+    pub data_dir: PathBuf,
+    /// The static web UI to serve beside the API.
+    #[arg(long, env = "DEVPORTAL_STATIC_DIR", default_value = "static-site")]
+    pub static_dir: PathBuf,
+    /// The URL people and connectors reach the portal at (default: http://ADDR).
+    #[arg(long, env = "DEVPORTAL_PUBLIC_URL")]
+    pub public_url: Option<String>,
+    /// Log filter, e.g. `info` or `devportal=debug`.
+    #[arg(long, env = "DEVPORTAL_LOG", default_value = "info")]
+    pub log: String,
+    /// Log lines as JSON.
+    #[arg(long, env = "DEVPORTAL_LOG_JSON", default_value_t = false)]
+    pub log_json: bool,
+}
+
+/// What `serve` needs, validated.
+#[derive(Clone, Debug)]
+pub struct ServeConfig {
+    pub addr: String,
+    pub data_dir: PathBuf,
+    pub static_dir: Option<PathBuf>,
+    pub public_url: Option<String>,
+    /// From `DEVPORTAL_TOKEN`: registered for the bootstrap admin.
+    pub preset_token: Option<TokenSecret>,
+}
+
+impl ServeConfig {
+    pub fn from_args(args: &ServeArgs) -> Result<Self, String> {
+        let preset_token = match std::env::var("DEVPORTAL_TOKEN") {
+            Ok(t) if !t.is_empty() => Some(
+                TokenSecret::parse_preset(&t)
+                    .map_err(|_| "DEVPORTAL_TOKEN must be 24 to 256 printable ASCII characters without spaces".to_string())?,
+            ),
+            _ => None,
+        };
+        let static_dir = args.static_dir.is_dir().then(|| args.static_dir.clone());
+        if static_dir.is_none() {
+            tracing::warn!(dir = %args.static_dir.display(), "static site folder not found; serving the API only");
+        }
+        Ok(Self {
+            addr: args.addr.clone(),
+            data_dir: args.data_dir.clone(),
+            static_dir,
+            public_url: args.public_url.as_ref().map(|u| u.trim_end_matches('/').to_string()),
+            preset_token,
+        })
+    }
+}
