@@ -1,1 +1,175 @@
-//! Black-box test crate; the tests live in `tests/tests/`.
+//! Test harness shared by the black-box suites in `tests/tests/`: a portal started
+//! in-process on 127.0.0.1 port 0 with a fresh data directory, and a small JSON client.
+
+use reqwest::{Method, StatusCode};
+use serde_json::Value;
+use std::path::PathBuf;
+
+/// The preset admin token every test portal is bootstrapped with.
+pub const ADMIN_TOKEN: &str = "test-admin-token-0123456789abcdef";
+
+/// A running portal on its own data directory; stops when dropped.
+pub struct Portal {
+    pub base: String,
+    pub data_dir: tempfile::TempDir,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    pub http: reqwest::Client,
+}
+
+impl Portal {
+    /// Starts a portal with a fresh data directory.
+    pub async fn start() -> Portal {
+        let data_dir = tempfile::tempdir().expect("temp dir");
+        Self::start_in(data_dir).await
+    }
+
+    /// Starts a portal on an existing data directory (to test restarts).
+    pub async fn start_in(data_dir: tempfile::TempDir) -> Portal {
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let config = devportal::config::ServeConfig {
+            addr: "127.0.0.1:0".into(),
+            data_dir: data_dir.path().to_path_buf(),
+            static_dir: Some(static_dir()),
+            public_url: None,
+            preset_token: Some(devportal_domain::identity::TokenSecret::parse_preset(ADMIN_TOKEN).unwrap()),
+        };
+        let running = devportal::start(config, async {
+            let _ = rx.await;
+        })
+        .await
+        .expect("portal starts");
+        Portal {
+            base: format!("http://{}", running.addr),
+            data_dir,
+            stop: Some(tx),
+            http: reqwest::Client::new(),
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    /// A client acting with `token`.
+    pub fn as_user(&self, token: &str) -> Client {
+        Client { base: self.base.clone(), token: Some(token.to_string()), http: self.http.clone() }
+    }
+
+    pub fn admin(&self) -> Client {
+        self.as_user(ADMIN_TOKEN)
+    }
+
+    pub fn anonymous(&self) -> Client {
+        Client { base: self.base.clone(), token: None, http: self.http.clone() }
+    }
+
+    /// Stops the server and hands back the data directory.
+    pub fn stop(mut self) -> tempfile::TempDir {
+        if let Some(tx) = self.stop.take() {
+            let _ = tx.send(());
+        }
+        let dir = tempfile::tempdir().unwrap();
+        std::mem::replace(&mut self.data_dir, dir)
+    }
+}
+
+impl Drop for Portal {
+    fn drop(&mut self) {
+        if let Some(tx) = self.stop.take() {
+            let _ = tx.send(());
+        }
+    }
+}
+
+/// The repository's `static-site/` folder.
+pub fn static_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../static-site")
+}
+
+/// A JSON client with an optional bearer token.
+#[derive(Clone)]
+pub struct Client {
+    pub base: String,
+    pub token: Option<String>,
+    pub http: reqwest::Client,
+}
+
+/// An answer: status and JSON body (`Value::Null` when the body is empty or not JSON).
+#[derive(Debug)]
+pub struct Answer {
+    pub status: StatusCode,
+    pub body: Value,
+    pub headers: reqwest::header::HeaderMap,
+    pub text: String,
+}
+
+impl Answer {
+    /// Asserts the status, showing the body when it differs.
+    #[track_caller]
+    pub fn expect(self, status: u16) -> Value {
+        assert_eq!(self.status.as_u16(), status, "unexpected answer: {}", self.text);
+        self.body
+    }
+
+    /// Asserts an error answer of the API's one shape, returning it.
+    #[track_caller]
+    pub fn expect_error(self, status: u16, code: &str) -> Value {
+        assert_eq!(self.status.as_u16(), status, "unexpected answer: {}", self.text);
+        assert_eq!(self.body["status"], status, "error body repeats the status: {}", self.text);
+        assert_eq!(self.body["code"], code, "error code: {}", self.text);
+        assert!(self.body["message"].as_str().is_some_and(|m| !m.is_empty()), "error has a message: {}", self.text);
+        self.body
+    }
+}
+
+impl Client {
+    pub async fn send(&self, method: Method, path: &str, body: Option<Value>) -> Answer {
+        let mut req = self.http.request(method, format!("{}/api/v1{}", self.base, path));
+        if let Some(t) = &self.token {
+            req = req.bearer_auth(t);
+        }
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        Self::answer(req).await
+    }
+
+    pub async fn answer(req: reqwest::RequestBuilder) -> Answer {
+        let res = req.send().await.expect("request reaches the portal");
+        let status = res.status();
+        let headers = res.headers().clone();
+        let text = res.text().await.unwrap_or_default();
+        let body = serde_json::from_str(&text).unwrap_or(Value::Null);
+        Answer { status, body, headers, text }
+    }
+
+    /// A raw request (custom headers or body) with this client's token.
+    pub fn raw(&self, method: Method, path: &str) -> reqwest::RequestBuilder {
+        let req = self.http.request(method, format!("{}/api/v1{}", self.base, path));
+        match &self.token {
+            Some(t) => req.bearer_auth(t),
+            None => req,
+        }
+    }
+
+    pub async fn get(&self, path: &str) -> Answer {
+        self.send(Method::GET, path, None).await
+    }
+    pub async fn post(&self, path: &str, body: Value) -> Answer {
+        self.send(Method::POST, path, Some(body)).await
+    }
+    pub async fn put(&self, path: &str, body: Value) -> Answer {
+        self.send(Method::PUT, path, Some(body)).await
+    }
+    pub async fn patch(&self, path: &str, body: Value) -> Answer {
+        self.send(Method::PATCH, path, Some(body)).await
+    }
+    pub async fn delete(&self, path: &str) -> Answer {
+        self.send(Method::DELETE, path, None).await
+    }
+
+    /// Creates a connector and returns its JSON.
+    pub async fn create_connector(&self, name: &str, connector_type: &str) -> Value {
+        self.post("/connectors", serde_json::json!({"name": name, "type": connector_type})).await.expect(201)
+    }
+}
