@@ -1,0 +1,148 @@
+//! The OpenAPI document: served without a token, covering every route of the API, and
+//! describing the answers the API really gives — each answer of a walk through every route
+//! is validated against the schema the document declares for its status.
+
+use devportal_tests::{Client, Portal};
+use reqwest::Method;
+use serde_json::{json, Value};
+
+/// Every route (method, path template) the API serves today.
+const ROUTES: &[(&str, &str)] = &[
+    ("get", "/api/v1/me"),
+    ("post", "/api/v1/tokens"),
+    ("get", "/api/v1/tokens"),
+    ("delete", "/api/v1/tokens/{id}"),
+    ("post", "/api/v1/users"),
+    ("get", "/api/v1/organizations"),
+    ("post", "/api/v1/organizations"),
+    ("post", "/api/v1/organizations/{id}/members"),
+    ("get", "/api/v1/connectors"),
+    ("post", "/api/v1/connectors"),
+    ("get", "/api/v1/connectors/{id}"),
+    ("patch", "/api/v1/connectors/{id}"),
+    ("get", "/api/v1/connectors/{id}/versions"),
+    ("get", "/api/v1/connectors/{id}/versions/{v}"),
+    ("get", "/api/v1/connectors/{id}/versions/{v}/steps/{step}"),
+    ("put", "/api/v1/connectors/{id}/versions/{v}/steps/{step}"),
+    ("post", "/api/v1/connectors/{id}/versions/{v}/vcs/test"),
+];
+
+struct Checker {
+    doc: Value,
+    client: Client,
+    checked: Vec<(String, String, u16)>,
+}
+
+impl Checker {
+    fn template_of(&self, path: &str) -> String {
+        let path = path.split('?').next().unwrap();
+        let full = format!("/api/v1{path}");
+        let segs: Vec<&str> = full.split('/').collect();
+        self.doc["paths"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .find(|t| {
+                let ts: Vec<&str> = t.split('/').collect();
+                ts.len() == segs.len() && ts.iter().zip(&segs).all(|(a, b)| a.starts_with('{') || a == b)
+            })
+            .unwrap_or_else(|| panic!("{full} is not in the OpenAPI document"))
+            .clone()
+    }
+
+    /// Sends a request and validates the answer against the documented schema.
+    async fn call(&mut self, method: Method, path: &str, body: Option<Value>) -> Value {
+        let answer = self.client.send(method.clone(), path, body).await;
+        let template = self.template_of(path);
+        let m = method.as_str().to_ascii_lowercase();
+        let op = &self.doc["paths"][&template][&m];
+        assert!(op.is_object(), "{m} {template} is not documented");
+        let status = answer.status.as_u16();
+        let response = &op["responses"][status.to_string()];
+        assert!(response.is_object(), "{m} {template} answered {status}, which is not documented: {}", answer.text);
+        if let Some(schema) = response["content"]["application/json"]["schema"].as_object() {
+            let mut root = Value::Object(schema.clone());
+            root["components"] = self.doc["components"].clone();
+            let validator = jsonschema::validator_for(&root).expect("the schema compiles");
+            let errors: Vec<String> = validator.iter_errors(&answer.body).map(|e| format!("{} at {}", e, e.instance_path())).collect();
+            assert!(errors.is_empty(), "{m} {template} {status} does not match its schema: {errors:?}\n{}", answer.text);
+        } else {
+            assert!(answer.text.is_empty(), "{m} {template} {status} has an undocumented body: {}", answer.text);
+        }
+        self.checked.push((m, template, status));
+        answer.body
+    }
+}
+
+#[tokio::test]
+async fn the_document_is_public_openapi_3_1_with_every_route_and_bearer_security() {
+    let portal = Portal::start().await;
+    let res = portal.http.get(portal.url("/api/v1/openapi.json")).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    let doc: Value = res.json().await.unwrap();
+    assert_eq!(doc["openapi"], "3.1.0");
+    assert_eq!(doc["components"]["securitySchemes"]["bearer"]["scheme"], "bearer");
+    for (m, p) in ROUTES {
+        let op = &doc["paths"][p][m];
+        assert!(op.is_object(), "{m} {p} is missing from the document");
+        assert!(op["responses"].as_object().is_some_and(|r| !r.is_empty()), "{m} {p} documents no responses");
+    }
+    // And nothing is documented that the API does not serve.
+    let documented: usize = doc["paths"].as_object().unwrap().values().map(|p| p.as_object().unwrap().len()).sum();
+    assert_eq!(documented, ROUTES.len());
+}
+
+#[tokio::test]
+async fn every_answer_matches_the_documented_schema() {
+    let portal = Portal::start().await;
+    let doc: Value = portal.http.get(portal.url("/api/v1/openapi.json")).send().await.unwrap().json().await.unwrap();
+    let mut ck = Checker { doc, client: portal.admin(), checked: vec![] };
+
+    ck.call(Method::GET, "/me", None).await;
+    let tok = ck.call(Method::POST, "/tokens", Some(json!({"name": "ci"}))).await;
+    ck.call(Method::GET, "/tokens", None).await;
+    ck.call(Method::DELETE, &format!("/tokens/{}", tok["id"].as_str().unwrap()), None).await;
+    ck.call(Method::DELETE, &format!("/tokens/{}", tok["id"].as_str().unwrap()), None).await; // 404
+    ck.call(Method::POST, "/users", Some(json!({"email": "u@example.com", "name": "U"}))).await;
+    ck.call(Method::POST, "/users", Some(json!({"email": "bad", "name": "U"}))).await; // 422
+    let orgs = ck.call(Method::GET, "/organizations", None).await;
+    let org = orgs["items"][0]["id"].as_str().unwrap().to_string();
+    ck.call(Method::POST, &format!("/organizations/{org}/members"), Some(json!({"email": "u@example.com", "role": "member"}))).await;
+    ck.call(Method::POST, &format!("/organizations/{org}/members"), Some(json!({"email": "u@example.com"}))).await; // 409
+
+    let conn = ck.call(Method::POST, "/connectors", Some(json!({"name": "Doc", "type": "export", "execution_mode": "options"}))).await;
+    let id = conn["id"].as_str().unwrap().to_string();
+    ck.call(Method::POST, "/connectors", Some(json!({"type": "export"}))).await; // 422
+    ck.call(Method::GET, "/connectors?limit=1", None).await;
+    ck.call(Method::GET, &format!("/connectors/{id}"), None).await;
+    ck.call(Method::GET, "/connectors/not-a-uuid", None).await; // 400
+    ck.call(Method::PATCH, &format!("/connectors/{id}"), Some(json!({"description": "d", "revision": 1}))).await;
+    ck.call(Method::PATCH, &format!("/connectors/{id}"), Some(json!({"description": "d2", "revision": 1}))).await; // 409
+    let v = format!("/connectors/{id}/versions/1");
+    ck.call(Method::PUT, &format!("{v}/steps/vcs"), Some(json!({"authorization": "deploy-key", "url": "git@git.example.com:org/r.git"}))).await;
+    ck.call(Method::PUT, &format!("{v}/steps/application"), Some(json!({"command": "node", "arguments": "index.js"}))).await;
+    ck.call(Method::PUT, &format!("{v}/steps/auth"), Some(json!({"secrets": [{"path": "a/b", "fields": ["k"]}]}))).await;
+    ck.call(
+        Method::PUT,
+        &format!("{v}/steps/individual"),
+        Some(json!({"fields": [{"key": "url", "type": "url", "label": "URL"}, {"key": "on", "type": "checkbox", "label": "On", "default": false}]})),
+    )
+    .await;
+    ck.call(Method::PUT, &format!("{v}/steps/type-specific"), Some(json!({"channels": ["c"]}))).await;
+    ck.call(Method::PUT, &format!("{v}/steps/type-specific"), Some(json!({"categories": ["orders"]}))).await; // 422
+    ck.call(Method::PUT, &format!("{v}/steps/application"), Some(json!({"command": "x", "revision": 1}))).await; // 409
+    for step in ["vcs", "application", "auth", "individual", "type-specific", "execution"] {
+        ck.call(Method::GET, &format!("{v}/steps/{step}"), None).await;
+    }
+    ck.call(Method::GET, &format!("/connectors/{id}/versions"), None).await;
+    ck.call(Method::GET, &v, None).await;
+    ck.call(Method::GET, &format!("/connectors/{id}/versions/main"), None).await; // 404
+    ck.call(Method::POST, &format!("{v}/vcs/test"), None).await;
+    ck.call(Method::POST, "/organizations", Some(json!({"name": "Second"}))).await;
+    ck.call(Method::POST, "/organizations", Some(json!({"name": " "}))).await; // 422
+
+    let covered: std::collections::HashSet<(String, String)> = ck.checked.iter().map(|(m, t, _)| (m.clone(), t.clone())).collect();
+    for (m, p) in ROUTES {
+        assert!(covered.contains(&(m.to_string(), p.to_string())), "{m} {p} was not exercised");
+    }
+}
