@@ -16,6 +16,8 @@ pub struct Cli {
 pub enum Command {
     /// Serve the portal.
     Serve(ServeArgs),
+    /// Print the OpenAPI document of the API (the same one served at /api/v1/openapi.json).
+    Openapi,
 }
 
 #[derive(Debug, clap::Args)]

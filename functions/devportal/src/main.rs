@@ -8,7 +8,13 @@ use std::process::ExitCode;
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
-    let Command::Serve(args) = cli.command;
+    let args = match cli.command {
+        Command::Serve(args) => args,
+        Command::Openapi => {
+            println!("{}", devportal_api::openapi::document().to_pretty_json().expect("the document serialises"));
+            return ExitCode::SUCCESS;
+        }
+    };
     init_tracing(&args.log, args.log_json);
     let config = match ServeConfig::from_args(&args) {
         Ok(c) => c,

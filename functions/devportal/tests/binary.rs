@@ -1,0 +1,199 @@
+//! The `devportal` binary as a newcomer runs it: first-start bootstrap and the printed token,
+//! `DEVPORTAL_TOKEN`, persistence across restarts, graceful shutdown on SIGTERM, and no
+//! acknowledged write lost when the process is killed with SIGKILL.
+
+use serde_json::{json, Value};
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+struct Server {
+    child: Child,
+    base: String,
+    stdout_lines: Vec<String>,
+}
+
+impl Server {
+    /// Starts `devportal serve` on a free loopback port and waits for its "listening" line.
+    fn start(data_dir: &Path, preset: Option<&str>) -> Server {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_devportal"));
+        cmd.args(["serve", "--addr", "127.0.0.1:0", "--data-dir"])
+            .arg(data_dir)
+            .args(["--static-dir", concat!(env!("CARGO_MANIFEST_DIR"), "/../../static-site")])
+            .env_remove("DEVPORTAL_TOKEN")
+            .env("DEVPORTAL_LOG", "warn")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null());
+        if let Some(t) = preset {
+            cmd.env("DEVPORTAL_TOKEN", t);
+        }
+        let mut child = cmd.spawn().expect("devportal starts");
+        let stdout = child.stdout.take().unwrap();
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let mut lines = vec![];
+        loop {
+            let line = rx.recv_timeout(Duration::from_secs(30)).expect("devportal prints its address within 30 s");
+            let done = line.starts_with("Dev Portal listening on ");
+            lines.push(line.clone());
+            if done {
+                let base = line.trim_start_matches("Dev Portal listening on ").to_string();
+                return Server { child, base, stdout_lines: lines };
+            }
+        }
+    }
+
+    fn printed_token(&self) -> Option<String> {
+        self.stdout_lines.iter().find_map(|l| l.strip_prefix("Your API token (shown once, keep it): ").map(str::to_string))
+    }
+
+    fn signal(&self, signal: &str) {
+        let status = Command::new("kill").args([&format!("-{signal}"), &self.child.id().to_string()]).status().unwrap();
+        assert!(status.success());
+    }
+
+    fn wait(mut self) -> std::process::ExitStatus {
+        for _ in 0..100 {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        let _ = self.child.kill();
+        panic!("devportal did not exit within 10 s");
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+async fn call(base: &str, token: &str, method: reqwest::Method, path: &str, body: Option<Value>) -> (u16, Value) {
+    let mut req = reqwest::Client::new().request(method, format!("{base}/api/v1{path}")).bearer_auth(token);
+    if let Some(b) = body {
+        req = req.json(&b);
+    }
+    let res = req.send().await.expect("request");
+    let status = res.status().as_u16();
+    (status, res.json().await.unwrap_or(Value::Null))
+}
+
+#[tokio::test]
+async fn first_start_prints_a_token_once_and_data_survives_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(dir.path(), None);
+    let token = server.printed_token().expect("the first start prints a token");
+    let (status, me) = call(&server.base, &token, reqwest::Method::GET, "/me", None).await;
+    assert_eq!(status, 200);
+    assert_eq!(me["user"]["email"], "admin@localhost");
+    let (status, created) = call(&server.base, &token, reqwest::Method::POST, "/connectors", Some(json!({"name": "Kept", "type": "upload"}))).await;
+    assert_eq!(status, 201);
+    server.signal("TERM");
+    assert!(server.wait().success(), "SIGTERM ends the portal cleanly");
+
+    let again = Server::start(dir.path(), None);
+    assert_eq!(again.printed_token(), None, "the token is shown only on the first start");
+    let (status, got) = call(&again.base, &token, reqwest::Method::GET, &format!("/connectors/{}", created["id"].as_str().unwrap()), None).await;
+    assert_eq!(status, 200);
+    assert_eq!(got["name"], "Kept");
+    again.signal("INT");
+    assert!(again.wait().success(), "SIGINT ends the portal cleanly");
+}
+
+#[tokio::test]
+async fn a_preset_token_logs_scripts_in_without_reading_the_console() {
+    let dir = tempfile::tempdir().unwrap();
+    let preset = "preset-token-for-scripts-0123456789";
+    let server = Server::start(dir.path(), Some(preset));
+    assert_eq!(server.printed_token(), None, "no token is generated when one is preset");
+    assert_eq!(call(&server.base, preset, reqwest::Method::GET, "/me", None).await.0, 200);
+    drop(server);
+    // A later start with another preset token registers it too.
+    let other = "another-preset-token-9876543210";
+    let server = Server::start(dir.path(), Some(other));
+    assert_eq!(call(&server.base, other, reqwest::Method::GET, "/me", None).await.0, 200);
+    assert_eq!(call(&server.base, preset, reqwest::Method::GET, "/me", None).await.0, 200);
+}
+
+#[tokio::test]
+async fn a_bad_preset_token_is_refused_at_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_devportal"))
+        .args(["serve", "--addr", "127.0.0.1:0", "--data-dir"])
+        .arg(dir.path())
+        .env("DEVPORTAL_TOKEN", "short")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("DEVPORTAL_TOKEN"));
+}
+
+#[tokio::test]
+async fn no_acknowledged_write_is_lost_when_the_process_is_killed() {
+    let dir = tempfile::tempdir().unwrap();
+    let token = "crash-test-token-0123456789abcdef";
+    let server = Server::start(dir.path(), Some(token));
+    let base = server.base.clone();
+    // Writers create connectors until the process dies under them.
+    let mut writers = vec![];
+    for w in 0..4 {
+        let base = base.clone();
+        writers.push(tokio::spawn(async move {
+            let client = reqwest::Client::builder().timeout(Duration::from_secs(5)).build().unwrap();
+            let mut acknowledged = vec![];
+            for i in 0..2000 {
+                let res = client
+                    .post(format!("{base}/api/v1/connectors"))
+                    .bearer_auth(token)
+                    .json(&json!({"name": format!("w{w}-{i}"), "type": "upload"}))
+                    .send()
+                    .await;
+                match res {
+                    Ok(r) if r.status() == 201 => {
+                        let body: Value = r.json().await.unwrap_or(Value::Null);
+                        if let Some(id) = body["id"].as_str() {
+                            acknowledged.push(id.to_string());
+                        }
+                    }
+                    _ => break,
+                }
+            }
+            acknowledged
+        }));
+    }
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    server.signal("KILL");
+    let status = server.wait();
+    assert!(!status.success());
+    let mut acknowledged = vec![];
+    for w in writers {
+        acknowledged.extend(w.await.unwrap());
+    }
+    assert!(acknowledged.len() > 10, "the writers got going before the kill ({} writes)", acknowledged.len());
+
+    let server = Server::start(dir.path(), Some(token));
+    for id in &acknowledged {
+        let (status, _) = call(&server.base, token, reqwest::Method::GET, &format!("/connectors/{id}"), None).await;
+        assert_eq!(status, 200, "acknowledged connector {id} survived the kill");
+        let (status, v) = call(&server.base, token, reqwest::Method::GET, &format!("/connectors/{id}/versions/1"), None).await;
+        assert_eq!((status, v["number"].as_u64()), (200, Some(1)), "with its first version");
+    }
+    // The store is consistent: every listed connector has its version.
+    let (status, list) = call(&server.base, token, reqwest::Method::GET, "/connectors?limit=200", None).await;
+    assert_eq!(status, 200);
+    for c in list["items"].as_array().unwrap() {
+        let (status, _) = call(&server.base, token, reqwest::Method::GET, &format!("/connectors/{}/versions/1", c["id"].as_str().unwrap()), None).await;
+        assert_eq!(status, 200);
+    }
+}
