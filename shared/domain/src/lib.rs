@@ -8,6 +8,7 @@ pub mod execution;
 pub mod identity;
 pub mod ids;
 pub mod page;
+pub mod pipeline;
 pub mod ports;
 pub mod secret;
 pub mod validation;

@@ -115,3 +115,43 @@ pub enum GitProbeOutcome {
 pub trait GitRemote: Send + Sync {
     async fn probe(&self, url: &str, branch: &str, credentials: &GitCredentials) -> GitProbeOutcome;
 }
+
+// ---------------------------------------------------------------------------------------
+// Release pipeline ports.
+// ---------------------------------------------------------------------------------------
+
+use crate::pipeline::{BuildFailure, BuiltImage, JobId, LogStream};
+
+/// Where a running job writes its log; lines are readable while the job runs.
+#[async_trait]
+pub trait LogSink: Send + Sync {
+    async fn line(&self, stream: LogStream, text: &str);
+}
+
+/// Polled by long-running work to stop early when the job was cancelled.
+pub trait Cancellation: Send + Sync {
+    fn is_cancelled(&self) -> bool;
+}
+
+/// Everything a builder needs to build one version's image.
+#[derive(Clone, Debug)]
+pub struct BuildRequest {
+    pub job_id: JobId,
+    pub connector_id: ConnectorId,
+    pub version: u32,
+    pub url: String,
+    pub branch: String,
+    pub credentials: GitCredentials,
+    /// `command arguments health_check`, run in a throw-away container of the new image.
+    pub health_check_argv: Vec<String>,
+    /// Limit of the health check (5 s by the product's rules).
+    pub health_check_timeout: std::time::Duration,
+}
+
+/// Builds an image from a Git repository's `Dockerfile`: clone at the branch (recording the
+/// commit), build, health-check in a throw-away container, store the image, report digest
+/// and size. Must be safe to call again for the same job (at-least-once delivery).
+#[async_trait]
+pub trait ImageBuilder: Send + Sync {
+    async fn build(&self, request: &BuildRequest, log: &dyn LogSink, cancel: &dyn Cancellation) -> Result<BuiltImage, BuildFailure>;
+}

@@ -1,0 +1,389 @@
+//! The release pipeline (PRODUCT.md §5): stages, background jobs, state transitions and
+//! what each stage leaves on the version. Pure rules; the use cases in `shared/app` apply
+//! them through the ports.
+
+use crate::ids::{ConnectorId, UserId};
+use crate::version::VersionState;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use uuid::Uuid;
+
+/// A background job (one run of one stage on one version).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(transparent)]
+#[schema(value_type = String, format = Uuid)]
+pub struct JobId(pub Uuid);
+
+impl JobId {
+    pub fn new() -> Self {
+        Self(Uuid::now_v7())
+    }
+}
+
+impl Default for JobId {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl fmt::Display for JobId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl std::str::FromStr for JobId {
+    type Err = uuid::Error;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Uuid::parse_str(s).map(Self)
+    }
+}
+
+/// The five pipeline steps, strictly in order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum Stage {
+    Build,
+    SyncRuntime,
+    SyncDev,
+    SyncProd,
+    Access,
+}
+
+impl Stage {
+    pub const ALL: [Stage; 5] = [Self::Build, Self::SyncRuntime, Self::SyncDev, Self::SyncProd, Self::Access];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Build => "build",
+            Self::SyncRuntime => "sync-runtime",
+            Self::SyncDev => "sync-dev",
+            Self::SyncProd => "sync-prod",
+            Self::Access => "access",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.as_str() == raw)
+    }
+
+    /// Position in the pipeline a version's state has reached (0 = nothing built).
+    fn reached(state: VersionState) -> u8 {
+        match state {
+            VersionState::Built => 1,
+            VersionState::SynchronizedToRuntime => 2,
+            VersionState::SynchronizedToDev => 3,
+            VersionState::SynchronizedToProd => 4,
+            _ => 0,
+        }
+    }
+
+    /// Whether this stage may start on a version in `state` (with or without a live
+    /// production release). `Err` explains why not.
+    pub fn check_start(self, state: VersionState, has_production: bool) -> Result<(), String> {
+        if state.is_transitional() {
+            return Err(format!("transition not allowed, version is `{state}`"));
+        }
+        let reached = Self::reached(state);
+        let ok = match self {
+            Self::Build => true,
+            Self::SyncRuntime => reached >= 1,
+            Self::SyncDev => reached >= 2,
+            Self::SyncProd => reached >= 3,
+            Self::Access => has_production,
+        };
+        if ok {
+            Ok(())
+        } else {
+            Err(match self {
+                Self::Build => unreachable!(),
+                Self::SyncRuntime => format!("build the version first: sync with runtime needs a successful build (version is `{state}`)"),
+                Self::SyncDev => format!("sync with runtime first (version is `{state}`)"),
+                Self::SyncProd => format!("sync with dev first: production promotes what dev ran (version is `{state}`)"),
+                Self::Access => "sync with prod first: access applies to a production release".to_string(),
+            })
+        }
+    }
+
+    /// The state while the stage runs (`None`: the stage changes flags, not the state).
+    pub fn running_state(self, current: VersionState, has_production: bool) -> Option<VersionState> {
+        match self {
+            Self::Build => Some(VersionState::Building),
+            Self::SyncRuntime => Some(VersionState::SynchronizingToRuntime),
+            Self::SyncDev => Some(VersionState::SynchronizingToDev),
+            Self::SyncProd if has_production || current == VersionState::SynchronizedToProd => {
+                Some(VersionState::ResynchronizingToProd)
+            }
+            Self::SyncProd => Some(VersionState::SynchronizingToProd),
+            Self::Access => None,
+        }
+    }
+
+    /// The state after success.
+    pub fn success_state(self) -> Option<VersionState> {
+        match self {
+            Self::Build => Some(VersionState::Built),
+            Self::SyncRuntime => Some(VersionState::SynchronizedToRuntime),
+            Self::SyncDev => Some(VersionState::SynchronizedToDev),
+            Self::SyncProd => Some(VersionState::SynchronizedToProd),
+            Self::Access => None,
+        }
+    }
+}
+
+impl fmt::Display for Stage {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum JobStatus {
+    Pending,
+    Running,
+    Done,
+    Failed,
+    Cancelled,
+}
+
+impl JobStatus {
+    pub fn is_finished(self) -> bool {
+        matches!(self, Self::Done | Self::Failed | Self::Cancelled)
+    }
+}
+
+/// Who caused a transition.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Actor {
+    User { id: UserId },
+    /// The pipeline itself (a stage finishing, a retry giving up).
+    System,
+}
+
+/// The scope a production release may be used in, and grants within it.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Targets {
+    #[serde(default)]
+    pub accounts: Vec<String>,
+    #[serde(default)]
+    pub projects: Vec<String>,
+    #[serde(default)]
+    pub sites: Vec<String>,
+}
+
+impl Targets {
+    pub fn is_empty(&self) -> bool {
+        self.accounts.is_empty() && self.projects.is_empty() && self.sites.is_empty()
+    }
+}
+
+/// What an access job changes.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(tag = "action", rename_all = "snake_case")]
+pub enum AccessChange {
+    /// Replace the specific grants (each must lie inside the production targets).
+    Grant { grants: Targets },
+    /// Release globally: visible to everyone in the targets; clears specific grants.
+    Release,
+    /// Hide from new users; sites already using it keep working.
+    Unrelease,
+}
+
+/// Stage-specific parameters of a job, fixed when it starts.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(tag = "stage", rename_all = "kebab-case")]
+pub enum JobParams {
+    Build,
+    SyncRuntime,
+    SyncDev,
+    SyncProd { targets: Targets },
+    Access { change: AccessChange },
+}
+
+impl JobParams {
+    pub fn stage(&self) -> Stage {
+        match self {
+            Self::Build => Stage::Build,
+            Self::SyncRuntime => Stage::SyncRuntime,
+            Self::SyncDev => Stage::SyncDev,
+            Self::SyncProd { .. } => Stage::SyncProd,
+            Self::Access { .. } => Stage::Access,
+        }
+    }
+}
+
+/// A background job and its outcome.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Job {
+    pub id: JobId,
+    pub connector_id: ConnectorId,
+    pub version: u32,
+    pub stage: Stage,
+    pub status: JobStatus,
+    pub params: JobParams,
+    /// The version's state when the job started; restored if it fails or is cancelled.
+    pub from_state: VersionState,
+    /// The version's state while the job runs (`None` for access changes).
+    pub running_state: Option<VersionState>,
+    pub requested_by: UserId,
+    /// Why it failed or was cancelled.
+    pub reason: Option<String>,
+    /// The failing program's exit code, where there is one.
+    pub exit_code: Option<i32>,
+    /// Set on success: what the stage produced (commit, digest, release id, …).
+    #[schema(value_type = Option<Object>)]
+    pub result: Option<serde_json::Value>,
+    /// How many times a worker started it (re-deliveries after a crash count).
+    pub attempts: u32,
+    /// The job this one retries, if any.
+    pub retry_of: Option<JobId>,
+    pub created_at: DateTime<Utc>,
+    pub started_at: Option<DateTime<Utc>>,
+    pub finished_at: Option<DateTime<Utc>>,
+    pub revision: u64,
+}
+
+/// One recorded state change of a version.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Transition {
+    pub connector_id: ConnectorId,
+    pub version: u32,
+    pub from: VersionState,
+    pub to: VersionState,
+    pub at: DateTime<Utc>,
+    pub by: Actor,
+    pub job_id: Option<JobId>,
+    pub reason: Option<String>,
+}
+
+/// The queue message that asks a stage worker to run a job.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StageMessage {
+    pub job_id: JobId,
+    pub connector_id: ConnectorId,
+    pub version: u32,
+    pub stage: Stage,
+}
+
+/// Why a build failed (PRODUCT.md §5), each with a clear reason and, where a program
+/// failed, its exit code.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum BuildFailureKind {
+    MissingCredentials,
+    CloneFailed,
+    DockerfileMissing,
+    DockerfileInvalid,
+    ImageBuildFailed,
+    HealthCheckTimedOut,
+    HealthCheckFailed,
+    PushFailed,
+    /// The builder itself failed (disk, tool missing): may succeed when retried.
+    Internal,
+    Cancelled,
+}
+
+/// A failed build: kind, reason in words, exit code, and whether retrying may help.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{reason}")]
+pub struct BuildFailure {
+    pub kind: BuildFailureKind,
+    pub reason: String,
+    pub exit_code: Option<i32>,
+    pub retryable: bool,
+}
+
+impl BuildFailure {
+    pub fn new(kind: BuildFailureKind, reason: impl Into<String>, exit_code: Option<i32>) -> Self {
+        Self { kind, reason: reason.into(), exit_code, retryable: kind == BuildFailureKind::Internal }
+    }
+}
+
+/// What a successful build leaves on the version.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct BuiltImage {
+    /// The commit that was built.
+    pub commit: String,
+    /// `sha256:…` of the image manifest.
+    pub digest: String,
+    pub size_bytes: u64,
+    /// Where the image is stored (a registry reference or an OCI layout path).
+    pub image_ref: String,
+}
+
+/// The stream a log line came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum LogStream {
+    Stdout,
+    Stderr,
+    /// Lines the pipeline itself writes (step headers, outcomes).
+    System,
+}
+
+/// One line of a job log.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct LogLine {
+    pub seq: u64,
+    pub at: DateTime<Utc>,
+    pub stream: LogStream,
+    pub text: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use VersionState::*;
+
+    #[test]
+    fn stages_run_strictly_in_order() {
+        assert!(Stage::Build.check_start(Created, false).is_ok());
+        assert!(Stage::SyncRuntime.check_start(Created, false).is_err());
+        assert!(Stage::SyncRuntime.check_start(Built, false).is_ok());
+        assert!(Stage::SyncDev.check_start(Built, false).is_err());
+        assert!(Stage::SyncDev.check_start(SynchronizedToRuntime, false).is_ok());
+        assert!(Stage::SyncProd.check_start(SynchronizedToRuntime, false).is_err());
+        assert!(Stage::SyncProd.check_start(SynchronizedToDev, false).is_ok());
+        assert!(Stage::Access.check_start(SynchronizedToDev, false).is_err());
+        assert!(Stage::Access.check_start(SynchronizedToProd, true).is_ok());
+        // A configuration edit (`updated`) means: build again before anything else.
+        assert!(Stage::SyncRuntime.check_start(Updated, true).is_err());
+        assert!(Stage::Build.check_start(Updated, true).is_ok());
+    }
+
+    #[test]
+    fn nothing_starts_while_a_step_runs() {
+        for s in Stage::ALL {
+            let e = s.check_start(Building, true).unwrap_err();
+            assert_eq!(e, "transition not allowed, version is `building`");
+        }
+    }
+
+    #[test]
+    fn running_and_success_states() {
+        assert_eq!(Stage::Build.running_state(Created, false), Some(Building));
+        assert_eq!(Stage::Build.success_state(), Some(Built));
+        assert_eq!(Stage::SyncProd.running_state(SynchronizedToDev, false), Some(SynchronizingToProd));
+        assert_eq!(Stage::SyncProd.running_state(SynchronizedToDev, true), Some(ResynchronizingToProd));
+        assert_eq!(Stage::SyncProd.running_state(SynchronizedToProd, true), Some(ResynchronizingToProd));
+        assert_eq!(Stage::Access.running_state(SynchronizedToProd, true), None);
+        assert_eq!(Stage::Access.success_state(), None);
+    }
+
+    #[test]
+    fn only_internal_build_failures_are_retryable() {
+        assert!(BuildFailure::new(BuildFailureKind::Internal, "disk full", None).retryable);
+        assert!(!BuildFailure::new(BuildFailureKind::HealthCheckFailed, "exited with code 3", Some(3)).retryable);
+    }
+
+    #[test]
+    fn stage_names() {
+        for s in Stage::ALL {
+            assert_eq!(Stage::parse(s.as_str()), Some(s));
+        }
+        assert_eq!(serde_json::to_value(Stage::SyncRuntime).unwrap(), "sync-runtime");
+    }
+}
