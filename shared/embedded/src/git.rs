@@ -144,9 +144,9 @@ pub fn explain(stderr: &str, code: Option<i32>, credentials: &GitCredentials) ->
             GitCredentials::Basic { .. } => "authentication failed: check the username and token (and the token's read access)".into(),
             _ => "the repository needs credentials: choose basic authorization or a deploy key".into(),
         }
-    } else if has("repository not found") || has("does not appear to be a git repository") || has("not found") || has("no such file") {
+    } else if has("repository not found") || has("does not appear to be a git repository") || has("not found") || has("no such file") || has("no such repository") {
         "repository not found at this URL (or not visible with these credentials)".into()
-    } else if has("connection refused") {
+    } else if has("connection refused") || has("couldn't connect to server") {
         "the repository host refused the connection".into()
     } else if has("timed out") {
         "the connection to the repository host timed out".into()
