@@ -1,6 +1,8 @@
 //! Test harness shared by the black-box suites in `tests/tests/`: a portal started
 //! in-process on 127.0.0.1 port 0 with a fresh data directory, and a small JSON client.
 
+pub mod git_fixtures;
+
 use reqwest::{Method, StatusCode};
 use serde_json::Value;
 use std::path::PathBuf;
