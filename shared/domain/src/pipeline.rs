@@ -387,3 +387,133 @@ mod tests {
         assert_eq!(serde_json::to_value(Stage::SyncRuntime).unwrap(), "sync-runtime");
     }
 }
+
+/// An account of the platform hierarchy (Account → Project → Site).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Account {
+    pub id: String,
+    pub name: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Project {
+    pub id: String,
+    pub account_id: String,
+    pub name: String,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum SiteKind {
+    Dev,
+    Production,
+}
+
+/// Where connectors run.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Site {
+    pub id: String,
+    pub project_id: String,
+    pub account_id: String,
+    pub name: String,
+    pub kind: SiteKind,
+}
+
+/// The version's dev deployment, made by *Sync with dev*.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct DevDeployment {
+    pub account_id: String,
+    pub project_id: String,
+    pub site_id: String,
+    pub installation_id: String,
+    pub digest: String,
+}
+
+/// A production release: the configuration and image digest promoted, within targets.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct ProductionRelease {
+    pub release_id: String,
+    pub job_id: JobId,
+    pub digest: String,
+    pub commit: String,
+    /// The version's configuration when the release was made (secrets as references only).
+    #[schema(value_type = Object)]
+    pub configuration: serde_json::Value,
+    pub targets: Targets,
+    pub released_at: DateTime<Utc>,
+}
+
+/// Who may use a production release (PRODUCT.md §5 *Enable access*).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Access {
+    /// Specific grants, each inside the production targets.
+    pub grants: Targets,
+    /// Released globally to everyone within the targets.
+    pub released: bool,
+    /// Hidden from new users (sites already using it keep working).
+    pub unreleased: bool,
+}
+
+/// What the pipeline has produced for a version, stage by stage.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Deployment {
+    pub build: Option<BuiltImage>,
+    /// The runtime's reference for the registered image.
+    pub runtime_ref: Option<String>,
+    pub runtime_digest: Option<String>,
+    pub dev: Option<DevDeployment>,
+    pub production: Option<ProductionRelease>,
+    #[serde(default)]
+    pub access: Access,
+    /// The job of the step running now, if any.
+    pub active_job: Option<JobId>,
+}
+
+/// Whether `inner` lies inside `outer` given the directory (a site is inside a target
+/// project/account; a project inside a target account).
+pub fn within_targets(grants: &Targets, targets: &Targets, sites: &[Site], projects: &[Project]) -> Result<(), String> {
+    for a in &grants.accounts {
+        if !targets.accounts.contains(a) {
+            return Err(format!("account `{a}` is outside the production targets"));
+        }
+    }
+    for p in &grants.projects {
+        let account = projects.iter().find(|x| &x.id == p).map(|x| x.account_id.clone());
+        let inside = targets.projects.contains(p) || account.is_some_and(|a| targets.accounts.contains(&a));
+        if !inside {
+            return Err(format!("project `{p}` is outside the production targets"));
+        }
+    }
+    for s in &grants.sites {
+        let site = sites.iter().find(|x| &x.id == s);
+        let inside = targets.sites.contains(s)
+            || site.is_some_and(|x| targets.projects.contains(&x.project_id) || targets.accounts.contains(&x.account_id));
+        if !inside {
+            return Err(format!("site `{s}` is outside the production targets"));
+        }
+    }
+    Ok(())
+}
+
+/// Whether a release with `targets` and `access` may be used at the given place.
+pub fn visible_at(targets: &Targets, access: &Access, site: Option<&Site>, project: Option<&Project>, account: Option<&str>) -> bool {
+    let covers = |t: &Targets| -> bool {
+        if let Some(s) = site {
+            return t.sites.contains(&s.id) || t.projects.contains(&s.project_id) || t.accounts.contains(&s.account_id);
+        }
+        if let Some(p) = project {
+            return t.projects.contains(&p.id) || t.accounts.contains(&p.account_id);
+        }
+        if let Some(a) = account {
+            return t.accounts.iter().any(|x| x == a);
+        }
+        false
+    };
+    if !covers(targets) {
+        return false;
+    }
+    if access.released && !access.unreleased {
+        return true;
+    }
+    covers(&access.grants)
+}

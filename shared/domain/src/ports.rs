@@ -155,3 +155,128 @@ pub struct BuildRequest {
 pub trait ImageBuilder: Send + Sync {
     async fn build(&self, request: &BuildRequest, log: &dyn LogSink, cancel: &dyn Cancellation) -> Result<BuiltImage, BuildFailure>;
 }
+
+use crate::pipeline::{Account, Job, LogLine, Project, Site, Stage, StageMessage, Transition};
+
+/// A production release as listed in the catalog.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct CatalogEntry {
+    pub connector_id: ConnectorId,
+    pub version: u32,
+    pub release: crate::pipeline::ProductionRelease,
+    pub access: crate::pipeline::Access,
+}
+
+/// Jobs, state transitions and the version changes they make — written together.
+#[async_trait]
+pub trait PipelineStore: Send + Sync {
+    /// Atomically: the new job, the version (if its stored revision is `expected_version`),
+    /// the transition (if the state changes) and the idempotency key → job (if given).
+    /// A used idempotency key → `AlreadyExists`; a changed version → `Conflict`.
+    async fn start_job(
+        &self,
+        job: &Job,
+        version: &Version,
+        expected_version: u64,
+        transition: Option<&Transition>,
+        idempotency_key: Option<&str>,
+    ) -> StoreResult<()>;
+    /// The job an idempotency key of this connector was first used for.
+    async fn job_for_idempotency_key(&self, connector: ConnectorId, key: &str) -> StoreResult<Option<crate::pipeline::JobId>>;
+    async fn get_job(&self, id: crate::pipeline::JobId) -> StoreResult<Option<Job>>;
+    /// Newest first.
+    async fn list_jobs(&self, connector: ConnectorId, version: u32) -> StoreResult<Vec<Job>>;
+    /// Writes `job` if its stored revision is `expected`.
+    async fn update_job(&self, job: &Job, expected: u64) -> StoreResult<()>;
+    /// Atomically: the job (if at `expected_job`), the version (if at `expected_version`),
+    /// the transition, and the catalog entry of the version (`Some` writes, `None` keeps).
+    async fn finish_job(
+        &self,
+        job: &Job,
+        expected_job: u64,
+        version: &Version,
+        expected_version: u64,
+        transition: Option<&Transition>,
+        catalog: Option<&CatalogEntry>,
+    ) -> StoreResult<()>;
+    /// A version change outside a job (a configuration edit making a built version `updated`).
+    async fn update_version_with_transition(&self, version: &Version, expected: u64, transition: &Transition) -> StoreResult<()>;
+    /// Oldest first.
+    async fn list_transitions(&self, connector: ConnectorId, version: u32) -> StoreResult<Vec<Transition>>;
+    /// Jobs still `pending` or `running` (for recovery of lost queue messages).
+    async fn unfinished_jobs(&self) -> StoreResult<Vec<Job>>;
+    /// Every production release with its access.
+    async fn catalog(&self) -> StoreResult<Vec<CatalogEntry>>;
+}
+
+/// A message handed to a worker; `attempt` counts deliveries (1 = first).
+#[derive(Clone, Debug)]
+pub struct Delivery {
+    pub receipt: String,
+    pub message: StageMessage,
+    pub attempt: u32,
+}
+
+/// A message that exhausted its attempts.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct DeadLetter {
+    pub message_id: String,
+    pub stage: Stage,
+    pub job_id: crate::pipeline::JobId,
+    pub connector_id: ConnectorId,
+    pub version: u32,
+    pub attempts: u32,
+    pub error: String,
+    pub dead_at: chrono::DateTime<chrono::Utc>,
+}
+
+/// One queue per stage, at-least-once: a received message stays invisible for the
+/// visibility timeout and comes back unless acknowledged.
+#[async_trait]
+pub trait JobQueue: Send + Sync {
+    async fn send(&self, message: &StageMessage) -> StoreResult<()>;
+    async fn receive(&self, stage: Stage, max: usize, visibility: std::time::Duration) -> StoreResult<Vec<Delivery>>;
+    async fn ack(&self, delivery: &Delivery) -> StoreResult<()>;
+    /// Visible again after `delay` (a retryable failure).
+    async fn retry_later(&self, delivery: &Delivery, delay: std::time::Duration, error: &str) -> StoreResult<()>;
+    /// Parked for good; listed by [`JobQueue::dead_letters`].
+    async fn dead_letter(&self, delivery: &Delivery, error: &str) -> StoreResult<()>;
+    async fn dead_letters(&self) -> StoreResult<Vec<DeadLetter>>;
+}
+
+/// Job logs, appended live and read with a cursor.
+#[async_trait]
+pub trait JobLogStore: Send + Sync {
+    async fn append(&self, job: crate::pipeline::JobId, stream: crate::pipeline::LogStream, text: &str) -> StoreResult<()>;
+    /// Lines with `seq > after`, oldest first, at most `limit`.
+    async fn read(&self, job: crate::pipeline::JobId, after: Option<u64>, limit: usize) -> StoreResult<Vec<LogLine>>;
+}
+
+/// A failure of a non-build stage: retryable ones are tried again by the queue.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{reason}")]
+pub struct StageFailure {
+    pub reason: String,
+    pub retryable: bool,
+}
+
+/// The runtime that executes connector images.
+#[async_trait]
+pub trait Runtime: Send + Sync {
+    /// Registers the image by digest; idempotent. Answers the runtime's reference.
+    async fn register(&self, connector: ConnectorId, version: u32, digest: &str, image_ref: &str) -> Result<String, StageFailure>;
+}
+
+/// The platform directory (accounts, projects, sites) and the dev platform.
+#[async_trait]
+pub trait Directory: Send + Sync {
+    async fn accounts(&self) -> StoreResult<Vec<Account>>;
+    async fn projects(&self) -> StoreResult<Vec<Project>>;
+    async fn sites(&self) -> StoreResult<Vec<Site>>;
+    /// The version's dev account, project and site, created if missing (idempotent).
+    async fn ensure_dev_site(&self, connector: ConnectorId, version: u32) -> Result<(Account, Project, Site), StageFailure>;
+    /// Installs the connector image on the dev platform (idempotent); the installation id.
+    async fn install(&self, connector: ConnectorId, version: u32, digest: &str) -> Result<String, StageFailure>;
+    /// Assigns an installation to a site (idempotent).
+    async fn assign(&self, site_id: &str, installation_id: &str) -> Result<(), StageFailure>;
+}

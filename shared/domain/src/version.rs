@@ -108,6 +108,9 @@ pub struct Version {
     pub number: u32,
     pub state: VersionState,
     pub config: VersionConfig,
+    /// What the release pipeline produced for this version.
+    #[serde(default)]
+    pub deployment: crate::pipeline::Deployment,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub revision: u64,
@@ -120,6 +123,7 @@ impl Version {
             number: 1,
             state: VersionState::Created,
             config: VersionConfig::default(),
+            deployment: Default::default(),
             created_at: now,
             updated_at: now,
             revision: 1,
