@@ -4,7 +4,8 @@
 
 pub mod db;
 pub mod git;
-pub mod keys;
+/// The key design, shared with the DynamoDB adapter (`devportal-table`).
+pub use devportal_table::keys;
 pub mod secrets;
 pub mod store;
 

@@ -2,7 +2,7 @@
 //! (file mode 0600 in a 0700 directory), addressed by `local:<uuid>` references.
 
 use crate::db::{ops, Db, Item};
-use crate::keys;
+use devportal_table::keys;
 use async_trait::async_trait;
 use devportal_domain::ids::{ConnectorId, SecretId};
 use devportal_domain::ports::{SecretStore, StoreResult};

@@ -1,7 +1,7 @@
 //! `IdentityStore` and `ConnectorStore` on the embedded SQLite table.
 
 use crate::db::{ops, sql, Db, Item};
-use crate::keys;
+use devportal_table::keys;
 use async_trait::async_trait;
 use devportal_domain::connector::Connector;
 use devportal_domain::identity::{Email, Membership, Organization, TokenHash, TokenRecord, User};

@@ -1,4 +1,4 @@
-//! The single-table key design, shared by the embedded store and (in `shared/aws`) the
+//! The single-table key design, shared by the embedded store (`shared/embedded`) and the
 //! DynamoDB adapter. `pk`/`sk` address an item; `gsi1pk`/`gsi1sk` serve the lists.
 
 use devportal_domain::ids::{ConnectorId, OrgId, SecretId, TokenId, UserId};

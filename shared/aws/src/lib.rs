@@ -1,0 +1,32 @@
+//! AWS adapters of the Dev Portal ports:
+//!
+//! - [`DynamoStore`]: `IdentityStore` and `ConnectorStore` on one DynamoDB table laid out like
+//!   the embedded SQLite table (the key functions live in `devportal-table`, shared by both;
+//!   see `docs/ARCHITECTURE.md`, "Storage layout: one table").
+//! - [`SecretsManagerSecrets`]: `SecretStore` on AWS Secrets Manager; references are ARNs.
+//! - [`create_table`]: creates the table (on-demand, GSI `gsi1`, TTL on `expires_at`) if missing.
+//!
+//! Clients are built once by the caller (from [`load_sdk_config`] or any `SdkConfig`) and passed
+//! in. The SDK honours the standard environment (`AWS_ENDPOINT_URL`, `AWS_REGION`, credentials),
+//! so local runs against moto need no code of their own. The contract tests in
+//! `tests/tests/contract_store.rs` hold these adapters and the embedded ones to the same behaviour.
+
+mod error;
+pub mod secrets;
+pub mod store;
+pub mod table;
+
+pub use secrets::SecretsManagerSecrets;
+pub use store::DynamoStore;
+pub use table::create_table;
+
+/// Re-exports, so callers build clients with the same SDK versions.
+pub use aws_config;
+pub use aws_sdk_dynamodb;
+pub use aws_sdk_secretsmanager;
+
+/// The SDK configuration from the standard environment and files, with the latest behaviour
+/// version. Build each client once from it and share the clients.
+pub async fn load_sdk_config() -> aws_config::SdkConfig {
+    aws_config::defaults(aws_config::BehaviorVersion::latest()).load().await
+}

@@ -1,0 +1,590 @@
+//! `IdentityStore` and `ConnectorStore` on one DynamoDB table, with the same single-table key
+//! design as the embedded SQLite store (`devportal_table::keys`).
+//!
+//! Item attributes: `pk`, `sk` (the key), `gsi1pk`/`gsi1sk` (GSI `gsi1`), `revision` (N),
+//! `expires_at` (N, the TTL attribute), `body` (S, the record as JSON).
+//!
+//! - Creates are conditional on `attribute_not_exists(pk)`; records created together are written
+//!   in one `TransactWriteItems`, whose cancellation reasons say which item already existed.
+//! - Updates replace the item on condition `revision = :expected`; when that fails, a consistent
+//!   read of the current revision tells `Conflict { current }` from `NotFound`.
+//! - Point reads and base-table queries are strongly consistent (like SQLite: a write is seen by
+//!   the next read). Queries on `gsi1` (a user's memberships, the connector list) cannot be: on
+//!   real DynamoDB a record written a moment ago may be missing from them for a short while.
+//! - The connector list filters item bodies in code (the body is one JSON string), so each
+//!   organization's GSI partition is paged until `limit + 1` matching connectors or its end;
+//!   the organizations' results are merged by id.
+
+use crate::error::{fatal, unavailable};
+use async_trait::async_trait;
+use aws_sdk_dynamodb::types::{AttributeValue, Delete, Put, TransactWriteItem};
+use aws_sdk_dynamodb::Client;
+use devportal_domain::connector::Connector;
+use devportal_domain::identity::{Email, Membership, Organization, TokenHash, TokenRecord, User};
+use devportal_domain::ids::{ConnectorId, OrgId, TokenId, UserId};
+use devportal_domain::page::Page;
+use devportal_domain::ports::{ConnectorQuery, ConnectorStore, IdentityStore, StoreError, StoreResult};
+use devportal_domain::version::Version;
+use devportal_table::attr;
+use devportal_table::keys;
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+
+type Attrs = HashMap<String, AttributeValue>;
+
+/// The DynamoDB store. Clones share the client.
+#[derive(Clone, Debug)]
+pub struct DynamoStore {
+    client: Client,
+    table: String,
+}
+
+impl DynamoStore {
+    /// A store on `table` (create it with [`crate::create_table`]).
+    pub fn new(client: Client, table: impl Into<String>) -> Self {
+        Self { client, table: table.into() }
+    }
+
+    pub fn table(&self) -> &str {
+        &self.table
+    }
+}
+
+/// The item that makes e-mail addresses unique (same body as in the embedded store).
+#[derive(Serialize, Deserialize)]
+struct EmailClaim {
+    user_id: UserId,
+}
+
+/// One item of the table, before it becomes attribute values.
+struct Item {
+    pk: String,
+    sk: String,
+    gsi1: Option<(String, String)>,
+    revision: u64,
+    expires_at: Option<i64>,
+    body: String,
+}
+
+impl Item {
+    fn new(pk: impl Into<String>, sk: impl Into<String>, body: &impl Serialize) -> StoreResult<Self> {
+        let body = serde_json::to_string(body).map_err(|e| fatal(format!("cannot encode item: {e}")))?;
+        Ok(Self { pk: pk.into(), sk: sk.into(), gsi1: None, revision: 0, expires_at: None, body })
+    }
+
+    fn gsi1(mut self, pk: impl Into<String>, sk: impl Into<String>) -> Self {
+        self.gsi1 = Some((pk.into(), sk.into()));
+        self
+    }
+
+    fn revision(mut self, revision: u64) -> Self {
+        self.revision = revision;
+        self
+    }
+
+    fn into_attrs(self) -> Attrs {
+        let mut a = key(&self.pk, &self.sk);
+        if let Some((p, s)) = self.gsi1 {
+            a.insert(attr::GSI1PK.into(), AttributeValue::S(p));
+            a.insert(attr::GSI1SK.into(), AttributeValue::S(s));
+        }
+        a.insert(attr::REVISION.into(), AttributeValue::N(self.revision.to_string()));
+        if let Some(t) = self.expires_at {
+            a.insert(attr::EXPIRES_AT.into(), AttributeValue::N(t.to_string()));
+        }
+        a.insert(attr::BODY.into(), AttributeValue::S(self.body));
+        a
+    }
+}
+
+fn key(pk: &str, sk: &str) -> Attrs {
+    HashMap::from([
+        (attr::PK.to_string(), AttributeValue::S(pk.to_string())),
+        (attr::SK.to_string(), AttributeValue::S(sk.to_string())),
+    ])
+}
+
+fn body_of<T: DeserializeOwned>(item: &Attrs) -> StoreResult<T> {
+    match item.get(attr::BODY) {
+        Some(AttributeValue::S(s)) => serde_json::from_str(s).map_err(|e| fatal(format!("cannot decode item: {e}"))),
+        _ => Err(fatal("item without a string `body` attribute")),
+    }
+}
+
+fn revision_of(item: &Attrs) -> StoreResult<u64> {
+    match item.get(attr::REVISION) {
+        Some(AttributeValue::N(n)) => n.parse().map_err(|_| fatal("item with a malformed `revision` attribute")),
+        None => Ok(0),
+        _ => Err(fatal("item with a non-numeric `revision` attribute")),
+    }
+}
+
+fn build_error(e: aws_sdk_dynamodb::error::BuildError) -> StoreError {
+    fatal(format!("cannot build DynamoDB request: {e}"))
+}
+
+fn membership_item(m: &Membership) -> StoreResult<Item> {
+    Ok(Item::new(keys::org(m.org_id), keys::member(m.user_id), m)?.gsi1(keys::user(m.user_id), keys::org(m.org_id)))
+}
+
+fn token_items(t: &TokenRecord) -> StoreResult<[Item; 2]> {
+    Ok([Item::new(keys::user(t.user_id), keys::token_sk(t.id), t)?, Item::new(keys::token_hash(&t.hash.0), keys::META, t)?])
+}
+
+fn connector_item(c: &Connector) -> StoreResult<Item> {
+    Ok(Item::new(keys::connector(c.id), keys::META, c)?.gsi1(keys::org_connectors(c.owner), c.id.to_string()).revision(c.revision))
+}
+
+fn version_item(v: &Version) -> StoreResult<Item> {
+    Ok(Item::new(keys::connector(v.connector_id), keys::version(v.number), v)?.revision(v.revision))
+}
+
+/// Whether a connector passes the list's filters. The name match folds ASCII case only, like
+/// SQLite's `lower()` in the embedded store, so both adapters answer the same.
+fn matches(c: &Connector, q: &ConnectorQuery) -> bool {
+    if q.connector_type.is_some_and(|t| t != c.connector_type) {
+        return false;
+    }
+    if q.released.is_some_and(|r| r != c.released) {
+        return false;
+    }
+    if let Some(needle) = &q.name_contains {
+        if !c.name.to_ascii_lowercase().contains(&needle.to_ascii_lowercase()) {
+            return false;
+        }
+    }
+    true
+}
+
+impl DynamoStore {
+    async fn get<T: DeserializeOwned>(&self, pk: &str, sk: &str) -> StoreResult<Option<T>> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(key(pk, sk)))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|e| unavailable("GetItem", e))?;
+        out.item().map(body_of).transpose()
+    }
+
+    /// The stored revision of an item, or `None` when it does not exist.
+    async fn current_revision(&self, pk: &str, sk: &str) -> StoreResult<Option<u64>> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(key(pk, sk)))
+            .consistent_read(true)
+            .projection_expression("#rev")
+            .expression_attribute_names("#rev", attr::REVISION)
+            .send()
+            .await
+            .map_err(|e| unavailable("GetItem", e))?;
+        out.item().map(revision_of).transpose()
+    }
+
+    /// Puts a new item; `AlreadyExists { what }` if its key is taken.
+    async fn insert(&self, item: Item, what: &str) -> StoreResult<()> {
+        let res = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(item.into_attrs()))
+            .condition_expression("attribute_not_exists(#pk)")
+            .expression_attribute_names("#pk", attr::PK)
+            .send()
+            .await;
+        match res {
+            Ok(_) => Ok(()),
+            Err(e) if e.as_service_error().is_some_and(|s| s.is_conditional_check_failed_exception()) => {
+                Err(StoreError::AlreadyExists { what: what.to_string() })
+            }
+            Err(e) => Err(unavailable("PutItem", e)),
+        }
+    }
+
+    /// Puts new items in one transaction; `AlreadyExists { what }` of the first item whose key
+    /// was taken, and then nothing is written.
+    async fn insert_all(&self, items: Vec<(Item, &str)>) -> StoreResult<()> {
+        let mut whats = Vec::with_capacity(items.len());
+        let mut writes = Vec::with_capacity(items.len());
+        for (item, what) in items {
+            whats.push(what);
+            let put = Put::builder()
+                .table_name(&self.table)
+                .set_item(Some(item.into_attrs()))
+                .condition_expression("attribute_not_exists(#pk)")
+                .expression_attribute_names("#pk", attr::PK)
+                .build()
+                .map_err(build_error)?;
+            writes.push(TransactWriteItem::builder().put(put).build());
+        }
+        match self.client.transact_write_items().set_transact_items(Some(writes)).send().await {
+            Ok(_) => Ok(()),
+            Err(e) => {
+                if let Some(aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError::TransactionCanceledException(
+                    cancelled,
+                )) = e.as_service_error()
+                {
+                    let reasons = cancelled.cancellation_reasons();
+                    if let Some(i) = reasons.iter().position(|r| r.code() == Some("ConditionalCheckFailed")) {
+                        let what = whats.get(i).copied().unwrap_or("item");
+                        return Err(StoreError::AlreadyExists { what: what.to_string() });
+                    }
+                    // Cancelled for another reason (a concurrent transaction, throttling).
+                    let codes: Vec<&str> = reasons.iter().filter_map(|r| r.code()).filter(|c| *c != "None").collect();
+                    let retryable = codes.iter().all(|c| crate::error::is_retryable_code(c) || c.ends_with("Conflict"));
+                    return Err(StoreError::Unavailable {
+                        message: format!("TransactWriteItems: transaction cancelled ({})", codes.join(", ")),
+                        retryable,
+                    });
+                }
+                Err(unavailable("TransactWriteItems", e))
+            }
+        }
+    }
+
+    /// Replaces an item whose stored revision is `expected`.
+    async fn update(&self, item: Item, expected: u64, what: &str) -> StoreResult<()> {
+        let (pk, sk) = (item.pk.clone(), item.sk.clone());
+        let res = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(item.into_attrs()))
+            .condition_expression("#rev = :expected")
+            .expression_attribute_names("#rev", attr::REVISION)
+            .expression_attribute_values(":expected", AttributeValue::N(expected.to_string()))
+            .send()
+            .await;
+        match res {
+            Ok(_) => Ok(()),
+            Err(e) if e.as_service_error().is_some_and(|s| s.is_conditional_check_failed_exception()) => {
+                match self.current_revision(&pk, &sk).await? {
+                    Some(current) => Err(StoreError::Conflict { current }),
+                    None => Err(StoreError::NotFound { what: what.to_string() }),
+                }
+            }
+            Err(e) => Err(unavailable("PutItem", e)),
+        }
+    }
+
+    /// Items of a partition whose sort key starts with `prefix`, in sort-key order.
+    async fn query_prefix<T: DeserializeOwned>(&self, pk: &str, prefix: &str) -> StoreResult<Vec<T>> {
+        let mut out = vec![];
+        let mut start: Option<Attrs> = None;
+        loop {
+            let page = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .consistent_read(true)
+                .key_condition_expression("#pk = :pk AND begins_with(#sk, :prefix)")
+                .expression_attribute_names("#pk", attr::PK)
+                .expression_attribute_names("#sk", attr::SK)
+                .expression_attribute_values(":pk", AttributeValue::S(pk.to_string()))
+                .expression_attribute_values(":prefix", AttributeValue::S(prefix.to_string()))
+                .set_exclusive_start_key(start.take())
+                .send()
+                .await
+                .map_err(|e| unavailable("Query", e))?;
+            for item in page.items() {
+                out.push(body_of(item)?);
+            }
+            match page.last_evaluated_key {
+                Some(k) if !k.is_empty() => start = Some(k),
+                _ => return Ok(out),
+            }
+        }
+    }
+
+    /// Items of a GSI1 partition, in GSI1 sort-key order.
+    async fn query_gsi1<T: DeserializeOwned>(&self, gsi1pk: &str) -> StoreResult<Vec<T>> {
+        let mut out = vec![];
+        let mut start: Option<Attrs> = None;
+        loop {
+            let page = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .index_name(attr::GSI1)
+                .key_condition_expression("#gpk = :gpk")
+                .expression_attribute_names("#gpk", attr::GSI1PK)
+                .expression_attribute_values(":gpk", AttributeValue::S(gsi1pk.to_string()))
+                .set_exclusive_start_key(start.take())
+                .send()
+                .await
+                .map_err(|e| unavailable("Query", e))?;
+            for item in page.items() {
+                out.push(body_of(item)?);
+            }
+            match page.last_evaluated_key {
+                Some(k) if !k.is_empty() => start = Some(k),
+                _ => return Ok(out),
+            }
+        }
+    }
+
+    /// The first `want` connectors of one organization that pass the filters, in id order.
+    async fn org_connectors(&self, org: OrgId, q: &ConnectorQuery, want: usize) -> StoreResult<Vec<Connector>> {
+        let filtered = q.name_contains.is_some() || q.connector_type.is_some() || q.released.is_some();
+        // `Limit` counts items read, before filtering: read larger pages when filters may drop many.
+        let page_size = if filtered { want.max(100) } else { want }.clamp(1, 1000) as i32;
+        let mut found = Vec::new();
+        let mut start: Option<Attrs> = None;
+        loop {
+            let mut req = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .index_name(attr::GSI1)
+                .expression_attribute_names("#gpk", attr::GSI1PK)
+                .expression_attribute_values(":gpk", AttributeValue::S(keys::org_connectors(org)))
+                .limit(page_size)
+                .set_exclusive_start_key(start.take());
+            req = match q.after {
+                Some(after) => req
+                    .key_condition_expression("#gpk = :gpk AND #gsk > :after")
+                    .expression_attribute_names("#gsk", attr::GSI1SK)
+                    .expression_attribute_values(":after", AttributeValue::S(after.to_string())),
+                None => req.key_condition_expression("#gpk = :gpk"),
+            };
+            let page = req.send().await.map_err(|e| unavailable("Query", e))?;
+            for item in page.items() {
+                let c: Connector = body_of(item)?;
+                if matches(&c, q) {
+                    found.push(c);
+                    if found.len() >= want {
+                        return Ok(found);
+                    }
+                }
+            }
+            match page.last_evaluated_key {
+                Some(k) if !k.is_empty() => start = Some(k),
+                _ => return Ok(found),
+            }
+        }
+    }
+}
+
+#[async_trait]
+impl IdentityStore for DynamoStore {
+    async fn create_organization(&self, org: &Organization, admin: &Membership) -> StoreResult<()> {
+        self.insert_all(vec![
+            (Item::new(keys::org(org.id), keys::META, org)?, "organization"),
+            (membership_item(admin)?, "membership"),
+        ])
+        .await
+    }
+
+    async fn get_organization(&self, id: OrgId) -> StoreResult<Option<Organization>> {
+        self.get(&keys::org(id), keys::META).await
+    }
+
+    async fn memberships_of(&self, user: UserId) -> StoreResult<Vec<(Membership, Organization)>> {
+        let memberships: Vec<Membership> = self.query_gsi1(&keys::user(user)).await?;
+        let mut out = Vec::with_capacity(memberships.len());
+        for m in memberships {
+            if let Some(org) = self.get::<Organization>(&keys::org(m.org_id), keys::META).await? {
+                out.push((m, org));
+            }
+        }
+        Ok(out)
+    }
+
+    async fn add_member(&self, membership: &Membership) -> StoreResult<()> {
+        self.insert(membership_item(membership)?, "membership").await
+    }
+
+    async fn create_user(&self, user: &User, first_token: &TokenRecord) -> StoreResult<()> {
+        let [listing, by_hash] = token_items(first_token)?;
+        // Same order as the embedded store, so a double conflict names the same item.
+        self.insert_all(vec![
+            (Item::new(keys::email(user.email.as_str()), keys::META, &EmailClaim { user_id: user.id })?, "user with this e-mail"),
+            (Item::new(keys::user(user.id), keys::META, user)?, "user"),
+            (listing, "token"),
+            (by_hash, "token"),
+        ])
+        .await
+    }
+
+    async fn get_user(&self, id: UserId) -> StoreResult<Option<User>> {
+        self.get(&keys::user(id), keys::META).await
+    }
+
+    async fn find_user_by_email(&self, email: &Email) -> StoreResult<Option<User>> {
+        match self.get::<EmailClaim>(&keys::email(email.as_str()), keys::META).await? {
+            Some(claim) => self.get(&keys::user(claim.user_id), keys::META).await,
+            None => Ok(None),
+        }
+    }
+
+    async fn create_token(&self, token: &TokenRecord) -> StoreResult<()> {
+        let [listing, by_hash] = token_items(token)?;
+        self.insert_all(vec![(listing, "token"), (by_hash, "token")]).await
+    }
+
+    async fn find_token(&self, hash: &TokenHash) -> StoreResult<Option<TokenRecord>> {
+        self.get(&keys::token_hash(&hash.0), keys::META).await
+    }
+
+    async fn list_tokens(&self, user: UserId) -> StoreResult<Vec<TokenRecord>> {
+        self.query_prefix(&keys::user(user), keys::TOKEN_PREFIX).await
+    }
+
+    async fn revoke_token(&self, user: UserId, id: TokenId) -> StoreResult<bool> {
+        let (pk, sk) = (keys::user(user), keys::token_sk(id));
+        let Some(token) = self.get::<TokenRecord>(&pk, &sk).await? else {
+            return Ok(false);
+        };
+        let listing = Delete::builder()
+            .table_name(&self.table)
+            .set_key(Some(key(&pk, &sk)))
+            .condition_expression("attribute_exists(#pk)")
+            .expression_attribute_names("#pk", attr::PK)
+            .build()
+            .map_err(build_error)?;
+        let by_hash = Delete::builder()
+            .table_name(&self.table)
+            .set_key(Some(key(&keys::token_hash(&token.hash.0), keys::META)))
+            .build()
+            .map_err(build_error)?;
+        let res = self
+            .client
+            .transact_write_items()
+            .transact_items(TransactWriteItem::builder().delete(listing).build())
+            .transact_items(TransactWriteItem::builder().delete(by_hash).build())
+            .send()
+            .await;
+        match res {
+            Ok(_) => Ok(true),
+            Err(e) => {
+                let gone = matches!(
+                    e.as_service_error(),
+                    Some(aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError::TransactionCanceledException(c))
+                        if c.cancellation_reasons().first().and_then(|r| r.code()) == Some("ConditionalCheckFailed")
+                );
+                // Revoked concurrently between the read and the delete: there is none any more.
+                if gone {
+                    Ok(false)
+                } else {
+                    Err(unavailable("TransactWriteItems", e))
+                }
+            }
+        }
+    }
+}
+
+#[async_trait]
+impl ConnectorStore for DynamoStore {
+    async fn create_connector(&self, connector: &Connector, first: &Version) -> StoreResult<()> {
+        self.insert_all(vec![(connector_item(connector)?, "connector"), (version_item(first)?, "version")]).await
+    }
+
+    async fn get_connector(&self, id: ConnectorId) -> StoreResult<Option<Connector>> {
+        self.get(&keys::connector(id), keys::META).await
+    }
+
+    async fn update_connector(&self, connector: &Connector, expected_revision: u64) -> StoreResult<()> {
+        self.update(connector_item(connector)?, expected_revision, "connector").await
+    }
+
+    async fn list_connectors(&self, query: &ConnectorQuery) -> StoreResult<Page<Connector>> {
+        let limit = query.limit as usize;
+        let want = limit + 1;
+        let mut orgs = query.orgs.clone();
+        orgs.sort();
+        orgs.dedup();
+        let mut items = Vec::new();
+        for org in orgs {
+            items.extend(self.org_connectors(org, query, want).await?);
+        }
+        // Merge by id (= creation order), exactly as the string sort key orders them.
+        items.sort_by_key(|c: &Connector| c.id.to_string());
+        items.dedup_by_key(|c| c.id);
+        items.truncate(want);
+        let next_cursor = if items.len() > limit {
+            items.truncate(limit);
+            items.last().map(|c| c.id.to_string())
+        } else {
+            None
+        };
+        Ok(Page { items, next_cursor })
+    }
+
+    async fn get_version(&self, connector: ConnectorId, number: u32) -> StoreResult<Option<Version>> {
+        self.get(&keys::connector(connector), &keys::version(number)).await
+    }
+
+    async fn list_versions(&self, connector: ConnectorId) -> StoreResult<Vec<Version>> {
+        self.query_prefix(&keys::connector(connector), keys::VERSION_PREFIX).await
+    }
+
+    async fn update_version(&self, version: &Version, expected_revision: u64) -> StoreResult<()> {
+        self.update(version_item(version)?, expected_revision, "version").await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use devportal_domain::connector::{ConnectorType, ExecutionMode, Flow};
+
+    fn connector(name: &str, t: ConnectorType, released: bool) -> Connector {
+        let now = "2024-01-01T00:00:00Z".parse().unwrap();
+        Connector {
+            id: ConnectorId::new(),
+            name: name.into(),
+            connector_type: t,
+            description: String::new(),
+            readme: String::new(),
+            flow: Flow::Default,
+            execution_mode: ExecutionMode::Env,
+            owner: OrgId::new(),
+            created_by: UserId::new(),
+            created_at: now,
+            updated_at: now,
+            main_version: None,
+            latest_version: 1,
+            has_logo: false,
+            released,
+            revision: 1,
+        }
+    }
+
+    #[test]
+    fn filters_fold_ascii_case_and_combine() {
+        let c = connector("Shopify Orders", ConnectorType::Datasource, false);
+        let q = |n: Option<&str>, t: Option<ConnectorType>, r: Option<bool>| ConnectorQuery {
+            name_contains: n.map(str::to_string),
+            connector_type: t,
+            released: r,
+            ..Default::default()
+        };
+        assert!(matches(&c, &q(None, None, None)));
+        assert!(matches(&c, &q(Some("fy ord"), None, None)));
+        assert!(matches(&c, &q(Some("SHOPIFY"), Some(ConnectorType::Datasource), Some(false))));
+        assert!(!matches(&c, &q(Some("amazon"), None, None)));
+        assert!(!matches(&c, &q(None, Some(ConnectorType::Export), None)));
+        assert!(!matches(&c, &q(None, None, Some(true))));
+    }
+
+    #[test]
+    fn items_carry_keys_gsi_revision_and_body() {
+        let c = connector("x", ConnectorType::Write, true);
+        let attrs = connector_item(&c).unwrap().into_attrs();
+        assert_eq!(attrs[attr::PK], AttributeValue::S(keys::connector(c.id)));
+        assert_eq!(attrs[attr::SK], AttributeValue::S(keys::META.into()));
+        assert_eq!(attrs[attr::GSI1PK], AttributeValue::S(keys::org_connectors(c.owner)));
+        assert_eq!(attrs[attr::GSI1SK], AttributeValue::S(c.id.to_string()));
+        assert_eq!(attrs[attr::REVISION], AttributeValue::N("1".into()));
+        assert!(!attrs.contains_key(attr::EXPIRES_AT));
+        let back: Connector = body_of(&attrs).unwrap();
+        assert_eq!(back, c);
+        assert_eq!(revision_of(&attrs).unwrap(), 1);
+    }
+}

@@ -1,0 +1,22 @@
+//! The single-table layout of the Dev Portal store (`docs/ARCHITECTURE.md`, "Storage layout:
+//! one table"): key functions and attribute names that the embedded SQLite store
+//! (`shared/embedded`) and the DynamoDB adapter (`shared/aws`) both use, so the two can never
+//! drift apart. No I/O.
+
+pub mod keys;
+
+/// Attribute (column) names of an item.
+pub mod attr {
+    pub const PK: &str = "pk";
+    pub const SK: &str = "sk";
+    pub const GSI1PK: &str = "gsi1pk";
+    pub const GSI1SK: &str = "gsi1sk";
+    /// Number: the record's revision; updates are conditional on it.
+    pub const REVISION: &str = "revision";
+    /// Number: epoch seconds; the TTL attribute.
+    pub const EXPIRES_AT: &str = "expires_at";
+    /// String: the record as JSON.
+    pub const BODY: &str = "body";
+    /// The one global secondary index, on (`gsi1pk`, `gsi1sk`).
+    pub const GSI1: &str = "gsi1";
+}
