@@ -34,6 +34,7 @@ impl Portal {
             static_dir: Some(static_dir()),
             public_url: None,
             preset_token: Some(devportal_domain::identity::TokenSecret::parse_preset(ADMIN_TOKEN).unwrap()),
+            workers: true,
         };
         let running = devportal::start(config, async {
             let _ = rx.await;

@@ -111,6 +111,11 @@ impl From<AppError> for ApiError {
                 e.body.state = Some(state);
                 e
             }
+            AppError::TransitionNotAllowed { message, state } => {
+                let mut e = ApiError::new(StatusCode::CONFLICT, "transition_not_allowed", message);
+                e.body.state = Some(state);
+                e
+            }
             AppError::AlreadyExists(m) => ApiError::new(StatusCode::CONFLICT, "already_exists", m),
             AppError::Unavailable { message, retryable } => {
                 // The cause goes to the log, never to the client.

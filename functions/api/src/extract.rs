@@ -66,6 +66,49 @@ impl<S: Send + Sync> FromRequest<S> for JsonBytes {
     }
 }
 
+/// An optional JSON body: an empty body is `None` (triggers may be posted without one);
+/// anything else must be JSON of the target type.
+pub struct OptionalJson<T>(pub Option<T>);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for OptionalJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let empty_declared = req
+            .headers()
+            .get(axum::http::header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.trim() == "0");
+        if empty_declared || (!req.headers().contains_key(CONTENT_TYPE) && !req.headers().contains_key(axum::http::header::TRANSFER_ENCODING)) {
+            let bytes = Bytes::from_request(req, state).await.unwrap_or_default();
+            if bytes.is_empty() {
+                return Ok(OptionalJson(None));
+            }
+            return Err(ApiError::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_media_type",
+                "send the body as JSON with `Content-Type: application/json`",
+            ));
+        }
+        let JsonBytes(bytes) = JsonBytes::from_request(req, state).await?;
+        if bytes.is_empty() {
+            return Ok(OptionalJson(None));
+        }
+        parse_json(&bytes).map(|v| OptionalJson(Some(v)))
+    }
+}
+
+/// The `Idempotency-Key` header of a trigger, if any.
+pub fn idempotency_key(headers: &axum::http::HeaderMap) -> Result<Option<String>, ApiError> {
+    match headers.get("idempotency-key") {
+        None => Ok(None),
+        Some(v) => v.to_str().map(|s| Some(s.trim().to_string())).map_err(|_| {
+            ApiError::new(StatusCode::BAD_REQUEST, "invalid_header", "`Idempotency-Key` must be printable ASCII")
+                .field("Idempotency-Key", "invalid_format", "printable ASCII")
+        }),
+    }
+}
+
 /// Deserialises JSON, mapping syntax errors to 400 and shape errors to 422 with the path.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     let de = &mut serde_json::Deserializer::from_slice(bytes);

@@ -31,7 +31,7 @@ pub struct AppState {
 
 /// The `/api/v1` routes, with errors, limits, panics and tracing handled.
 pub fn router(app: App) -> Router {
-    use routes::{connectors, identity, wizard};
+    use routes::{connectors, identity, pipeline, wizard};
     let api = Router::new()
         .route("/openapi.json", get(openapi::serve))
         .route("/me", get(identity::me))
@@ -46,6 +46,24 @@ pub fn router(app: App) -> Router {
         .route("/connectors/{id}/versions/{v}", get(connectors::get_version))
         .route("/connectors/{id}/versions/{v}/steps/{step}", get(wizard::get_step).put(wizard::put_step))
         .route("/connectors/{id}/versions/{v}/vcs/test", post(wizard::test_vcs))
+        .route("/connectors/{id}/versions/{v}/build", post(pipeline::build))
+        .route("/connectors/{id}/versions/{v}/sync-runtime", post(pipeline::sync_runtime))
+        .route("/connectors/{id}/versions/{v}/sync-dev", post(pipeline::sync_dev))
+        .route("/connectors/{id}/versions/{v}/sync-prod", post(pipeline::sync_prod))
+        .route("/connectors/{id}/versions/{v}/access", axum::routing::put(pipeline::access))
+        .route("/connectors/{id}/versions/{v}/release", post(pipeline::release))
+        .route("/connectors/{id}/versions/{v}/unrelease", post(pipeline::unrelease))
+        .route("/connectors/{id}/versions/{v}/jobs", get(pipeline::list_jobs))
+        .route("/connectors/{id}/versions/{v}/transitions", get(pipeline::transitions))
+        .route("/jobs/{job}", get(pipeline::get_job))
+        .route("/jobs/{job}/log", get(pipeline::job_log))
+        .route("/jobs/{job}/cancel", post(pipeline::cancel_job))
+        .route("/jobs/{job}/retry", post(pipeline::retry_job))
+        .route("/dead-letters", get(pipeline::dead_letters))
+        .route("/accounts", get(pipeline::accounts))
+        .route("/projects", get(pipeline::projects))
+        .route("/sites", get(pipeline::sites))
+        .route("/catalog", get(pipeline::catalog))
         .fallback(unknown_route)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(axum::extract::DefaultBodyLimit::max(BODY_LIMIT))
@@ -63,6 +81,7 @@ pub fn router(app: App) -> Router {
                         user_id = tracing::field::Empty,
                         connector_id = tracing::field::Empty,
                         version = tracing::field::Empty,
+                        job_id = tracing::field::Empty,
                     )
                 })
                 .on_response(|res: &Response, latency: Duration, _span: &tracing::Span| {

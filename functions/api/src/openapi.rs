@@ -2,7 +2,7 @@
 //! schemas, served without authentication at `/api/v1/openapi.json`.
 
 use crate::error::ErrorBody;
-use crate::routes::{connectors, identity, wizard};
+use crate::routes::{connectors, identity, pipeline, wizard};
 use axum::Json;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
@@ -16,12 +16,18 @@ use utoipa::{Modify, OpenApi};
         connectors::create, connectors::list, connectors::get, connectors::edit, connectors::list_versions,
         connectors::get_version,
         wizard::get_step, wizard::put_step, wizard::test_vcs,
+        pipeline::build, pipeline::sync_runtime, pipeline::sync_dev, pipeline::sync_prod, pipeline::access,
+        pipeline::release, pipeline::unrelease, pipeline::list_jobs, pipeline::get_job, pipeline::job_log,
+        pipeline::cancel_job, pipeline::retry_job, pipeline::transitions, pipeline::dead_letters,
+        pipeline::accounts, pipeline::projects, pipeline::sites, pipeline::catalog,
     ),
     components(schemas(ErrorBody, identity::TokenList, identity::OrganizationList, connectors::ConnectorPage,
-        connectors::VersionList)),
+        connectors::VersionList, pipeline::JobList, pipeline::TransitionList, pipeline::AccountList, pipeline::ProjectList,
+        pipeline::SiteList, pipeline::CatalogList, pipeline::DeadLetterList)),
     modifiers(&BearerAuth, &CommonErrors),
     security(("bearer" = [])),
-    tags((name = "identity"), (name = "connectors"), (name = "versions"), (name = "wizard"))
+    tags((name = "identity"), (name = "connectors"), (name = "versions"), (name = "wizard"), (name = "pipeline"), (name = "jobs"),
+        (name = "history"), (name = "platform"), (name = "catalog"))
 )]
 pub struct ApiDoc;
 

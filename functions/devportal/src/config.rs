@@ -51,6 +51,8 @@ pub struct ServeConfig {
     pub public_url: Option<String>,
     /// From `DEVPORTAL_TOKEN`: registered for the bootstrap admin.
     pub preset_token: Option<TokenSecret>,
+    /// Run the stage workers in this process (the default; tests may hold them back).
+    pub workers: bool,
 }
 
 impl ServeConfig {
@@ -72,6 +74,7 @@ impl ServeConfig {
             static_dir,
             public_url: args.public_url.as_ref().map(|u| u.trim_end_matches('/').to_string()),
             preset_token,
+            workers: true,
         })
     }
 }

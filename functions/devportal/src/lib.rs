@@ -7,38 +7,24 @@ pub mod config;
 use axum::Router;
 use config::ServeConfig;
 use devportal_app::bootstrap::BootstrapOutcome;
-use devportal_app::{App, Ports, Settings};
+use devportal_app::App;
+use devportal_domain::pipeline::Stage;
 use devportal_domain::wizard::vcs::UrlPolicy;
-use devportal_embedded::{Db, GitCli, LocalSecrets, SqliteStore};
 use std::future::Future;
 use std::net::SocketAddr;
 use std::path::Path;
-use std::sync::Arc;
 use tower_http::services::ServeDir;
 
 #[derive(Debug, thiserror::Error)]
 pub enum HostError {
-    #[error("cannot open the data directory: {0}")]
-    Store(#[from] devportal_domain::ports::StoreError),
+    #[error(transparent)]
+    Wiring(#[from] devportal_wiring::WiringError),
     #[error("bootstrap failed: {0}")]
     Bootstrap(#[from] devportal_app::AppError),
     #[error("cannot listen on {addr}: {source}")]
     Bind { addr: String, source: std::io::Error },
     #[error("server failed: {0}")]
     Serve(std::io::Error),
-}
-
-/// The use cases on the embedded adapters in `data_dir`.
-pub fn embedded_app(data_dir: &Path, run_api_url: String) -> Result<App, HostError> {
-    let db = Db::open(data_dir)?;
-    let store = Arc::new(SqliteStore::new(db.clone()));
-    let ports = Ports {
-        identity: store.clone(),
-        connectors: store,
-        secrets: Arc::new(LocalSecrets::new(db)),
-        git: Arc::new(GitCli::default()),
-    };
-    Ok(App::new(ports, Settings { url_policy: UrlPolicy::LOCAL, run_api_url }))
 }
 
 /// A running portal: where it listens and how it was bootstrapped.
@@ -55,13 +41,48 @@ pub async fn start(config: ServeConfig, shutdown: impl Future<Output = ()> + Sen
         .map_err(|source| HostError::Bind { addr: config.addr.clone(), source })?;
     let addr = listener.local_addr().map_err(HostError::Serve)?;
     let public_url = config.public_url.clone().unwrap_or_else(|| format!("http://{addr}"));
-    let app = embedded_app(&config.data_dir, format!("{public_url}/run-api/v1"))?;
+    let embedded = devportal_wiring::embedded(devportal_wiring::EmbeddedOptions {
+        data_dir: config.data_dir.clone(),
+        run_api_url: format!("{public_url}/run-api/v1"),
+        url_policy: UrlPolicy::LOCAL,
+    })
+    .await?;
+    let app = embedded.app;
     let bootstrap = app.bootstrap(config.preset_token.clone()).await?;
+    // Messages of jobs recorded but never enqueued (a crash between the two) are sent again.
+    match app.resend_pending_jobs().await {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(jobs = n, "re-sent messages of pending jobs"),
+        Err(e) => tracing::warn!(error = %e, "could not re-send pending jobs"),
+    }
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let workers = if config.workers { start_workers(&app, stop_rx) } else { vec![] };
     let router = site_router(app, config.static_dir.as_deref());
     let server = tokio::spawn(async move {
-        axum::serve(listener, router).with_graceful_shutdown(shutdown).await.map_err(HostError::Serve)
+        let served = axum::serve(listener, router).with_graceful_shutdown(shutdown).await.map_err(HostError::Serve);
+        // Workers finish the message in hand, then stop.
+        let _ = stop_tx.send(true);
+        for w in workers {
+            let _ = w.await;
+        }
+        served
     });
     Ok(Running { addr, bootstrap, server })
+}
+
+/// One poller per stage, each calling that stage function's handler — the same handler the
+/// stage's Lambda `main` runs on SQS batches.
+fn start_workers(app: &App, stop: tokio::sync::watch::Receiver<bool>) -> Vec<tokio::task::JoinHandle<()>> {
+    let stopped = |mut rx: tokio::sync::watch::Receiver<bool>| async move {
+        let _ = rx.wait_for(|s| *s).await;
+    };
+    vec![
+        tokio::spawn(devportal_worker::poll(app.clone(), Stage::Build, stage_build::handle, stopped(stop.clone()))),
+        tokio::spawn(devportal_worker::poll(app.clone(), Stage::SyncRuntime, stage_sync_runtime::handle, stopped(stop.clone()))),
+        tokio::spawn(devportal_worker::poll(app.clone(), Stage::SyncDev, stage_sync_dev::handle, stopped(stop.clone()))),
+        tokio::spawn(devportal_worker::poll(app.clone(), Stage::SyncProd, stage_sync_prod::handle, stopped(stop.clone()))),
+        tokio::spawn(devportal_worker::poll(app.clone(), Stage::Access, stage_access::handle, stopped(stop))),
+    ]
 }
 
 /// The API under `/api/v1` and the static site everywhere else.

@@ -22,6 +22,9 @@ pub enum AppError {
     /// A pipeline step is running on the version.
     #[error("transition not allowed, version is `{state}`")]
     TransitionRunning { state: VersionState, current_revision: u64 },
+    /// A pipeline step that may not start now (out of order, finished job, …).
+    #[error("{message}")]
+    TransitionNotAllowed { message: String, state: VersionState },
     #[error("{0}")]
     AlreadyExists(String),
     /// Storage or another dependency failed; details are logged, not returned.

@@ -6,11 +6,14 @@ pub mod bootstrap;
 pub mod connectors;
 pub mod error;
 pub mod identity;
+pub mod pipeline;
 pub mod logo;
 pub mod views;
 pub mod wizard;
 
-use devportal_domain::ports::{ConnectorStore, GitRemote, IdentityStore, SecretStore};
+use devportal_domain::ports::{
+    ConnectorStore, Directory, GitRemote, IdentityStore, ImageBuilder, JobLogStore, JobQueue, PipelineStore, Runtime, SecretStore,
+};
 use devportal_domain::wizard::vcs::UrlPolicy;
 use std::sync::Arc;
 
@@ -32,6 +35,12 @@ pub struct Ports {
     pub connectors: Arc<dyn ConnectorStore>,
     pub secrets: Arc<dyn SecretStore>,
     pub git: Arc<dyn GitRemote>,
+    pub pipeline: Arc<dyn PipelineStore>,
+    pub queue: Arc<dyn JobQueue>,
+    pub logs: Arc<dyn JobLogStore>,
+    pub builder: Arc<dyn ImageBuilder>,
+    pub runtime: Arc<dyn Runtime>,
+    pub directory: Arc<dyn Directory>,
 }
 
 /// Everything the API needs: ports plus settings.

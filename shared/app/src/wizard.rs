@@ -10,6 +10,7 @@ use devportal_domain::connector::Connector;
 use devportal_domain::execution::{compute, sample_value, ExecutionPreview, RunContext};
 use devportal_domain::identity::Principal;
 use devportal_domain::ids::ConnectorId;
+use devportal_domain::pipeline::{Actor, Transition};
 use devportal_domain::ports::{GitCredentials, GitProbeOutcome};
 use devportal_domain::secret::{SecretKind, SecretRef, SecretValue};
 use devportal_domain::version::{Version, VersionSelector};
@@ -109,7 +110,7 @@ impl App {
         if revision.is_some_and(|r| r != expected) {
             return Err(AppError::StaleRevision { current_revision: expected });
         }
-        let Some(next_state) = version.state.after_config_edit() else {
+        let Some(next_state) = version.state.after_config_edit().filter(|_| version.deployment.active_job.is_none()) else {
             return Err(AppError::TransitionRunning { state: version.state, current_revision: expected });
         };
         let before = version.config.clone();
@@ -170,10 +171,27 @@ impl App {
             return Ok(self.step_view(&connector, &version, step));
         }
         let obsolete = obsolete_secrets(&before, &version.config);
+        let previous_state = version.state;
         version.state = next_state;
         version.updated_at = Utc::now();
         version.revision = expected + 1;
-        if let Err(e) = self.ports.connectors.update_version(&version, expected).await {
+        let written = if previous_state == next_state {
+            self.ports.connectors.update_version(&version, expected).await
+        } else {
+            // A built version becomes `updated`: part of its state history.
+            let transition = Transition {
+                connector_id: id,
+                version: version.number,
+                from: previous_state,
+                to: next_state,
+                at: version.updated_at,
+                by: Actor::User { id: principal.user.id },
+                job_id: None,
+                reason: Some(format!("configuration edited ({} step); rebuild needed", step.as_str())),
+            };
+            self.ports.pipeline.update_version_with_transition(&version, expected, &transition).await
+        };
+        if let Err(e) = written {
             for r in &new_secrets {
                 if let Err(del) = self.ports.secrets.delete(r).await {
                     tracing::warn!(connector_id = %id, version = version.number, error = %del, "could not remove an unused secret");

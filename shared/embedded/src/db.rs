@@ -26,6 +26,26 @@ CREATE TABLE IF NOT EXISTS items (
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS items_gsi1 ON items (gsi1pk, gsi1sk) WHERE gsi1pk IS NOT NULL;
 CREATE INDEX IF NOT EXISTS items_expiry ON items (expires_at) WHERE expires_at IS NOT NULL;
+CREATE TABLE IF NOT EXISTS queue (
+    id TEXT PRIMARY KEY,
+    stage TEXT NOT NULL,
+    body TEXT NOT NULL,
+    visible_at INTEGER NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    receipt TEXT,
+    dead INTEGER NOT NULL DEFAULT 0,
+    error TEXT,
+    dead_at INTEGER
+);
+CREATE INDEX IF NOT EXISTS queue_ready ON queue (stage, dead, visible_at);
+CREATE TABLE IF NOT EXISTS job_log (
+    job TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    at INTEGER NOT NULL,
+    stream TEXT NOT NULL,
+    text TEXT NOT NULL,
+    PRIMARY KEY (job, seq)
+) WITHOUT ROWID;
 ";
 
 /// One item of the table.
@@ -84,6 +104,17 @@ impl Db {
         Ok(Self { inner: Arc::new(Inner { path, writer: Mutex::new(writer), readers: Mutex::new(vec![]) }) })
     }
 
+    /// Copies the write-ahead log into the database and truncates it, so that overwritten
+    /// content (a deleted secret) does not linger in the WAL file.
+    pub async fn checkpoint(&self) -> StoreResult<()> {
+        let inner = self.inner.clone();
+        blocking(move || {
+            let conn = inner.writer.lock().unwrap_or_else(|p| p.into_inner());
+            conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(())).map_err(sql)
+        })
+        .await
+    }
+
     pub fn path(&self) -> &Path {
         &self.inner.path
     }
@@ -132,6 +163,8 @@ fn open_connection(path: &Path, read_only: bool) -> StoreResult<Connection> {
         // WAL + FULL: a committed transaction survives a crash of the process or the machine.
         conn.pragma_update(None, "journal_mode", "WAL").map_err(sql)?;
         conn.pragma_update(None, "synchronous", "FULL").map_err(sql)?;
+        // Deleted content (replaced secrets) is overwritten, not left in free pages.
+        conn.pragma_update(None, "secure_delete", "ON").map_err(sql)?;
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
@@ -223,6 +256,18 @@ pub mod ops {
             Some(current) => Err(StoreError::Conflict { current: current as u64 }),
             None => Err(StoreError::NotFound { what: what.to_string() }),
         }
+    }
+
+    /// Writes an item whatever was there (no condition).
+    pub fn put(conn: &Connection, item: &Item) -> StoreResult<()> {
+        let (g1p, g1s) = item.gsi1.clone().unzip();
+        conn.prepare_cached(
+            "INSERT OR REPLACE INTO items (pk, sk, gsi1pk, gsi1sk, revision, expires_at, body) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        )
+        .map_err(sql)?
+        .execute(params![item.pk, item.sk, g1p, g1s, item.revision as i64, item.expires_at, item.body])
+        .map_err(sql)?;
+        Ok(())
     }
 
     /// Deletes an item; whether it existed.

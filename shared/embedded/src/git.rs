@@ -30,7 +30,10 @@ pub fn isolated_git_env(cmd: &mut Command) {
         .env("GIT_CONFIG_NOSYSTEM", "1")
         .env("GIT_CONFIG_GLOBAL", "/dev/null")
         .env("GCM_INTERACTIVE", "never")
-        .env("LC_ALL", "C");
+        .env("LC_ALL", "C")
+        // A transfer slower than 1 KB/s for 15 s is abandoned instead of hanging.
+        .env("GIT_HTTP_LOW_SPEED_LIMIT", "1000")
+        .env("GIT_HTTP_LOW_SPEED_TIME", "15");
 }
 
 /// Applies credentials to a git command. Returns the temporary directory holding a
@@ -100,13 +103,15 @@ impl GitRemote for GitCli {
             Ok(d) => d,
             Err(e) => return unreachable(format!("could not prepare the deploy key: {e}")),
         };
-        let output = match tokio::time::timeout(self.timeout, cmd.output()).await {
-            Err(_) => return unreachable(format!("no answer from the repository within {} s", self.timeout.as_secs())),
-            Ok(Err(e)) if e.kind() == std::io::ErrorKind::NotFound => {
+        let output = match run_bounded(&mut cmd, self.timeout).await {
+            Err(RunError::TimedOut) => {
+                return unreachable(format!("no answer from the repository within {} s", self.timeout.as_secs()))
+            }
+            Err(RunError::Io(e)) if e.kind() == std::io::ErrorKind::NotFound => {
                 return unreachable("the git program is not installed on the portal host".into())
             }
-            Ok(Err(e)) => return unreachable(format!("could not run git: {e}")),
-            Ok(Ok(o)) => o,
+            Err(RunError::Io(e)) => return unreachable(format!("could not run git: {e}")),
+            Ok(o) => o,
         };
         let stdout = String::from_utf8_lossy(&output.stdout);
         let stderr = scrub(&String::from_utf8_lossy(&output.stderr), credentials);
@@ -122,6 +127,40 @@ impl GitRemote for GitCli {
             return unreachable(format!("branch `{branch}` does not exist in the repository"));
         }
         unreachable(explain(&stderr, code, credentials))
+    }
+}
+
+/// Why a bounded command did not produce output.
+#[derive(Debug)]
+pub enum RunError {
+    TimedOut,
+    Io(std::io::Error),
+}
+
+/// Runs a command in its own process group and kills the whole group (git and the helpers
+/// it starts, such as `git-remote-http`) if it outlives `limit`.
+pub async fn run_bounded(cmd: &mut Command, limit: Duration) -> Result<std::process::Output, RunError> {
+    #[cfg(unix)]
+    cmd.process_group(0);
+    let child = cmd.spawn().map_err(RunError::Io)?;
+    let pid = child.id();
+    match tokio::time::timeout(limit, child.wait_with_output()).await {
+        Ok(result) => result.map_err(RunError::Io),
+        Err(_) => {
+            if let Some(pid) = pid {
+                kill_group(pid);
+            }
+            Err(RunError::TimedOut)
+        }
+    }
+}
+
+/// SIGKILL to every process of the group led by `pid`.
+pub fn kill_group(pid: u32) {
+    #[cfg(unix)]
+    // SAFETY: kill(2) with a negative pid signals a process group; no memory is touched.
+    unsafe {
+        libc::kill(-(pid as libc::pid_t), libc::SIGKILL);
     }
 }
 

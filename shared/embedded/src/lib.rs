@@ -2,14 +2,24 @@
 //! a SQLite database laid out like the DynamoDB single table (see `docs/ARCHITECTURE.md`),
 //! a local secret store in the same database, and Git through the `git` command line.
 
+pub mod builder;
 pub mod db;
 pub mod git;
+pub mod job_logs;
+pub mod pipeline_store;
+pub mod platform;
+pub mod queue;
 /// The key design, shared with the DynamoDB adapter (`devportal-table`).
 pub use devportal_table::keys;
 pub mod secrets;
 pub mod store;
 
+pub use builder::LocalBuilder;
 pub use db::Db;
 pub use git::GitCli;
+pub use job_logs::SqliteJobLogs;
+pub use pipeline_store::SqlitePipelineStore;
+pub use platform::{LocalDirectory, LocalRuntime};
+pub use queue::SqliteQueue;
 pub use secrets::LocalSecrets;
 pub use store::SqliteStore;

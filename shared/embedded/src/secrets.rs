@@ -50,6 +50,11 @@ impl SecretStore for LocalSecrets {
 
     async fn delete(&self, reference: &SecretRef) -> StoreResult<()> {
         let Some(id) = parse_ref(reference) else { return Ok(()) };
-        self.db.write(move |tx| ops::delete(tx, &keys::secret(id), keys::META).map(|_| ())).await
+        self.db.write(move |tx| ops::delete(tx, &keys::secret(id), keys::META).map(|_| ())).await?;
+        // Readers may hold the WAL open; a failed checkpoint is retried with the next one.
+        if let Err(e) = self.db.checkpoint().await {
+            tracing::debug!(error = %e, "checkpoint after deleting a secret did not complete");
+        }
+        Ok(())
     }
 }

@@ -3,6 +3,7 @@
 
 pub mod connectors;
 pub mod identity;
+pub mod pipeline;
 pub mod wizard;
 
 use serde::Serialize;

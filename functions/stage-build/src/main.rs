@@ -1,0 +1,8 @@
+//! Lambda entry point of the `build` stage: SQS batches with partial batch failures.
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_runtime::Error> {
+    tracing_subscriber::fmt().json().without_time().init();
+    let app = devportal_wiring::lambda_app().await?;
+    devportal_worker::run_lambda(app, stage_build::STAGE).await
+}

@@ -1,0 +1,187 @@
+//! `PipelineStore` on the embedded table: jobs, transitions, idempotency keys and the
+//! catalog, each change written in one transaction with the version it concerns.
+
+use crate::db::{ops, Db, Item};
+use crate::keys;
+use async_trait::async_trait;
+use devportal_domain::ids::ConnectorId;
+use devportal_domain::pipeline::{Job, JobId, JobStatus, Transition};
+use devportal_domain::ports::{CatalogEntry, PipelineStore, StoreResult};
+use devportal_domain::version::Version;
+use serde::{Deserialize, Serialize};
+
+/// Keys of the pipeline's items (same table as connectors; see docs/ARCHITECTURE.md).
+mod pkeys {
+    use super::*;
+    pub fn job(id: JobId) -> String {
+        format!("JOB#{id}")
+    }
+    pub fn version_jobs(c: ConnectorId, v: u32) -> String {
+        format!("CONNVER#{c}#{v:010}")
+    }
+    pub fn idempotency(key: &str) -> String {
+        format!("IDEM#{key}")
+    }
+    /// Transitions sort by version, then time (UUIDv7).
+    pub fn transition(v: u32) -> String {
+        format!("TRANS#{v:010}#{}", uuid::Uuid::now_v7())
+    }
+    pub fn transitions_of(v: u32) -> String {
+        format!("TRANS#{v:010}#")
+    }
+    pub const CATALOG: &str = "CATALOG";
+    pub fn catalog_entry(c: ConnectorId, v: u32) -> String {
+        format!("{c}#{v:010}")
+    }
+}
+
+#[derive(Serialize, Deserialize)]
+struct IdempotencyClaim {
+    job_id: JobId,
+}
+
+#[derive(Clone)]
+pub struct SqlitePipelineStore {
+    db: Db,
+}
+
+impl SqlitePipelineStore {
+    pub fn new(db: Db) -> Self {
+        Self { db }
+    }
+}
+
+fn job_item(job: &Job) -> StoreResult<Item> {
+    Ok(Item::new(pkeys::job(job.id), keys::META, job)?
+        .gsi1(pkeys::version_jobs(job.connector_id, job.version), format!("JOB#{}", job.id))
+        .revision(job.revision))
+}
+
+fn version_item(v: &Version) -> StoreResult<Item> {
+    Ok(Item::new(keys::connector(v.connector_id), keys::version(v.number), v)?.revision(v.revision))
+}
+
+fn transition_item(t: &Transition) -> StoreResult<Item> {
+    Item::new(keys::connector(t.connector_id), pkeys::transition(t.version), t)
+}
+
+fn catalog_item(e: &CatalogEntry) -> StoreResult<Item> {
+    Item::new(pkeys::CATALOG, pkeys::catalog_entry(e.connector_id, e.version), e)
+}
+
+#[async_trait]
+impl PipelineStore for SqlitePipelineStore {
+    async fn start_job(
+        &self,
+        job: &Job,
+        version: &Version,
+        expected_version: u64,
+        transition: Option<&Transition>,
+        idempotency_key: Option<&str>,
+    ) -> StoreResult<()> {
+        let job_item = job_item(job)?;
+        let version_item = version_item(version)?;
+        let transition = transition.map(transition_item).transpose()?;
+        let claim = idempotency_key
+            .map(|k| Item::new(keys::connector(job.connector_id), pkeys::idempotency(k), &IdempotencyClaim { job_id: job.id }))
+            .transpose()?;
+        self.db
+            .write(move |tx| {
+                if let Some(c) = &claim {
+                    ops::insert(tx, c, "a job with this Idempotency-Key")?;
+                }
+                ops::update(tx, &version_item, expected_version, "version")?;
+                ops::insert(tx, &job_item, "job")?;
+                if let Some(t) = &transition {
+                    ops::insert(tx, t, "transition")?;
+                }
+                Ok(())
+            })
+            .await
+    }
+
+    async fn job_for_idempotency_key(&self, connector: ConnectorId, key: &str) -> StoreResult<Option<JobId>> {
+        let (pk, sk) = (keys::connector(connector), pkeys::idempotency(key));
+        let claim: Option<IdempotencyClaim> = self.db.read(move |c| ops::get(c, &pk, &sk)).await?;
+        Ok(claim.map(|c| c.job_id))
+    }
+
+    async fn get_job(&self, id: JobId) -> StoreResult<Option<Job>> {
+        self.db.read(move |c| ops::get(c, &pkeys::job(id), keys::META)).await
+    }
+
+    async fn list_jobs(&self, connector: ConnectorId, version: u32) -> StoreResult<Vec<Job>> {
+        let mut jobs: Vec<Job> = self.db.read(move |c| ops::query_gsi1(c, &pkeys::version_jobs(connector, version))).await?;
+        jobs.reverse();
+        Ok(jobs)
+    }
+
+    async fn update_job(&self, job: &Job, expected: u64) -> StoreResult<()> {
+        let item = job_item(job)?;
+        self.db.write(move |tx| ops::update(tx, &item, expected, "job")).await
+    }
+
+    async fn finish_job(
+        &self,
+        job: &Job,
+        expected_job: u64,
+        version: &Version,
+        expected_version: u64,
+        transition: Option<&Transition>,
+        catalog: Option<&CatalogEntry>,
+    ) -> StoreResult<()> {
+        let job_item = job_item(job)?;
+        let version_item = version_item(version)?;
+        let transition = transition.map(transition_item).transpose()?;
+        let catalog = catalog.map(catalog_item).transpose()?;
+        self.db
+            .write(move |tx| {
+                ops::update(tx, &job_item, expected_job, "job")?;
+                ops::update(tx, &version_item, expected_version, "version")?;
+                if let Some(t) = &transition {
+                    ops::insert(tx, t, "transition")?;
+                }
+                if let Some(c) = &catalog {
+                    ops::put(tx, c)?;
+                }
+                Ok(())
+            })
+            .await
+    }
+
+    async fn update_version_with_transition(&self, version: &Version, expected: u64, transition: &Transition) -> StoreResult<()> {
+        let version_item = version_item(version)?;
+        let transition = transition_item(transition)?;
+        self.db
+            .write(move |tx| {
+                ops::update(tx, &version_item, expected, "version")?;
+                ops::insert(tx, &transition, "transition")
+            })
+            .await
+    }
+
+    async fn list_transitions(&self, connector: ConnectorId, version: u32) -> StoreResult<Vec<Transition>> {
+        self.db.read(move |c| ops::query_prefix(c, &keys::connector(connector), &pkeys::transitions_of(version))).await
+    }
+
+    async fn unfinished_jobs(&self) -> StoreResult<Vec<Job>> {
+        let jobs: Vec<Job> = self
+            .db
+            .read(|c| {
+                let mut stmt = c
+                    .prepare_cached(
+                        "SELECT body FROM items WHERE pk >= 'JOB#' AND pk < 'JOB$' AND sk = 'META'
+                         AND json_extract(body, '$.status') IN ('pending', 'running')",
+                    )
+                    .map_err(crate::db::sql)?;
+                let rows = stmt.query_map([], |r| r.get::<_, String>(0)).map_err(crate::db::sql)?;
+                rows.map(|r| r.map_err(crate::db::sql).and_then(|b| crate::db::from_json(&b))).collect()
+            })
+            .await?;
+        Ok(jobs.into_iter().filter(|j| !j.status.is_finished() && j.status != JobStatus::Done).collect())
+    }
+
+    async fn catalog(&self) -> StoreResult<Vec<CatalogEntry>> {
+        self.db.read(|c| ops::query_prefix(c, pkeys::CATALOG, "")).await
+    }
+}
