@@ -1,6 +1,7 @@
 //! Test harness shared by the black-box suites in `tests/tests/`: a portal started
 //! in-process on 127.0.0.1 port 0 with a fresh data directory, and a small JSON client.
 
+pub mod connector_fixtures;
 pub mod git_fixtures;
 
 use reqwest::{Method, StatusCode};
@@ -25,8 +26,18 @@ impl Portal {
         Self::start_in(data_dir).await
     }
 
+    /// Starts a portal whose stage workers do not run: tests step them with [`Portal::step`].
+    pub async fn start_without_workers() -> Portal {
+        let data_dir = tempfile::tempdir().expect("temp dir");
+        Self::start_with(data_dir, false).await
+    }
+
     /// Starts a portal on an existing data directory (to test restarts).
     pub async fn start_in(data_dir: tempfile::TempDir) -> Portal {
+        Self::start_with(data_dir, true).await
+    }
+
+    async fn start_with(data_dir: tempfile::TempDir, workers: bool) -> Portal {
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let config = devportal::config::ServeConfig {
             addr: "127.0.0.1:0".into(),
@@ -34,7 +45,7 @@ impl Portal {
             static_dir: Some(static_dir()),
             public_url: None,
             preset_token: Some(devportal_domain::identity::TokenSecret::parse_preset(ADMIN_TOKEN).unwrap()),
-            workers: true,
+            workers,
         };
         let running = devportal::start(config, async {
             let _ = rx.await;
@@ -47,6 +58,19 @@ impl Portal {
             stop: Some(tx),
             http: reqwest::Client::new(),
         }
+    }
+
+    /// The use cases on this portal's data directory (a second handle, as a separate worker
+    /// process would have), for stepping workers and injecting queue messages.
+    pub async fn app(&self) -> devportal_app::App {
+        devportal_wiring::embedded(devportal_wiring::EmbeddedOptions {
+            data_dir: self.data_dir.path().to_path_buf(),
+            run_api_url: format!("{}/run-api/v1", self.base),
+            url_policy: devportal_domain::wizard::vcs::UrlPolicy::LOCAL,
+        })
+        .await
+        .expect("a second handle on the data directory")
+        .app
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -174,5 +198,49 @@ impl Client {
     /// Creates a connector and returns its JSON.
     pub async fn create_connector(&self, name: &str, connector_type: &str) -> Value {
         self.post("/connectors", serde_json::json!({"name": name, "type": connector_type})).await.expect(201)
+    }
+}
+
+/// Pipeline helpers over the API.
+impl Client {
+    /// Polls a job until it has finished (at most `secs` seconds) and returns it.
+    pub async fn wait_job(&self, job_id: &str, secs: u64) -> Value {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(secs);
+        loop {
+            let job = self.get(&format!("/jobs/{job_id}")).await.expect(200);
+            if matches!(job["status"].as_str(), Some("done" | "failed" | "cancelled")) {
+                return job;
+            }
+            assert!(std::time::Instant::now() < deadline, "job {job_id} did not finish within {secs} s: {job}");
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Creates an `upload` connector with the vcs and application steps saved for `url`.
+    pub async fn ready_connector(&self, name: &str, url: &str) -> String {
+        let c = self.create_connector(name, "upload").await;
+        let id = c["id"].as_str().unwrap().to_string();
+        self.put(&format!("/connectors/{id}/versions/1/steps/vcs"), serde_json::json!({"authorization": "public", "url": url}))
+            .await
+            .expect(200);
+        self.put(
+            &format!("/connectors/{id}/versions/1/steps/application"),
+            serde_json::json!({"command": "sh", "arguments": "/app/main.sh", "health_check": "--health-check"}),
+        )
+        .await
+        .expect(200);
+        id
+    }
+
+    /// Starts a stage (`build`, `sync-runtime`, …) and waits for its job to finish.
+    pub async fn run_stage(&self, id: &str, stage: &str, body: Option<Value>) -> Value {
+        let job = self.send(Method::POST, &format!("/connectors/{id}/versions/1/{stage}"), body).await.expect(202);
+        self.wait_job(job["id"].as_str().unwrap(), 180).await
+    }
+
+    /// Every line of a job's log.
+    pub async fn job_log_text(&self, job_id: &str) -> String {
+        let page = self.get(&format!("/jobs/{job_id}/log?limit=1000")).await.expect(200);
+        page["items"].as_array().unwrap().iter().map(|l| l["text"].as_str().unwrap_or("").to_string()).collect::<Vec<_>>().join("\n")
     }
 }

@@ -61,6 +61,28 @@ async fn settle(app: &App, delivery: &Delivery, result: Result<(), WorkerError>)
     }
 }
 
+/// Receives and handles at most one message of the stage; whether there was one.
+pub async fn run_once<F, Fut>(app: &App, stage: Stage, handler: F) -> bool
+where
+    F: Fn(App, StageMessage) -> Fut,
+    Fut: Future<Output = Result<(), WorkerError>>,
+{
+    match app.ports.queue.receive(stage, 1, visibility(stage)).await {
+        Ok(batch) => {
+            let any = !batch.is_empty();
+            for delivery in batch {
+                let result = handler(app.clone(), delivery.message.clone()).await;
+                settle(app, &delivery, result).await;
+            }
+            any
+        }
+        Err(e) => {
+            tracing::error!(stage = %stage, error = %e, "queue receive failed");
+            false
+        }
+    }
+}
+
 /// Polls the stage's queue until `shutdown` resolves, running one job at a time per stage.
 /// A message being handled when shutdown comes is finished first (or, if the process dies,
 /// delivered again after its visibility timeout).
