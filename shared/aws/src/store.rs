@@ -14,6 +14,10 @@
 //! - The connector list filters item bodies in code (the body is one JSON string), so each
 //!   organization's GSI partition is paged until `limit + 1` matching connectors or its end;
 //!   the organizations' results are merged by id.
+//! - Items over DynamoDB's 400 KB limit are refused before any request, with sizes only in the
+//!   message (SQLite has no such limit). The domain's text limits count characters, so a
+//!   connector whose 100,000-character readme is made of 4-byte characters (about 409 KB of
+//!   JSON) is valid but too large here; one in 3-byte characters (about 306 KB) fits.
 
 use crate::error::{fatal, unavailable};
 use async_trait::async_trait;
@@ -32,6 +36,11 @@ use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
 type Attrs = HashMap<String, AttributeValue>;
+
+/// The largest item this adapter writes (attribute names and values, UTF-8 bytes): DynamoDB's
+/// documented 400 KB, read as 400,000 bytes. DynamoDB itself refuses a little above 409,000 and
+/// moto above 405,000; checking first gives one clear answer on both.
+pub const MAX_ITEM_BYTES: usize = 400_000;
 
 /// The DynamoDB store. Clones share the client.
 #[derive(Clone, Debug)]
@@ -81,6 +90,33 @@ impl Item {
     fn revision(mut self, revision: u64) -> Self {
         self.revision = revision;
         self
+    }
+
+    /// The item's size as DynamoDB counts it (numbers slightly over-estimated).
+    fn size(&self) -> usize {
+        let string = |name: &str, value: &str| name.len() + value.len();
+        let number = |name: &str, digits: usize| name.len() + digits / 2 + 2;
+        let mut n = string(attr::PK, &self.pk) + string(attr::SK, &self.sk) + string(attr::BODY, &self.body);
+        if let Some((p, s)) = &self.gsi1 {
+            n += string(attr::GSI1PK, p) + string(attr::GSI1SK, s);
+        }
+        n += number(attr::REVISION, self.revision.to_string().len());
+        if let Some(t) = self.expires_at {
+            n += number(attr::EXPIRES_AT, t.to_string().len());
+        }
+        n
+    }
+
+    /// Refuses, before any request, an item DynamoDB would refuse: a record of that size is a
+    /// permanent failure, told in sizes only (never the content).
+    fn check_size(&self, what: &str) -> StoreResult<()> {
+        let size = self.size();
+        if size > MAX_ITEM_BYTES {
+            return Err(fatal(format!(
+                "the {what} is too large to store: {size} bytes, over DynamoDB's item limit of {MAX_ITEM_BYTES} bytes"
+            )));
+        }
+        Ok(())
     }
 
     fn into_attrs(self) -> Attrs {
@@ -189,6 +225,7 @@ impl DynamoStore {
 
     /// Puts a new item; `AlreadyExists { what }` if its key is taken.
     async fn insert(&self, item: Item, what: &str) -> StoreResult<()> {
+        item.check_size(what)?;
         let res = self
             .client
             .put_item()
@@ -213,6 +250,7 @@ impl DynamoStore {
         let mut whats = Vec::with_capacity(items.len());
         let mut writes = Vec::with_capacity(items.len());
         for (item, what) in items {
+            item.check_size(what)?;
             whats.push(what);
             let put = Put::builder()
                 .table_name(&self.table)
@@ -250,6 +288,7 @@ impl DynamoStore {
 
     /// Replaces an item whose stored revision is `expected`.
     async fn update(&self, item: Item, expected: u64, what: &str) -> StoreResult<()> {
+        item.check_size(what)?;
         let (pk, sk) = (item.pk.clone(), item.sk.clone());
         let res = self
             .client
@@ -586,5 +625,16 @@ mod tests {
         let back: Connector = body_of(&attrs).unwrap();
         assert_eq!(back, c);
         assert_eq!(revision_of(&attrs).unwrap(), 1);
+    }
+
+    #[test]
+    fn item_size_counts_names_and_utf8_bytes() {
+        let small = Item::new("pk1", "META", &"é").unwrap();
+        // pk+pk1, sk+META, body+"é" in quotes (4 bytes), revision+number.
+        assert_eq!(small.size(), 2 + 3 + 2 + 4 + 4 + 4 + 8 + 2);
+        let big = Item::new("p", "s", &"😀".repeat(102_400)).unwrap();
+        assert!(big.size() > MAX_ITEM_BYTES);
+        assert!(big.check_size("connector").unwrap_err().to_string().contains("too large"));
+        assert!(Item::new("p", "s", &"字".repeat(100_000)).unwrap().check_size("connector").is_ok());
     }
 }
