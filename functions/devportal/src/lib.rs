@@ -48,6 +48,14 @@ pub async fn start(config: ServeConfig, shutdown: impl Future<Output = ()> + Sen
     })
     .await?;
     let app = embedded.app;
+    if config.workers {
+        // This process is the only worker: leases held by a previous, dead process are void.
+        match embedded.queue.release_leases().await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(messages = n, "released messages a previous process was handling"),
+            Err(e) => tracing::warn!(error = %e, "could not release queue leases"),
+        }
+    }
     let bootstrap = app.bootstrap(config.preset_token.clone()).await?;
     // Messages of jobs recorded but never enqueued (a crash between the two) are sent again.
     match app.resend_pending_jobs().await {

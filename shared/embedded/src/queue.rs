@@ -155,6 +155,21 @@ impl JobQueue for SqliteQueue {
     }
 }
 
+impl SqliteQueue {
+    /// Makes every message visible again. The local host calls this at start: a message
+    /// received by a worker of a process that died is not being handled by anyone.
+    pub async fn release_leases(&self) -> StoreResult<u64> {
+        self.db
+            .write(|tx| {
+                let n = tx
+                    .execute("UPDATE queue SET visible_at = ?1 WHERE dead = 0 AND receipt IS NOT NULL AND visible_at > ?1", params![now_ms()])
+                    .map_err(sql)?;
+                Ok(n as u64)
+            })
+            .await
+    }
+}
+
 /// Counts queued (not dead) messages of a stage; used by tests and the status page.
 pub async fn pending_count(db: &Db, stage: Stage) -> StoreResult<u64> {
     let stage = stage.as_str();

@@ -30,6 +30,7 @@ pub struct EmbeddedOptions {
 pub struct Embedded {
     pub app: App,
     pub db: Db,
+    pub queue: SqliteQueue,
 }
 
 /// Opens the database in `data_dir` and wires every port to its embedded adapter; seeds the
@@ -39,20 +40,21 @@ pub async fn embedded(options: EmbeddedOptions) -> Result<Embedded, WiringError>
     let store = Arc::new(SqliteStore::new(db.clone()));
     let directory = LocalDirectory::new(db.clone());
     directory.seed().await?;
+    let queue = SqliteQueue::new(db.clone());
     let ports = Ports {
         identity: store.clone(),
         connectors: store,
         secrets: Arc::new(LocalSecrets::new(db.clone())),
         git: Arc::new(GitCli::default()),
         pipeline: Arc::new(SqlitePipelineStore::new(db.clone())),
-        queue: Arc::new(SqliteQueue::new(db.clone())),
+        queue: Arc::new(queue.clone()),
         logs: Arc::new(SqliteJobLogs::new(db.clone())),
         builder: Arc::new(LocalBuilder::new(options.data_dir.join("builds"), options.data_dir.join("images"))),
         runtime: Arc::new(LocalRuntime::new(db.clone())),
         directory: Arc::new(directory),
     };
     let app = App::new(ports, Settings { url_policy: options.url_policy, run_api_url: options.run_api_url });
-    Ok(Embedded { app, db })
+    Ok(Embedded { app, db, queue })
 }
 
 /// The use cases of a Lambda function, configured from its environment.
