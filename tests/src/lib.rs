@@ -3,6 +3,7 @@
 
 pub mod connector_fixtures;
 pub mod git_fixtures;
+pub mod moto;
 
 use reqwest::{Method, StatusCode};
 use serde_json::Value;
@@ -46,6 +47,7 @@ impl Portal {
             public_url: None,
             preset_token: Some(devportal_domain::identity::TokenSecret::parse_preset(ADMIN_TOKEN).unwrap()),
             workers,
+            bin_retention_days: 30,
         };
         let running = devportal::start(config, async {
             let _ = rx.await;

@@ -4,11 +4,9 @@
 //! - the embedded adapters (`SqliteStore`, `LocalSecrets`) on a fresh temporary directory, and
 //! - the AWS adapters (`DynamoStore`, `SecretsManagerSecrets`) on a local `moto_server`.
 //!
-//! moto: started once per test process on 127.0.0.1 and a free port; every test gets its own
-//! table and secret-name prefix, so tests run in parallel without resetting moto. moto dies with
-//! the test process: it runs under a small shell watchdog whose standard input is a pipe from
-//! this process; when this process exits (however it exits) the pipe closes and the watchdog
-//! kills moto. If `moto_server` is not installed, the AWS half fails and says how to install it.
+//! moto (`devportal_tests::moto`): started once per test process on 127.0.0.1 and a free port;
+//! every test gets its own table and secret-name prefix, so tests run in parallel without
+//! resetting moto. If `moto_server` is not installed, the AWS half fails and says how to install it.
 
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_sdk_dynamodb::config::{Credentials, SharedCredentialsProvider};
@@ -21,13 +19,8 @@ use devportal_domain::ports::{ConnectorQuery, ConnectorStore, IdentityStore, Sec
 use devportal_domain::secret::{SecretKind, SecretRef, SecretValue};
 use devportal_domain::version::{Version, VersionState};
 use devportal_embedded::{Db, LocalSecrets, SqliteStore};
+use devportal_tests::moto::{self, free_port};
 use std::any::Any;
-use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
-use std::sync::OnceLock;
-use std::time::{Duration, Instant};
 
 /// The three ports of one adapter family, plus whatever must live as long as they do.
 struct Adapters {
@@ -147,6 +140,8 @@ fn connector(owner: OrgId, name: &str, connector_type: ConnectorType, released: 
         latest_version: 1,
         has_logo: false,
         released,
+        binned_at: None,
+        binned_by: None,
         revision: 1,
     }
 }
@@ -689,10 +684,8 @@ mod aws_only {
 }
 
 // ---------------------------------------------------------------------------------------
-// moto_server, once per test process.
+// moto_server, once per test process (`devportal_tests::moto`).
 // ---------------------------------------------------------------------------------------
-
-const MOTO_INSTALL: &str = "pip install 'moto[server]==5.2.5'";
 
 /// The SDK configuration for an endpoint: explicit endpoint, region and dummy credentials, so
 /// the tests do not depend on the caller's environment or AWS files.
@@ -706,101 +699,5 @@ fn sdk_config(endpoint: &str) -> SdkConfig {
 }
 
 async fn moto_config() -> SdkConfig {
-    let endpoint = tokio::task::spawn_blocking(moto_endpoint).await.expect("moto start-up task");
-    sdk_config(&endpoint)
-}
-
-struct Moto {
-    endpoint: String,
-    /// The watchdog shell; its stdin is the pipe whose closing (this process ending) stops moto.
-    _watchdog: Child,
-}
-
-static MOTO: OnceLock<Result<Moto, String>> = OnceLock::new();
-
-/// The endpoint of this process's moto server, starting it on first use. Panics (failing the
-/// test) with instructions when moto is not installed or does not start.
-fn moto_endpoint() -> String {
-    match MOTO.get_or_init(start_moto) {
-        Ok(m) => m.endpoint.clone(),
-        Err(e) => panic!("{e}"),
-    }
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").expect("bind a free port").local_addr().unwrap().port()
-}
-
-fn find_on_path(program: &str) -> Option<PathBuf> {
-    std::env::var_os("PATH")
-        .and_then(|paths| std::env::split_paths(&paths).map(|dir| dir.join(program)).find(|p| p.is_file()))
-}
-
-/// Starts moto under a watchdog: `moto_server` in the background, then wait for either moto to
-/// end (the watchdog ends too, which start-up notices) or this process's end of the stdin pipe
-/// to close (then kill moto). `kill` by pid only: moto's own pid, known to the watchdog.
-const WATCHDOG: &str = r#"
-"$1" -H 127.0.0.1 -p "$2" >"$3" 2>&1 </dev/null &
-moto=$!
-exec 3<&0
-( cat <&3 >/dev/null; kill "$moto" 2>/dev/null ) &
-exec 3<&-
-trap 'kill "$moto" 2>/dev/null' TERM INT HUP
-wait "$moto"
-"#;
-
-fn start_moto() -> Result<Moto, String> {
-    let exe = find_on_path("moto_server")
-        .ok_or_else(|| format!("moto_server is not on PATH: the AWS contract tests need it. Install it with `{MOTO_INSTALL}`."))?;
-    let mut last_error = String::new();
-    for _attempt in 0..3 {
-        let port = free_port();
-        let log = std::env::temp_dir().join(format!("devportal-contract-moto-{}-{port}.log", std::process::id()));
-        let mut child = Command::new("sh")
-            .arg("-c")
-            .arg(WATCHDOG)
-            .arg("moto-watchdog")
-            .arg(&exe)
-            .arg(port.to_string())
-            .arg(&log)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .map_err(|e| format!("cannot start moto_server ({e}); install it with `{MOTO_INSTALL}`"))?;
-        let endpoint = format!("http://127.0.0.1:{port}");
-        let deadline = Instant::now() + Duration::from_secs(60);
-        loop {
-            if answers(port) {
-                return Ok(Moto { endpoint, _watchdog: child });
-            }
-            if let Ok(Some(status)) = child.try_wait() {
-                let output = std::fs::read_to_string(&log).unwrap_or_default();
-                last_error = format!("moto_server exited ({status}) before answering:\n{output}");
-                break;
-            }
-            if Instant::now() > deadline {
-                drop(child.stdin.take()); // the watchdog kills moto
-                let _ = child.wait();
-                let output = std::fs::read_to_string(&log).unwrap_or_default();
-                last_error = format!("moto_server did not answer on port {port} within 60 s:\n{output}");
-                break;
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
-    }
-    Err(format!("{last_error}\n(is moto installed? `{MOTO_INSTALL}`)"))
-}
-
-/// Whether an HTTP server answers on the port (any status: moto is up).
-fn answers(port: u16) -> bool {
-    let Ok(mut stream) = TcpStream::connect_timeout(&([127, 0, 0, 1], port).into(), Duration::from_millis(200)) else {
-        return false;
-    };
-    let _ = stream.set_read_timeout(Some(Duration::from_secs(2)));
-    if stream.write_all(b"GET /moto-api/data.json HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n").is_err() {
-        return false;
-    }
-    let mut head = [0u8; 7];
-    stream.read_exact(&mut head).is_ok() && &head == b"HTTP/1."
+    sdk_config(&moto::endpoint_async().await)
 }

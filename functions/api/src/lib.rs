@@ -31,7 +31,7 @@ pub struct AppState {
 
 /// The `/api/v1` routes, with errors, limits, panics and tracing handled.
 pub fn router(app: App) -> Router {
-    use routes::{connectors, identity, pipeline, wizard};
+    use routes::{connectors, identity, lifecycle, pipeline, wizard};
     let api = Router::new()
         .route("/openapi.json", get(openapi::serve))
         .route("/me", get(identity::me))
@@ -41,9 +41,16 @@ pub fn router(app: App) -> Router {
         .route("/organizations", get(identity::list_organizations).post(identity::create_organization))
         .route("/organizations/{id}/members", post(identity::add_member))
         .route("/connectors", get(connectors::list).post(connectors::create))
-        .route("/connectors/{id}", get(connectors::get).patch(connectors::edit))
-        .route("/connectors/{id}/versions", get(connectors::list_versions))
-        .route("/connectors/{id}/versions/{v}", get(connectors::get_version))
+        .route("/connectors/{id}", get(connectors::get).patch(connectors::edit).delete(lifecycle::bin_connector))
+        .route("/connectors/{id}/copy", post(lifecycle::duplicate))
+        .route("/connectors/{id}/logo", get(lifecycle::get_logo).put(lifecycle::put_logo))
+        .route("/connectors/{id}/versions", get(connectors::list_versions).post(lifecycle::add_version))
+        .route("/connectors/{id}/versions/{v}", get(connectors::get_version).delete(lifecycle::delete_version))
+        .route("/connectors/{id}/versions/{v}/releases", get(lifecycle::releases))
+        .route("/connectors/{id}/versions/{v}/rollback", post(lifecycle::rollback))
+        .route("/bin", get(lifecycle::list_bin))
+        .route("/bin/{id}/restore", post(lifecycle::restore))
+        .route("/bin/{id}", axum::routing::delete(lifecycle::delete_permanently))
         .route("/connectors/{id}/versions/{v}/steps/{step}", get(wizard::get_step).put(wizard::put_step))
         .route("/connectors/{id}/versions/{v}/vcs/test", post(wizard::test_vcs))
         .route("/connectors/{id}/versions/{v}/build", post(pipeline::build))

@@ -2,7 +2,7 @@
 //! schemas, served without authentication at `/api/v1/openapi.json`.
 
 use crate::error::ErrorBody;
-use crate::routes::{connectors, identity, pipeline, wizard};
+use crate::routes::{connectors, identity, lifecycle, pipeline, wizard};
 use axum::Json;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
@@ -20,14 +20,17 @@ use utoipa::{Modify, OpenApi};
         pipeline::release, pipeline::unrelease, pipeline::list_jobs, pipeline::get_job, pipeline::job_log,
         pipeline::cancel_job, pipeline::retry_job, pipeline::transitions, pipeline::dead_letters,
         pipeline::accounts, pipeline::projects, pipeline::sites, pipeline::catalog,
+        lifecycle::add_version, lifecycle::delete_version, lifecycle::releases, lifecycle::rollback, lifecycle::bin_connector,
+        lifecycle::list_bin, lifecycle::restore, lifecycle::delete_permanently, lifecycle::duplicate, lifecycle::put_logo,
+        lifecycle::get_logo,
     ),
     components(schemas(ErrorBody, identity::TokenList, identity::OrganizationList, connectors::ConnectorPage,
         connectors::VersionList, pipeline::JobList, pipeline::TransitionList, pipeline::AccountList, pipeline::ProjectList,
-        pipeline::SiteList, pipeline::CatalogList, pipeline::DeadLetterList)),
+        pipeline::SiteList, pipeline::CatalogList, pipeline::DeadLetterList, lifecycle::ReleaseList)),
     modifiers(&BearerAuth, &CommonErrors),
     security(("bearer" = [])),
     tags((name = "identity"), (name = "connectors"), (name = "versions"), (name = "wizard"), (name = "pipeline"), (name = "jobs"),
-        (name = "history"), (name = "platform"), (name = "catalog"))
+        (name = "history"), (name = "platform"), (name = "catalog"), (name = "bin"))
 )]
 pub struct ApiDoc;
 

@@ -34,6 +34,9 @@ pub struct ServeArgs {
     /// The URL people and connectors reach the portal at (default: http://ADDR).
     #[arg(long, env = "DEVPORTAL_PUBLIC_URL")]
     pub public_url: Option<String>,
+    /// Days a binned connector is kept before it is deleted permanently.
+    #[arg(long, env = "DEVPORTAL_BIN_RETENTION_DAYS", default_value_t = 30)]
+    pub bin_retention_days: u32,
     /// Log filter, e.g. `info` or `devportal=debug`.
     #[arg(long, env = "DEVPORTAL_LOG", default_value = "info")]
     pub log: String,
@@ -53,6 +56,8 @@ pub struct ServeConfig {
     pub preset_token: Option<TokenSecret>,
     /// Run the stage workers in this process (the default; tests may hold them back).
     pub workers: bool,
+    /// Days binned connectors are kept.
+    pub bin_retention_days: u32,
 }
 
 impl ServeConfig {
@@ -75,6 +80,7 @@ impl ServeConfig {
             public_url: args.public_url.as_ref().map(|u| u.trim_end_matches('/').to_string()),
             preset_token,
             workers: true,
+            bin_retention_days: args.bin_retention_days,
         })
     }
 }

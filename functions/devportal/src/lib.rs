@@ -64,7 +64,10 @@ pub async fn start(config: ServeConfig, shutdown: impl Future<Output = ()> + Sen
         Err(e) => tracing::warn!(error = %e, "could not re-send pending jobs"),
     }
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-    let workers = if config.workers { start_workers(&app, stop_rx) } else { vec![] };
+    let mut workers = if config.workers { start_workers(&app, stop_rx.clone()) } else { vec![] };
+    if config.workers {
+        workers.push(tokio::spawn(bin_sweeper(app.clone(), config.bin_retention_days, stop_rx)));
+    }
     let router = site_router(app, config.static_dir.as_deref());
     let server = tokio::spawn(async move {
         let served = axum::serve(listener, router).with_graceful_shutdown(shutdown).await.map_err(HostError::Serve);
@@ -91,6 +94,22 @@ fn start_workers(app: &App, stop: tokio::sync::watch::Receiver<bool>) -> Vec<tok
         tokio::spawn(devportal_worker::poll(app.clone(), Stage::SyncProd, stage_sync_prod::handle, stopped(stop.clone()))),
         tokio::spawn(devportal_worker::poll(app.clone(), Stage::Access, stage_access::handle, stopped(stop))),
     ]
+}
+
+/// Deletes binned connectors older than the retention period: at start, then hourly.
+async fn bin_sweeper(app: App, retention_days: u32, mut stop: tokio::sync::watch::Receiver<bool>) {
+    let retention = chrono::Duration::days(retention_days as i64);
+    loop {
+        match app.purge_expired_bin(retention, chrono::Utc::now()).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(purged = n, "purged expired connectors from the bin"),
+            Err(e) => tracing::warn!(error = %e, "bin purge failed; will try again"),
+        }
+        tokio::select! {
+            _ = stop.wait_for(|s| *s) => return,
+            _ = tokio::time::sleep(std::time::Duration::from_secs(3600)) => {}
+        }
+    }
 }
 
 /// The API under `/api/v1` and the static site everywhere else.

@@ -34,6 +34,8 @@ pub struct ListConnectors {
     pub released: Option<bool>,
     pub limit: Option<u32>,
     pub cursor: Option<String>,
+    /// List the bin instead of the live connectors.
+    pub binned: bool,
 }
 
 impl App {
@@ -78,6 +80,8 @@ impl App {
             latest_version: 1,
             has_logo: false,
             released: false,
+            binned_at: None,
+            binned_by: None,
             revision: 1,
         };
         let first = Version::first(connector.id, now);
@@ -114,16 +118,24 @@ impl App {
         if orgs.is_empty() {
             return Ok(Page { items: vec![], next_cursor: None });
         }
-        let query = ConnectorQuery { orgs, name_contains: name, connector_type: q.connector_type, released: q.released, after, limit };
+        let query = ConnectorQuery { orgs, name_contains: name, connector_type: q.connector_type, released: q.released, after, limit, binned: q.binned };
         let page = self.ports.connectors.list_connectors(&query).await?;
         Ok(Page { next_cursor: page.next_cursor.map(|k| encode_cursor(&k)), items: page.items })
     }
 
-    /// The connector, if the caller may see it.
+    /// The connector, if the caller may see it. Binned connectors are invisible here.
     pub async fn connector(&self, principal: &Principal, id: ConnectorId) -> AppResult<Connector> {
         match self.ports.connectors.get_connector(id).await? {
-            Some(c) if principal.is_member_of(c.owner) => Ok(c),
+            Some(c) if principal.is_member_of(c.owner) && !c.is_binned() => Ok(c),
             _ => Err(AppError::NotFound(format!("connector {id} not found"))),
+        }
+    }
+
+    /// A binned connector of the caller's organizations.
+    pub async fn binned_connector(&self, principal: &Principal, id: ConnectorId) -> AppResult<Connector> {
+        match self.ports.connectors.get_connector(id).await? {
+            Some(c) if principal.is_member_of(c.owner) && c.is_binned() => Ok(c),
+            _ => Err(AppError::NotFound(format!("connector {id} is not in the bin"))),
         }
     }
 

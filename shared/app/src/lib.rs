@@ -6,6 +6,7 @@ pub mod bootstrap;
 pub mod connectors;
 pub mod error;
 pub mod identity;
+pub mod lifecycle;
 pub mod pipeline;
 pub mod logo;
 pub mod views;

@@ -102,10 +102,14 @@ impl App {
             }
         }
         let stage = params.stage();
-        self.check_can_start(&connector, &version, stage)?;
+        if matches!(params, JobParams::Rollback { .. }) {
+            self.check_no_step_running(&version)?;
+        } else {
+            self.check_can_start(&connector, &version, stage)?;
+        }
         self.check_params(&version, &params).await?;
         let has_production = version.deployment.production.is_some();
-        let running_state = stage.running_state(version.state, has_production);
+        let running_state = running_state_of(&params, version.state, has_production);
         let now = Utc::now();
         let job = Job {
             id: JobId::new(),
@@ -176,10 +180,15 @@ impl App {
         Ok((job, true))
     }
 
-    fn check_can_start(&self, connector: &Connector, version: &Version, stage: Stage) -> AppResult<()> {
+    fn check_no_step_running(&self, version: &Version) -> AppResult<()> {
         if version.state.is_transitional() || version.deployment.active_job.is_some() {
             return Err(AppError::TransitionRunning { state: version.state, current_revision: version.revision });
         }
+        Ok(())
+    }
+
+    fn check_can_start(&self, connector: &Connector, version: &Version, stage: Stage) -> AppResult<()> {
+        self.check_no_step_running(version)?;
         if let Err(message) = stage.check_start(version.state, version.deployment.production.is_some()) {
             return Err(AppError::TransitionNotAllowed { message, state: version.state });
         }
@@ -215,6 +224,22 @@ impl App {
                 let projects = self.ports.directory.projects().await?;
                 within_targets(grants, &production.targets, &sites, &projects)
                     .map_err(|m| AppError::from(ValidationErrors::single("grants", "outside_targets", m)))
+            }
+            JobParams::Rollback { release_id, reason } => {
+                let mut errors = ValidationErrors::new();
+                devportal_domain::validation::check_line(&mut errors, "reason", reason, true, 500);
+                let d = &version.deployment;
+                match d.releases.iter().find(|r| &r.release_id == release_id) {
+                    None => errors.push("release_id", "unknown", format!("version {} has no production release `{release_id}`", version.number)),
+                    Some(_) if d.production.as_ref().is_some_and(|p| &p.release_id == release_id) => {
+                        errors.push("release_id", "already_live", "that release is the one in production now")
+                    }
+                    Some(_) => {}
+                }
+                if d.production.is_none() {
+                    errors.push("release_id", "no_production", "the version has no production release to roll back");
+                }
+                errors.finish(()).map_err(Into::into)
             }
             _ => Ok(()),
         }
@@ -292,14 +317,18 @@ impl App {
             });
         }
         let (connector, version) = self.version(principal, old.connector_id, VersionSelector::Number(old.version)).await?;
-        self.check_can_start(&connector, &version, old.stage)?;
+        if matches!(old.params, JobParams::Rollback { .. }) {
+            self.check_no_step_running(&version)?;
+        } else {
+            self.check_can_start(&connector, &version, old.stage)?;
+        }
         self.check_params(&version, &old.params).await?;
         let now = Utc::now();
         let job = Job {
             id: JobId::new(),
             status: JobStatus::Pending,
             from_state: version.state,
-            running_state: old.stage.running_state(version.state, version.deployment.production.is_some()),
+            running_state: running_state_of(&old.params, version.state, version.deployment.production.is_some()),
             requested_by: principal.user.id,
             reason: None,
             exit_code: None,
@@ -480,6 +509,13 @@ impl App {
                 log.line(LogStream::System, &format!("access change: {}", serde_json::to_string(change).unwrap_or_default())).await;
                 Ok(Outcome::Done { result: serde_json::to_value(change).unwrap_or_default() })
             }
+            JobParams::Rollback { release_id, reason } => {
+                let Some(release) = version.deployment.releases.iter().find(|r| &r.release_id == release_id) else {
+                    return Ok(Outcome::Failed { reason: format!("release {release_id} no longer exists"), exit_code: None });
+                };
+                log.line(LogStream::System, &format!("rolling production back to release {release_id} ({}): {reason}", release.digest)).await;
+                Ok(Outcome::Done { result: serde_json::to_value(release).unwrap_or_default() })
+            }
         }
     }
 
@@ -565,24 +601,29 @@ impl App {
             }
             version.revision = expected_version + 1;
             version.updated_at = now;
-            let transition = (owns_version && version.state != before).then(|| Transition {
+            // A rollback changes production, not the state: its history entry names who and why.
+            let rolled_back = matches!(job.params, JobParams::Rollback { .. }) && status == JobStatus::Done;
+            let transition = (owns_version && (version.state != before || rolled_back)).then(|| Transition {
                 connector_id: job.connector_id,
                 version: job.version,
                 from: before,
                 to: version.state,
                 at: now,
-                by: by.clone(),
+                by: if rolled_back { Actor::User { id: job.requested_by } } else { by.clone() },
                 job_id: Some(job.id),
-                reason: Some(match &outcome {
-                    Outcome::Done { .. } => format!("{} succeeded", job.stage),
-                    Outcome::Failed { reason, .. } => reason.clone(),
+                reason: Some(match (&outcome, &job.params) {
+                    (Outcome::Done { .. }, JobParams::Rollback { release_id, reason }) => {
+                        format!("production rolled back to release {release_id}: {reason}")
+                    }
+                    (Outcome::Done { .. }, _) => format!("{} succeeded", job.stage),
+                    (Outcome::Failed { reason, .. }, _) => reason.clone(),
                 }),
             });
             match self.ports.pipeline.finish_job(&job, expected_job, &version, expected_version, transition.as_ref(), catalog.as_ref()).await {
                 Ok(()) => {
                     tracing::info!(job_id = %job.id, connector_id = %job.connector_id, version = job.version, status = ?job.status, state = %version.state, "job finished");
-                    if job.stage == Stage::Access && status == JobStatus::Done {
-                        self.refresh_connector_released(job.connector_id).await;
+                    if matches!(job.stage, Stage::Access | Stage::SyncProd) && status == JobStatus::Done {
+                        self.refresh_connector_flags(job.connector_id).await;
                     }
                     return Ok(job);
                 }
@@ -623,6 +664,17 @@ impl App {
                 if within_targets(&d.access.grants, &release.targets, &sites, &projects).is_err() {
                     d.access.grants = Targets::default();
                 }
+                d.releases.push(release.clone());
+                d.production = Some(release);
+            }
+            JobParams::Rollback { .. } => {
+                let release: ProductionRelease = serde_json::from_value(result.clone())
+                    .map_err(|e| WorkerError { reason: format!("bad release record: {e}"), retryable: false })?;
+                let sites = self.ports.directory.sites().await?;
+                let projects = self.ports.directory.projects().await?;
+                if within_targets(&d.access.grants, &release.targets, &sites, &projects).is_err() {
+                    d.access.grants = Targets::default();
+                }
                 d.production = Some(release);
             }
             JobParams::Access { change } => match change {
@@ -641,17 +693,21 @@ impl App {
         Ok(())
     }
 
-    /// Keeps the connector's `released` flag (a list filter) in step with its versions.
-    async fn refresh_connector_released(&self, id: ConnectorId) {
+    /// Keeps the connector's `released` flag (a list filter) in step with its versions, and
+    /// makes the first version released to production the main version.
+    pub(crate) async fn refresh_connector_flags(&self, id: ConnectorId) {
         for _ in 0..5 {
             let Ok(Some(mut c)) = self.ports.connectors.get_connector(id).await else { return };
             let Ok(versions) = self.ports.connectors.list_versions(id).await else { return };
             let released = versions.iter().any(|v| v.deployment.access.released && !v.deployment.access.unreleased);
-            if c.released == released {
+            let main = c.main_version.filter(|m| versions.iter().any(|v| v.number == *m && v.deployment.production.is_some()));
+            let main = main.or_else(|| versions.iter().find(|v| v.deployment.production.is_some()).map(|v| v.number));
+            if c.released == released && c.main_version == main {
                 return;
             }
             let expected = c.revision;
             c.released = released;
+            c.main_version = main;
             c.revision = expected + 1;
             match self.ports.connectors.update_connector(&c, expected).await {
                 Err(StoreError::Conflict { .. }) => continue,
@@ -662,6 +718,14 @@ impl App {
                 Ok(()) => return,
             }
         }
+    }
+}
+
+/// The version's state while a job runs (`None`: the job changes no state).
+fn running_state_of(params: &JobParams, state: devportal_domain::version::VersionState, has_production: bool) -> Option<devportal_domain::version::VersionState> {
+    match params {
+        JobParams::Rollback { .. } => None,
+        p => p.stage().running_state(state, has_production),
     }
 }
 
@@ -739,6 +803,9 @@ impl App {
                 continue;
             }
             let Some(connector) = self.ports.connectors.get_connector(entry.connector_id).await? else { continue };
+            if connector.is_binned() {
+                continue; // binned connectors are invisible everywhere
+            }
             let config: devportal_domain::wizard::VersionConfig = serde_json::from_value(entry.release.configuration.clone()).unwrap_or_default();
             items.push(CatalogItem {
                 connector_id: entry.connector_id,

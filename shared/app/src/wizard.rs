@@ -170,7 +170,14 @@ impl App {
             // Saving the same values again changes nothing (and does not mark a build stale).
             return Ok(self.step_view(&connector, &version, step));
         }
-        let obsolete = obsolete_secrets(&before, &version.config);
+        let mut obsolete = obsolete_secrets(&before, &version.config);
+        if !obsolete.is_empty() {
+            // Versions added from this one share its Git token reference: keep what they use.
+            let others = self.ports.connectors.list_versions(id).await?;
+            let used: Vec<SecretRef> =
+                others.iter().filter(|v| v.number != version.number).flat_map(|v| crate::lifecycle::secret_refs(&v.config)).collect();
+            obsolete.retain(|r| !used.contains(r));
+        }
         let previous_state = version.state;
         version.state = next_state;
         version.updated_at = Utc::now();

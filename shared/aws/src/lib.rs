@@ -5,17 +5,28 @@
 //!   see `docs/ARCHITECTURE.md`, "Storage layout: one table").
 //! - [`SecretsManagerSecrets`]: `SecretStore` on AWS Secrets Manager; references are ARNs.
 //! - [`create_table`]: creates the table (on-demand, GSI `gsi1`, TTL on `expires_at`) if missing.
+//! - [`DynamoPipelineStore`]: `PipelineStore` (jobs, transitions, idempotency keys, catalog) on
+//!   the same table, each change one `TransactWriteItems`.
+//! - [`SqsQueue`]: `JobQueue` on one SQS queue per stage with a dead-letter queue and a redrive
+//!   policy; [`create_queues`] creates them.
+//! - [`S3JobLogs`]: `JobLogStore` on S3, one object per line; [`create_bucket`] creates the bucket.
 //!
 //! Clients are built once by the caller (from [`load_sdk_config`] or any `SdkConfig`) and passed
 //! in. The SDK honours the standard environment (`AWS_ENDPOINT_URL`, `AWS_REGION`, credentials),
 //! so local runs against moto need no code of their own. The contract tests in
-//! `tests/tests/contract_store.rs` hold these adapters and the embedded ones to the same behaviour.
+//! `tests/tests/contract_store.rs` and `tests/tests/contract_pipeline.rs` hold these adapters and the embedded ones to the same behaviour.
 
 mod error;
+pub mod job_logs;
+pub mod pipeline_store;
+pub mod queue;
 pub mod secrets;
 pub mod store;
 pub mod table;
 
+pub use job_logs::{create_bucket, S3JobLogs};
+pub use pipeline_store::DynamoPipelineStore;
+pub use queue::{create_queues, SqsQueue};
 pub use secrets::SecretsManagerSecrets;
 pub use store::DynamoStore;
 pub use table::create_table;
@@ -23,7 +34,9 @@ pub use table::create_table;
 /// Re-exports, so callers build clients with the same SDK versions.
 pub use aws_config;
 pub use aws_sdk_dynamodb;
+pub use aws_sdk_s3;
 pub use aws_sdk_secretsmanager;
+pub use aws_sdk_sqs;
 
 /// The SDK configuration from the standard environment and files, with the latest behaviour
 /// version. Build each client once from it and share the clients.

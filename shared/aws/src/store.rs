@@ -169,7 +169,9 @@ fn token_items(t: &TokenRecord) -> StoreResult<[Item; 2]> {
 }
 
 fn connector_item(c: &Connector) -> StoreResult<Item> {
-    Ok(Item::new(keys::connector(c.id), keys::META, c)?.gsi1(keys::org_connectors(c.owner), c.id.to_string()).revision(c.revision))
+    Ok(Item::new(keys::connector(c.id), keys::META, c)?
+        .gsi1(keys::connector_list(c.owner, c.is_binned()), c.id.to_string())
+        .revision(c.revision))
 }
 
 fn version_item(v: &Version) -> StoreResult<Item> {
@@ -312,6 +314,66 @@ impl DynamoStore {
         }
     }
 
+    /// Writes an item whatever was there.
+    async fn put(&self, item: Item, what: &str) -> StoreResult<()> {
+        item.check_size(what)?;
+        self.client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(item.into_attrs()))
+            .send()
+            .await
+            .map_err(|e| unavailable("PutItem", e))?;
+        Ok(())
+    }
+
+    /// Deletes an item whatever it holds (idempotent).
+    async fn delete_key(&self, pk: &str, sk: &str) -> StoreResult<()> {
+        self.client
+            .delete_item()
+            .table_name(&self.table)
+            .set_key(Some(key(pk, sk)))
+            .send()
+            .await
+            .map_err(|e| unavailable("DeleteItem", e))?;
+        Ok(())
+    }
+
+    /// Keys of every item matching a filter, by a paginated scan (used only by permanent
+    /// deletion, a rare operation, so a scan is acceptable).
+    async fn scan_keys(&self, filter: &str, values: Vec<(&str, String)>) -> StoreResult<Vec<(String, String)>> {
+        let mut out = vec![];
+        let mut start: Option<Attrs> = None;
+        loop {
+            let mut req = self
+                .client
+                .scan()
+                .table_name(&self.table)
+                .consistent_read(true)
+                .filter_expression(filter)
+                .projection_expression("#pk, #sk")
+                .expression_attribute_names("#pk", attr::PK)
+                .expression_attribute_names("#sk", attr::SK)
+                .set_exclusive_start_key(start.take());
+            if filter.contains("#g1") {
+                req = req.expression_attribute_names("#g1", attr::GSI1PK);
+            }
+            for (name, value) in &values {
+                req = req.expression_attribute_values(*name, AttributeValue::S(value.clone()));
+            }
+            let page = req.send().await.map_err(|e| unavailable("Scan", e))?;
+            for item in page.items() {
+                if let (Some(AttributeValue::S(pk)), Some(AttributeValue::S(sk))) = (item.get(attr::PK), item.get(attr::SK)) {
+                    out.push((pk.clone(), sk.clone()));
+                }
+            }
+            match page.last_evaluated_key() {
+                Some(k) if !k.is_empty() => start = Some(k.clone()),
+                _ => return Ok(out),
+            }
+        }
+    }
+
     /// Items of a partition whose sort key starts with `prefix`, in sort-key order.
     async fn query_prefix<T: DeserializeOwned>(&self, pk: &str, prefix: &str) -> StoreResult<Vec<T>> {
         let mut out = vec![];
@@ -382,7 +444,7 @@ impl DynamoStore {
                 .table_name(&self.table)
                 .index_name(attr::GSI1)
                 .expression_attribute_names("#gpk", attr::GSI1PK)
-                .expression_attribute_values(":gpk", AttributeValue::S(keys::org_connectors(org)))
+                .expression_attribute_values(":gpk", AttributeValue::S(keys::connector_list(org, q.binned)))
                 .limit(page_size)
                 .set_exclusive_start_key(start.take());
             req = match q.after {
@@ -563,6 +625,71 @@ impl ConnectorStore for DynamoStore {
         self.query_prefix(&keys::connector(connector), keys::VERSION_PREFIX).await
     }
 
+    async fn create_version(&self, version: &Version) -> StoreResult<()> {
+        self.insert(version_item(version)?, "version").await
+    }
+
+    async fn delete_version(&self, connector: ConnectorId, number: u32, expected_revision: u64) -> StoreResult<()> {
+        let (pk, sk) = (keys::connector(connector), keys::version(number));
+        let res = self
+            .client
+            .delete_item()
+            .table_name(&self.table)
+            .set_key(Some(key(&pk, &sk)))
+            .condition_expression("#rev = :expected")
+            .expression_attribute_names("#rev", attr::REVISION)
+            .expression_attribute_values(":expected", AttributeValue::N(expected_revision.to_string()))
+            .send()
+            .await;
+        match res {
+            Ok(_) => Ok(()),
+            Err(e) if e.as_service_error().is_some_and(|s| s.is_conditional_check_failed_exception()) => {
+                match self.current_revision(&pk, &sk).await? {
+                    Some(current) => Err(StoreError::Conflict { current }),
+                    None => Err(StoreError::NotFound { what: "version".into() }),
+                }
+            }
+            Err(e) => Err(unavailable("DeleteItem", e)),
+        }
+    }
+
+    async fn put_logo(&self, connector: ConnectorId, svg: &str) -> StoreResult<()> {
+        self.put(Item::new(keys::connector(connector), keys::LOGO, &svg)?, "logo").await
+    }
+
+    async fn get_logo(&self, connector: ConnectorId) -> StoreResult<Option<String>> {
+        self.get(&keys::connector(connector), keys::LOGO).await
+    }
+
+    async fn binned_before(&self, cutoff: chrono::DateTime<chrono::Utc>) -> StoreResult<Vec<ConnectorId>> {
+        let keys = self.scan_keys("begins_with(#g1, :bin)", vec![(":bin", "ORGBIN#".into())]).await?;
+        let mut out = vec![];
+        for (pk, sk) in keys {
+            if let Some(c) = self.get::<Connector>(&pk, &sk).await? {
+                if c.binned_at.is_some_and(|t| t < cutoff) {
+                    out.push(c.id);
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    async fn purge_connector(&self, connector: ConnectorId) -> StoreResult<()> {
+        let id = connector.to_string();
+        let mut doomed = self
+            .scan_keys(
+                "#pk = :conn OR begins_with(#g1, :jobs) OR (#pk = :catalog AND begins_with(#sk, :id))",
+                vec![(":conn", keys::connector(connector)), (":jobs", format!("CONNVER#{id}#")), (":catalog", "CATALOG".into()), (":id", format!("{id}#"))],
+            )
+            .await?;
+        doomed.sort();
+        doomed.dedup();
+        for (pk, sk) in doomed {
+            self.delete_key(&pk, &sk).await?;
+        }
+        Ok(())
+    }
+
     async fn update_version(&self, version: &Version, expected_revision: u64) -> StoreResult<()> {
         self.update(version_item(version)?, expected_revision, "version").await
     }
@@ -591,6 +718,8 @@ mod tests {
             latest_version: 1,
             has_logo: false,
             released,
+            binned_at: None,
+            binned_by: None,
             revision: 1,
         }
     }

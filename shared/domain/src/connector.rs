@@ -113,7 +113,18 @@ pub struct Connector {
     pub has_logo: bool,
     /// Whether any version is released globally (maintained by the pipeline).
     pub released: bool,
+    /// When the connector was moved to the bin, and by whom (`None`: not binned).
+    #[serde(default)]
+    pub binned_at: Option<DateTime<Utc>>,
+    #[serde(default)]
+    pub binned_by: Option<UserId>,
     pub revision: u64,
+}
+
+impl Connector {
+    pub fn is_binned(&self) -> bool {
+        self.binned_at.is_some()
+    }
 }
 
 pub const NAME_MAX: usize = 100;
@@ -145,8 +156,14 @@ pub fn check_description(errors: &mut ValidationErrors, value: &str) {
     check_text(errors, "description", value, false, DESCRIPTION_MAX);
 }
 
+/// The readme's size in bytes (a store item must stay well under DynamoDB's 400 KB).
+pub const README_MAX_BYTES: usize = 200_000;
+
 pub fn check_readme(errors: &mut ValidationErrors, value: &str) {
     check_text(errors, "readme", value, false, README_MAX);
+    if value.len() > README_MAX_BYTES && value.chars().count() <= README_MAX {
+        errors.push("readme", "too_large", format!("`readme` must be at most {README_MAX_BYTES} bytes of UTF-8"));
+    }
 }
 
 impl NewConnector {
@@ -331,6 +348,8 @@ mod tests {
             latest_version: 1,
             has_logo: false,
             released: false,
+            binned_at: None,
+            binned_by: None,
             revision: 1,
         };
         let p = ConnectorDetailsPatch::parse(Some("B"), None, None, &[]).unwrap();

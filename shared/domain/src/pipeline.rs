@@ -201,6 +201,8 @@ pub enum JobParams {
     SyncDev,
     SyncProd { targets: Targets },
     Access { change: AccessChange },
+    /// Switch production back to an earlier release of the version, without rebuilding.
+    Rollback { release_id: String, reason: String },
 }
 
 impl JobParams {
@@ -209,7 +211,7 @@ impl JobParams {
             Self::Build => Stage::Build,
             Self::SyncRuntime => Stage::SyncRuntime,
             Self::SyncDev => Stage::SyncDev,
-            Self::SyncProd { .. } => Stage::SyncProd,
+            Self::SyncProd { .. } | Self::Rollback { .. } => Stage::SyncProd,
             Self::Access { .. } => Stage::Access,
         }
     }
@@ -463,6 +465,9 @@ pub struct Deployment {
     pub runtime_digest: Option<String>,
     pub dev: Option<DevDeployment>,
     pub production: Option<ProductionRelease>,
+    /// Every production release ever made of this version, oldest first (for rollback).
+    #[serde(default)]
+    pub releases: Vec<ProductionRelease>,
     #[serde(default)]
     pub access: Access,
     /// The job of the step running now, if any.

@@ -65,6 +65,8 @@ pub struct ConnectorQuery {
     /// Exclusive: connectors created after this one (ids are time-ordered).
     pub after: Option<ConnectorId>,
     pub limit: u32,
+    /// List the bin (binned connectors) instead of the live ones.
+    pub binned: bool,
 }
 
 /// Connectors and their versions.
@@ -82,6 +84,18 @@ pub trait ConnectorStore: Send + Sync {
     async fn list_versions(&self, connector: ConnectorId) -> StoreResult<Vec<Version>>;
     /// Writes `version` if the stored revision is `expected_revision`.
     async fn update_version(&self, version: &Version, expected_revision: u64) -> StoreResult<()>;
+    /// Adds a version; `AlreadyExists` if its number is taken.
+    async fn create_version(&self, version: &Version) -> StoreResult<()>;
+    /// Deletes a version if its stored revision is `expected_revision`.
+    async fn delete_version(&self, connector: ConnectorId, number: u32, expected_revision: u64) -> StoreResult<()>;
+    /// Stores the (sanitised) SVG logo, replacing any previous one.
+    async fn put_logo(&self, connector: ConnectorId, svg: &str) -> StoreResult<()>;
+    async fn get_logo(&self, connector: ConnectorId) -> StoreResult<Option<String>>;
+    /// Connectors moved to the bin before `cutoff` (for the retention purge).
+    async fn binned_before(&self, cutoff: chrono::DateTime<chrono::Utc>) -> StoreResult<Vec<ConnectorId>>;
+    /// Removes the connector and every record it owns in the store: versions, jobs,
+    /// transitions, idempotency keys, catalog entries, the logo. Idempotent.
+    async fn purge_connector(&self, connector: ConnectorId) -> StoreResult<()>;
 }
 
 /// Secret values (Git tokens, deploy keys). Configuration stores only the returned reference.
@@ -154,6 +168,8 @@ pub struct BuildRequest {
 #[async_trait]
 pub trait ImageBuilder: Send + Sync {
     async fn build(&self, request: &BuildRequest, log: &dyn LogSink, cancel: &dyn Cancellation) -> Result<BuiltImage, BuildFailure>;
+    /// Removes every stored image of a connector (permanent deletion). Idempotent.
+    async fn delete_images(&self, connector: ConnectorId) -> Result<(), StageFailure>;
 }
 
 use crate::pipeline::{Account, Job, LogLine, Project, Site, Stage, StageMessage, Transition};
@@ -250,6 +266,8 @@ pub trait JobLogStore: Send + Sync {
     async fn append(&self, job: crate::pipeline::JobId, stream: crate::pipeline::LogStream, text: &str) -> StoreResult<()>;
     /// Lines with `seq > after`, oldest first, at most `limit`.
     async fn read(&self, job: crate::pipeline::JobId, after: Option<u64>, limit: usize) -> StoreResult<Vec<LogLine>>;
+    /// Removes a job's log (permanent deletion of its connector). Idempotent.
+    async fn delete(&self, job: crate::pipeline::JobId) -> StoreResult<()>;
 }
 
 /// A failure of a non-build stage: retryable ones are tried again by the queue.

@@ -33,6 +33,9 @@ const POLL: Duration = Duration::from_millis(200);
 /// How long output is still read after a program exited (a left-over grandchild may hold
 /// the pipes open).
 const DRAIN_GRACE: Duration = Duration::from_secs(2);
+/// How long a stopped program may take to clean up after SIGTERM before its process group
+/// is killed.
+const STOP_GRACE: Duration = Duration::from_secs(3);
 /// Longest log line; longer output is cut into several lines.
 const MAX_LINE: usize = 16 * 1024;
 /// Lines of each stream kept to explain a failure.
@@ -362,6 +365,25 @@ impl ImageBuilder for LocalBuilder {
         }
         result
     }
+
+    async fn delete_images(&self, connector: devportal_domain::ids::ConnectorId) -> Result<(), devportal_domain::ports::StageFailure> {
+        // Every version's OCI layout is `<images_dir>/<connector>-v<n>`.
+        let prefix = format!("{connector}-v");
+        let mut entries = match tokio::fs::read_dir(&self.images_dir).await {
+            Ok(e) => e,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+            Err(e) => return Err(devportal_domain::ports::StageFailure { reason: format!("cannot read the image store: {e}"), retryable: true }),
+        };
+        while let Ok(Some(entry)) = entries.next_entry().await {
+            if entry.file_name().to_string_lossy().starts_with(&prefix) {
+                tokio::fs::remove_dir_all(entry.path()).await.map_err(|e| devportal_domain::ports::StageFailure {
+                    reason: format!("cannot remove {}: {e}", entry.path().display()),
+                    retryable: true,
+                })?;
+            }
+        }
+        Ok(())
+    }
 }
 
 // ---------------------------------------------------------------------------------------
@@ -427,11 +449,6 @@ async fn run(mut cmd: Command, program: &str, ctx: &Ctx<'_>, limit: Option<Durat
     let mut tick = tokio::time::interval(POLL);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
 
-    let stop = |why: Stop, group: &mut GroupGuard| {
-        group.kill();
-        why
-    };
-
     let ended = loop {
         if status.is_some() && out_done && err_done {
             break None;
@@ -465,10 +482,10 @@ async fn run(mut cmd: Command, program: &str, ctx: &Ctx<'_>, limit: Option<Durat
                 match exited_at {
                     None => {
                         if ctx.cancel.is_cancelled() {
-                            break Some(Ok(stop(Stop::Cancelled, &mut group)));
+                            break Some(Ok(Stop::Cancelled));
                         }
                         if deadline.is_some_and(|d| tokio::time::Instant::now() >= d) {
-                            break Some(Ok(stop(Stop::TimedOut, &mut group)));
+                            break Some(Ok(Stop::TimedOut));
                         }
                     }
                     // The program is gone but something it started holds the pipes open (and
@@ -497,6 +514,16 @@ async fn run(mut cmd: Command, program: &str, ctx: &Ctx<'_>, limit: Option<Durat
         }
         Some(Err(e)) => Err(e),
         Some(Ok(stop)) => {
+            // SIGTERM first: buildah then stops its build step and removes its working
+            // container. Whatever is left of the group after a grace period gets SIGKILL
+            // (`buildah run` leaves the program it ran behind).
+            if let Some(pid) = pgid {
+                signal(&["-s", "TERM", "--", &pid.to_string()]);
+            }
+            let _ = tokio::time::timeout(STOP_GRACE, child.wait()).await;
+            // Even if the leader is gone by now: a member left in the group keeps its id
+            // reserved, and an empty group's id is not handed out again within moments.
+            group.kill();
             let _ = child.start_kill();
             let _ = tokio::time::timeout(Duration::from_secs(5), child.wait()).await;
             Ok(match stop {
@@ -591,19 +618,24 @@ impl Drop for GroupGuard {
     }
 }
 
-/// `kill -KILL -- -PGID` (the `kill` program: this crate does not link libc directly).
+/// `kill -s KILL -- -PGID`.
 fn kill_group(pgid: u32) {
+    signal(&["-s", "KILL", "--", &format!("-{pgid}")]);
+}
+
+/// Runs the `kill` program (this crate does not link libc directly); blocking, but brief.
+fn signal(args: &[&str]) {
     #[cfg(unix)]
     {
         let _ = std::process::Command::new("kill")
-            .args(["-s", "KILL", "--", &format!("-{pgid}")])
+            .args(args)
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .status();
     }
     #[cfg(not(unix))]
-    let _ = pgid;
+    let _ = args;
 }
 
 /// Runs a clean-up command, ignoring its output and outcome.

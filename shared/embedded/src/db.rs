@@ -270,6 +270,28 @@ pub mod ops {
         Ok(())
     }
 
+    /// Deletes an item whose stored revision is `expected`.
+    pub fn delete_if(conn: &Connection, pk: &str, sk: &str, expected: u64, what: &str) -> StoreResult<()> {
+        let n = conn
+            .prepare_cached("DELETE FROM items WHERE pk = ?1 AND sk = ?2 AND revision = ?3")
+            .map_err(sql)?
+            .execute(params![pk, sk, expected as i64])
+            .map_err(sql)?;
+        if n == 1 {
+            return Ok(());
+        }
+        let current: Option<i64> = conn
+            .prepare_cached("SELECT revision FROM items WHERE pk = ?1 AND sk = ?2")
+            .map_err(sql)?
+            .query_row(params![pk, sk], |r| r.get(0))
+            .optional()
+            .map_err(sql)?;
+        match current {
+            Some(current) => Err(StoreError::Conflict { current: current as u64 }),
+            None => Err(StoreError::NotFound { what: what.to_string() }),
+        }
+    }
+
     /// Deletes an item; whether it existed.
     pub fn delete(conn: &Connection, pk: &str, sk: &str) -> StoreResult<bool> {
         let n = conn.prepare_cached("DELETE FROM items WHERE pk = ?1 AND sk = ?2").map_err(sql)?.execute(params![pk, sk]).map_err(sql)?;

@@ -65,6 +65,16 @@ impl JobLogStore for SqliteJobLogs {
             .await
     }
 
+    async fn delete(&self, job: JobId) -> StoreResult<()> {
+        let job = job.to_string();
+        self.db
+            .write(move |tx| {
+                tx.execute("DELETE FROM job_log WHERE job = ?1", params![job]).map_err(sql)?;
+                Ok(())
+            })
+            .await
+    }
+
     async fn read(&self, job: JobId, after: Option<u64>, limit: usize) -> StoreResult<Vec<LogLine>> {
         let job = job.to_string();
         self.db

@@ -10,31 +10,6 @@ use devportal_domain::ports::{CatalogEntry, PipelineStore, StoreResult};
 use devportal_domain::version::Version;
 use serde::{Deserialize, Serialize};
 
-/// Keys of the pipeline's items (same table as connectors; see docs/ARCHITECTURE.md).
-mod pkeys {
-    use super::*;
-    pub fn job(id: JobId) -> String {
-        format!("JOB#{id}")
-    }
-    pub fn version_jobs(c: ConnectorId, v: u32) -> String {
-        format!("CONNVER#{c}#{v:010}")
-    }
-    pub fn idempotency(key: &str) -> String {
-        format!("IDEM#{key}")
-    }
-    /// Transitions sort by version, then time (UUIDv7).
-    pub fn transition(v: u32) -> String {
-        format!("TRANS#{v:010}#{}", uuid::Uuid::now_v7())
-    }
-    pub fn transitions_of(v: u32) -> String {
-        format!("TRANS#{v:010}#")
-    }
-    pub const CATALOG: &str = "CATALOG";
-    pub fn catalog_entry(c: ConnectorId, v: u32) -> String {
-        format!("{c}#{v:010}")
-    }
-}
-
 #[derive(Serialize, Deserialize)]
 struct IdempotencyClaim {
     job_id: JobId,
@@ -52,8 +27,8 @@ impl SqlitePipelineStore {
 }
 
 fn job_item(job: &Job) -> StoreResult<Item> {
-    Ok(Item::new(pkeys::job(job.id), keys::META, job)?
-        .gsi1(pkeys::version_jobs(job.connector_id, job.version), format!("JOB#{}", job.id))
+    Ok(Item::new(keys::job(job.id), keys::META, job)?
+        .gsi1(keys::version_jobs(job.connector_id, job.version), keys::job(job.id))
         .revision(job.revision))
 }
 
@@ -62,11 +37,11 @@ fn version_item(v: &Version) -> StoreResult<Item> {
 }
 
 fn transition_item(t: &Transition) -> StoreResult<Item> {
-    Item::new(keys::connector(t.connector_id), pkeys::transition(t.version), t)
+    Item::new(keys::connector(t.connector_id), keys::transition(t.version, uuid::Uuid::now_v7()), t)
 }
 
 fn catalog_item(e: &CatalogEntry) -> StoreResult<Item> {
-    Item::new(pkeys::CATALOG, pkeys::catalog_entry(e.connector_id, e.version), e)
+    Item::new(keys::CATALOG, keys::catalog_entry(e.connector_id, e.version), e)
 }
 
 #[async_trait]
@@ -83,7 +58,7 @@ impl PipelineStore for SqlitePipelineStore {
         let version_item = version_item(version)?;
         let transition = transition.map(transition_item).transpose()?;
         let claim = idempotency_key
-            .map(|k| Item::new(keys::connector(job.connector_id), pkeys::idempotency(k), &IdempotencyClaim { job_id: job.id }))
+            .map(|k| Item::new(keys::connector(job.connector_id), keys::idempotency(k), &IdempotencyClaim { job_id: job.id }))
             .transpose()?;
         self.db
             .write(move |tx| {
@@ -101,17 +76,17 @@ impl PipelineStore for SqlitePipelineStore {
     }
 
     async fn job_for_idempotency_key(&self, connector: ConnectorId, key: &str) -> StoreResult<Option<JobId>> {
-        let (pk, sk) = (keys::connector(connector), pkeys::idempotency(key));
+        let (pk, sk) = (keys::connector(connector), keys::idempotency(key));
         let claim: Option<IdempotencyClaim> = self.db.read(move |c| ops::get(c, &pk, &sk)).await?;
         Ok(claim.map(|c| c.job_id))
     }
 
     async fn get_job(&self, id: JobId) -> StoreResult<Option<Job>> {
-        self.db.read(move |c| ops::get(c, &pkeys::job(id), keys::META)).await
+        self.db.read(move |c| ops::get(c, &keys::job(id), keys::META)).await
     }
 
     async fn list_jobs(&self, connector: ConnectorId, version: u32) -> StoreResult<Vec<Job>> {
-        let mut jobs: Vec<Job> = self.db.read(move |c| ops::query_gsi1(c, &pkeys::version_jobs(connector, version))).await?;
+        let mut jobs: Vec<Job> = self.db.read(move |c| ops::query_gsi1(c, &keys::version_jobs(connector, version))).await?;
         jobs.reverse();
         Ok(jobs)
     }
@@ -161,7 +136,7 @@ impl PipelineStore for SqlitePipelineStore {
     }
 
     async fn list_transitions(&self, connector: ConnectorId, version: u32) -> StoreResult<Vec<Transition>> {
-        self.db.read(move |c| ops::query_prefix(c, &keys::connector(connector), &pkeys::transitions_of(version))).await
+        self.db.read(move |c| ops::query_prefix(c, &keys::connector(connector), &keys::transitions_of(version))).await
     }
 
     async fn unfinished_jobs(&self) -> StoreResult<Vec<Job>> {
@@ -182,6 +157,6 @@ impl PipelineStore for SqlitePipelineStore {
     }
 
     async fn catalog(&self) -> StoreResult<Vec<CatalogEntry>> {
-        self.db.read(|c| ops::query_prefix(c, pkeys::CATALOG, "")).await
+        self.db.read(|c| ops::query_prefix(c, keys::CATALOG, "")).await
     }
 }

@@ -43,7 +43,7 @@ fn token_items(t: &TokenRecord) -> StoreResult<[Item; 2]> {
 
 fn connector_item(c: &Connector) -> StoreResult<Item> {
     Ok(Item::new(keys::connector(c.id), keys::META, c)?
-        .gsi1(keys::org_connectors(c.owner), c.id.to_string())
+        .gsi1(keys::connector_list(c.owner, c.is_binned()), c.id.to_string())
         .revision(c.revision))
 }
 
@@ -181,7 +181,7 @@ impl ConnectorStore for SqliteStore {
                 let mut args: Vec<Value> = vec![];
                 for (i, org) in q.orgs.iter().enumerate() {
                     sql_text.push_str(if i == 0 { "?" } else { ", ?" });
-                    args.push(Value::Text(keys::org_connectors(*org)));
+                    args.push(Value::Text(keys::connector_list(*org, q.binned)));
                 }
                 sql_text.push(')');
                 if let Some(after) = q.after {
@@ -228,5 +228,64 @@ impl ConnectorStore for SqliteStore {
     async fn update_version(&self, version: &Version, expected_revision: u64) -> StoreResult<()> {
         let item = version_item(version)?;
         self.db.write(move |tx| ops::update(tx, &item, expected_revision, "version")).await
+    }
+
+    async fn create_version(&self, version: &Version) -> StoreResult<()> {
+        let item = version_item(version)?;
+        self.db.write(move |tx| ops::insert(tx, &item, "version")).await
+    }
+
+    async fn delete_version(&self, connector: ConnectorId, number: u32, expected_revision: u64) -> StoreResult<()> {
+        self.db
+            .write(move |tx| ops::delete_if(tx, &keys::connector(connector), &keys::version(number), expected_revision, "version"))
+            .await
+    }
+
+    async fn put_logo(&self, connector: ConnectorId, svg: &str) -> StoreResult<()> {
+        let item = Item::new(keys::connector(connector), keys::LOGO, &svg)?;
+        self.db.write(move |tx| ops::put(tx, &item)).await
+    }
+
+    async fn get_logo(&self, connector: ConnectorId) -> StoreResult<Option<String>> {
+        self.db.read(move |c| ops::get(c, &keys::connector(connector), keys::LOGO)).await
+    }
+
+    async fn binned_before(&self, cutoff: chrono::DateTime<chrono::Utc>) -> StoreResult<Vec<ConnectorId>> {
+        let connectors: Vec<Connector> = self
+            .db
+            .read(move |c| {
+                let mut stmt = c
+                    .prepare_cached("SELECT body FROM items WHERE gsi1pk LIKE 'ORGBIN#%' AND sk = 'META'")
+                    .map_err(sql)?;
+                let rows = stmt.query_map([], |r| r.get::<_, String>(0)).map_err(sql)?;
+                rows.map(|r| r.map_err(sql).and_then(|b| crate::db::from_json(&b))).collect()
+            })
+            .await?;
+        Ok(connectors.into_iter().filter(|c| c.binned_at.is_some_and(|t| t < cutoff)).map(|c| c.id).collect())
+    }
+
+    async fn purge_connector(&self, connector: ConnectorId) -> StoreResult<()> {
+        let id = connector.to_string();
+        self.db
+            .write(move |tx| {
+                let like = |prefix: &str| format!("{prefix}{id}%");
+                // Job logs and queued messages of the connector's jobs first (they name the jobs).
+                tx.execute(
+                    "DELETE FROM job_log WHERE job IN (SELECT substr(pk, 5) FROM items WHERE gsi1pk LIKE ?1 AND pk LIKE 'JOB#%')",
+                    rusqlite::params![like("CONNVER#")],
+                )
+                .map_err(sql)?;
+                tx.execute("DELETE FROM queue WHERE json_extract(body, '$.connector_id') = ?1", rusqlite::params![id]).map_err(sql)?;
+                tx.execute("DELETE FROM items WHERE gsi1pk LIKE ?1", rusqlite::params![like("CONNVER#")]).map_err(sql)?;
+                tx.execute("DELETE FROM items WHERE pk = ?1", rusqlite::params![format!("CONN#{id}")]).map_err(sql)?;
+                tx.execute("DELETE FROM items WHERE pk = 'CATALOG' AND sk LIKE ?1", rusqlite::params![like("")]).map_err(sql)?;
+                tx.execute("DELETE FROM items WHERE pk LIKE ?1", rusqlite::params![like("RUNTIME#")]).map_err(sql)?;
+                tx.execute("DELETE FROM items WHERE pk LIKE ?1", rusqlite::params![like("INSTALL#inst-")]).map_err(sql)?;
+                tx.execute("DELETE FROM items WHERE pk = 'DIRECTORY' AND (sk LIKE ?1 OR sk LIKE ?2)", rusqlite::params![like("SITE#dev-"), like("PROJECT#dev-")])
+                    .map_err(sql)?;
+                tx.execute("DELETE FROM items WHERE pk LIKE ?1 AND sk LIKE 'ASSIGN#%'", rusqlite::params![like("SITE#dev-")]).map_err(sql)?;
+                Ok(())
+            })
+            .await
     }
 }

@@ -30,6 +30,20 @@ pub fn connector(id: ConnectorId) -> String {
 pub fn org_connectors(org: OrgId) -> String {
     format!("ORGCONN#{org}")
 }
+/// GSI1 partition listing an organization's binned connectors.
+pub fn org_bin(org: OrgId) -> String {
+    format!("ORGBIN#{org}")
+}
+/// The GSI1 partition a connector is listed in: its organization's list, or its bin.
+pub fn connector_list(org: OrgId, binned: bool) -> String {
+    if binned {
+        org_bin(org)
+    } else {
+        org_connectors(org)
+    }
+}
+/// The logo of a connector (sk under `connector(id)`).
+pub const LOGO: &str = "LOGO";
 /// Zero-padded so that versions sort numerically.
 pub fn version(n: u32) -> String {
     format!("VER#{n:010}")
@@ -39,4 +53,40 @@ pub const MEMBER_PREFIX: &str = "MEMBER#";
 pub const TOKEN_PREFIX: &str = "TOKEN#";
 pub fn secret(id: SecretId) -> String {
     format!("SECRET#{id}")
+}
+
+// ---------------------------------------------------------------------------------------
+// The release pipeline's items (same table as connectors).
+// ---------------------------------------------------------------------------------------
+
+use devportal_domain::pipeline::JobId;
+
+/// A job (sort key [`META`]); also its GSI1 sort key under [`version_jobs`], so a version's
+/// jobs list in id (= creation) order.
+pub fn job(id: JobId) -> String {
+    format!("JOB#{id}")
+}
+pub const JOB_PREFIX: &str = "JOB#";
+/// GSI1 partition listing the jobs of one version.
+pub fn version_jobs(connector: ConnectorId, version: u32) -> String {
+    format!("CONNVER#{connector}#{version:010}")
+}
+/// Sort key (under [`connector`]) of the claim of an `Idempotency-Key`: the job it started.
+pub fn idempotency(key: &str) -> String {
+    format!("IDEM#{key}")
+}
+/// Sort key (under [`connector`]) of a state transition: by version, then by `time_ordered_id`
+/// (a UUIDv7 made when the transition is written), so a version's transitions list oldest first.
+pub fn transition(version: u32, time_ordered_id: impl std::fmt::Display) -> String {
+    format!("TRANS#{version:010}#{time_ordered_id}")
+}
+/// Sort-key prefix of one version's transitions.
+pub fn transitions_of(version: u32) -> String {
+    format!("TRANS#{version:010}#")
+}
+/// The partition holding every production release (one item per connector version).
+pub const CATALOG: &str = "CATALOG";
+/// Sort key (under [`CATALOG`]) of a version's catalog entry.
+pub fn catalog_entry(connector: ConnectorId, version: u32) -> String {
+    format!("{connector}#{version:010}")
 }

@@ -85,6 +85,7 @@ pub async fn list(State(s): State<AppState>, Auth(p): Auth, ApiQuery(q): ApiQuer
                 released: q.released,
                 limit: q.limit,
                 cursor: q.cursor,
+                binned: false,
             },
         )
         .await?;
@@ -106,6 +107,8 @@ pub struct EditConnectorBody {
     pub readme: Option<String>,
     /// The revision read; may instead be sent as `If-Match`.
     pub revision: Option<u64>,
+    /// Choose the main version (one released to production).
+    pub main_version: Option<u32>,
     /// Locked: refused with 422.
     #[serde(rename = "type")]
     #[schema(value_type = Option<Object>)]
@@ -145,6 +148,16 @@ pub async fn edit(
     let patch = ConnectorDetailsPatch::parse(b.name.as_deref(), b.description.as_deref(), b.readme.as_deref(), &locked)
         .map_err(devportal_app::AppError::from)?;
     let revision = revision(b.revision, &headers)?;
+    if let Some(main) = b.main_version {
+        let Some(rev) = revision else {
+            return Err(devportal_app::AppError::from(devportal_domain::ValidationErrors::single("revision", "required", "send the connector's `revision`")).into());
+        };
+        let connector = s.app.set_main_version(&p, id, main, rev).await?;
+        if patch.is_empty() {
+            return Ok(Json(connector));
+        }
+        return Ok(Json(s.app.edit_connector(&p, id, patch, Some(connector.revision)).await?));
+    }
     Ok(Json(s.app.edit_connector(&p, id, patch, revision).await?))
 }
 

@@ -3,6 +3,7 @@
 
 pub mod connectors;
 pub mod identity;
+pub mod lifecycle;
 pub mod pipeline;
 pub mod wizard;
 

@@ -1,0 +1,464 @@
+//! `PipelineStore` on the single DynamoDB table, with the same keys as the embedded store
+//! (`devportal_table::keys`; `docs/ARCHITECTURE.md`, "Storage layout: one table").
+//!
+//! - A job is `JOB#<id>`/`META`, listed per version through GSI1 (`CONNVER#<c>#<v>`, sort key
+//!   `JOB#<id>`: UUIDv7, so creation order). Transitions are `CONN#<c>`/`TRANS#<v>#<uuidv7>`,
+//!   idempotency claims `CONN#<c>`/`IDEM#<key>`, catalog entries `CATALOG`/`<c>#<v>`.
+//! - Changes that belong together are one `TransactWriteItems`, in the same order as the
+//!   embedded store's SQLite transaction, so a double failure names the same item:
+//!   `start_job` = [idempotency claim `attribute_not_exists`, version `revision = :expected`,
+//!   job `attribute_not_exists`, transition `attribute_not_exists`]; `finish_job` =
+//!   [job `revision = :expected`, version `revision = :expected`, transition, catalog put].
+//!   The first cancellation reason `ConditionalCheckFailed` decides the answer: a claim, job or
+//!   transition that exists → `AlreadyExists`; a revision check → `Conflict { current }`, the
+//!   current revision taken from the item DynamoDB returns (`ReturnValuesOnConditionCheckFailure
+//!   = ALL_OLD`), or read consistently if none came back; no item at all → `NotFound`.
+//!   A cancelled transaction writes nothing.
+//! - Point reads and base-table queries (transitions, catalog) are strongly consistent.
+//!   `list_jobs` queries GSI1 (newest first, `ScanIndexForward = false`), which is eventually
+//!   consistent on real DynamoDB: a job started a moment ago may be missing for a short while.
+//! - `unfinished_jobs` is a consistent `Scan` filtered on `begins_with(pk, "JOB#") AND
+//!   sk = "META"`, then on the job's status in code. A scan reads (and is billed for) every item
+//!   of the table; that is acceptable here because it is a recovery sweep (re-sending messages
+//!   of pending jobs), run at start and rarely after, over a table of thousands, not millions,
+//!   of items. The table's one GSI already serves the per-version job lists, and a second
+//!   (sparse) index would change the table definition the infrastructure owns; if the table
+//!   grows large, that index (`gsi2pk = "UNFINISHED"` only on pending/running jobs) is the fix.
+
+use crate::error::{fatal, unavailable};
+use async_trait::async_trait;
+use aws_sdk_dynamodb::operation::put_item::PutItemError;
+use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
+use aws_sdk_dynamodb::types::{AttributeValue, Put, ReturnValuesOnConditionCheckFailure, TransactWriteItem};
+use aws_sdk_dynamodb::Client;
+use devportal_domain::ids::ConnectorId;
+use devportal_domain::pipeline::{Job, JobId, Transition};
+use devportal_domain::ports::{CatalogEntry, PipelineStore, StoreError, StoreResult};
+use devportal_domain::version::Version;
+use devportal_table::{attr, keys};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+
+type Attrs = HashMap<String, AttributeValue>;
+
+/// The largest item written (see [`crate::store::MAX_ITEM_BYTES`]).
+const MAX_ITEM_BYTES: usize = crate::store::MAX_ITEM_BYTES;
+
+/// The pipeline store on the table of a [`crate::DynamoStore`]. Clones share the client.
+#[derive(Clone, Debug)]
+pub struct DynamoPipelineStore {
+    client: Client,
+    table: String,
+}
+
+impl DynamoPipelineStore {
+    /// A pipeline store on `table` (create it with [`crate::create_table`]).
+    pub fn new(client: Client, table: impl Into<String>) -> Self {
+        Self { client, table: table.into() }
+    }
+
+    pub fn table(&self) -> &str {
+        &self.table
+    }
+}
+
+/// Same body as the embedded store's claim item.
+#[derive(Serialize, Deserialize)]
+struct IdempotencyClaim {
+    job_id: JobId,
+}
+
+/// One item to write, and how its condition failing is answered.
+struct Write {
+    pk: String,
+    sk: String,
+    attrs: Attrs,
+    what: &'static str,
+    condition: Condition,
+}
+
+#[derive(Clone, Copy)]
+enum Condition {
+    /// Must not exist yet (`AlreadyExists { what }` otherwise).
+    New,
+    /// Its stored revision must be this (`Conflict { current }` / `NotFound { what }` otherwise).
+    Revision(u64),
+    /// Unconditional put.
+    None,
+}
+
+impl Write {
+    fn new(pk: String, sk: String, body: &impl Serialize, what: &'static str) -> StoreResult<Self> {
+        let body = serde_json::to_string(body).map_err(|e| fatal(format!("cannot encode the {what}: {e}")))?;
+        let mut attrs = key(&pk, &sk);
+        attrs.insert(attr::BODY.into(), AttributeValue::S(body));
+        attrs.insert(attr::REVISION.into(), AttributeValue::N("0".into()));
+        Ok(Self { pk, sk, attrs, what, condition: Condition::None })
+    }
+
+    fn gsi1(mut self, pk: String, sk: String) -> Self {
+        self.attrs.insert(attr::GSI1PK.into(), AttributeValue::S(pk));
+        self.attrs.insert(attr::GSI1SK.into(), AttributeValue::S(sk));
+        self
+    }
+
+    fn revision(mut self, revision: u64) -> Self {
+        self.attrs.insert(attr::REVISION.into(), AttributeValue::N(revision.to_string()));
+        self
+    }
+
+    fn when(mut self, condition: Condition) -> Self {
+        self.condition = condition;
+        self
+    }
+
+    /// Refuses, before any request, an item DynamoDB would refuse (sizes only in the message).
+    fn check_size(&self) -> StoreResult<()> {
+        let size: usize = self
+            .attrs
+            .iter()
+            .map(|(name, value)| {
+                name.len()
+                    + match value {
+                        AttributeValue::S(s) => s.len(),
+                        AttributeValue::N(n) => n.len() / 2 + 2,
+                        _ => 0,
+                    }
+            })
+            .sum();
+        if size > MAX_ITEM_BYTES {
+            return Err(fatal(format!(
+                "the {} is too large to store: {size} bytes, over DynamoDB's item limit of {MAX_ITEM_BYTES} bytes",
+                self.what
+            )));
+        }
+        Ok(())
+    }
+
+    fn into_put(self, table: &str) -> StoreResult<Put> {
+        self.check_size()?;
+        let put = Put::builder().table_name(table).set_item(Some(self.attrs));
+        let put = match self.condition {
+            Condition::New => put.condition_expression("attribute_not_exists(#pk)").expression_attribute_names("#pk", attr::PK),
+            Condition::Revision(expected) => put
+                .condition_expression("#rev = :expected")
+                .expression_attribute_names("#rev", attr::REVISION)
+                .expression_attribute_values(":expected", AttributeValue::N(expected.to_string()))
+                .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld),
+            Condition::None => put,
+        };
+        put.build().map_err(build_error)
+    }
+
+    /// The key and the answer to a failed condition, without the (possibly large) attributes.
+    fn head(&self) -> Write {
+        Write { pk: self.pk.clone(), sk: self.sk.clone(), attrs: Attrs::new(), what: self.what, condition: self.condition }
+    }
+}
+
+fn key(pk: &str, sk: &str) -> Attrs {
+    HashMap::from([
+        (attr::PK.to_string(), AttributeValue::S(pk.to_string())),
+        (attr::SK.to_string(), AttributeValue::S(sk.to_string())),
+    ])
+}
+
+fn body_of<T: DeserializeOwned>(item: &Attrs) -> StoreResult<T> {
+    match item.get(attr::BODY) {
+        Some(AttributeValue::S(s)) => serde_json::from_str(s).map_err(|e| fatal(format!("cannot decode item: {e}"))),
+        _ => Err(fatal("item without a string `body` attribute")),
+    }
+}
+
+fn revision_of(item: &Attrs) -> StoreResult<u64> {
+    match item.get(attr::REVISION) {
+        Some(AttributeValue::N(n)) => n.parse().map_err(|_| fatal("item with a malformed `revision` attribute")),
+        None => Ok(0),
+        _ => Err(fatal("item with a non-numeric `revision` attribute")),
+    }
+}
+
+fn build_error(e: aws_sdk_dynamodb::error::BuildError) -> StoreError {
+    fatal(format!("cannot build DynamoDB request: {e}"))
+}
+
+fn job_write(job: &Job) -> StoreResult<Write> {
+    Ok(Write::new(keys::job(job.id), keys::META.into(), job, "job")?
+        .gsi1(keys::version_jobs(job.connector_id, job.version), keys::job(job.id))
+        .revision(job.revision))
+}
+
+fn version_write(v: &Version) -> StoreResult<Write> {
+    Ok(Write::new(keys::connector(v.connector_id), keys::version(v.number), v, "version")?.revision(v.revision))
+}
+
+fn transition_write(t: &Transition) -> StoreResult<Write> {
+    Ok(Write::new(keys::connector(t.connector_id), keys::transition(t.version, uuid::Uuid::now_v7()), t, "transition")?
+        .when(Condition::New))
+}
+
+fn catalog_write(e: &CatalogEntry) -> StoreResult<Write> {
+    Write::new(keys::CATALOG.into(), keys::catalog_entry(e.connector_id, e.version), e, "catalog entry")
+}
+
+impl DynamoPipelineStore {
+    async fn get<T: DeserializeOwned>(&self, pk: &str, sk: &str) -> StoreResult<Option<T>> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(key(pk, sk)))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|e| unavailable("GetItem", e))?;
+        out.item().map(body_of).transpose()
+    }
+
+    /// The stored revision of an item, or `None` when it does not exist.
+    async fn current_revision(&self, pk: &str, sk: &str) -> StoreResult<Option<u64>> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(key(pk, sk)))
+            .consistent_read(true)
+            .projection_expression("#rev")
+            .expression_attribute_names("#rev", attr::REVISION)
+            .send()
+            .await
+            .map_err(|e| unavailable("GetItem", e))?;
+        out.item().map(revision_of).transpose()
+    }
+
+    /// Answer to a failed condition of `w`; `old` is the item DynamoDB returned, if any.
+    async fn condition_failed(&self, w: &Write, old: Option<&Attrs>) -> StoreResult<StoreError> {
+        Ok(match w.condition {
+            Condition::New | Condition::None => StoreError::AlreadyExists { what: w.what.to_string() },
+            Condition::Revision(_) => {
+                let current = match old {
+                    Some(item) if !item.is_empty() => Some(revision_of(item)?),
+                    _ => self.current_revision(&w.pk, &w.sk).await?,
+                };
+                match current {
+                    Some(current) => StoreError::Conflict { current },
+                    None => StoreError::NotFound { what: w.what.to_string() },
+                }
+            }
+        })
+    }
+
+    /// Writes one item under its condition (a plain `PutItem`: half the cost of a transaction).
+    async fn write_one(&self, w: Write) -> StoreResult<()> {
+        let head = w.head();
+        let put = w.into_put(&self.table)?;
+        let res = self
+            .client
+            .put_item()
+            .table_name(put.table_name())
+            .set_item(Some(put.item().clone()))
+            .set_condition_expression(put.condition_expression().map(str::to_string))
+            .set_expression_attribute_names(put.expression_attribute_names().cloned())
+            .set_expression_attribute_values(put.expression_attribute_values().cloned())
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
+            .send()
+            .await;
+        match res {
+            Ok(_) => Ok(()),
+            Err(e) => match e.as_service_error() {
+                Some(PutItemError::ConditionalCheckFailedException(failed)) => Err(self.condition_failed(&head, failed.item()).await?),
+                _ => Err(unavailable("PutItem", e)),
+            },
+        }
+    }
+
+    /// Writes items in one transaction: all or nothing. On a failed condition, the answer of
+    /// the first item (in the given order) whose condition failed.
+    async fn write_all(&self, writes: Vec<Write>) -> StoreResult<()> {
+        let mut items = Vec::with_capacity(writes.len());
+        let mut heads = Vec::with_capacity(writes.len());
+        for w in writes {
+            heads.push(w.head());
+            items.push(TransactWriteItem::builder().put(w.into_put(&self.table)?).build());
+        }
+        let err = match self.client.transact_write_items().set_transact_items(Some(items)).send().await {
+            Ok(_) => return Ok(()),
+            Err(e) => e,
+        };
+        if let Some(TransactWriteItemsError::TransactionCanceledException(cancelled)) = err.as_service_error() {
+            let reasons = cancelled.cancellation_reasons();
+            if let Some(i) = reasons.iter().position(|r| r.code() == Some("ConditionalCheckFailed")) {
+                if let Some(w) = heads.get(i) {
+                    return Err(self.condition_failed(w, reasons[i].item()).await?);
+                }
+            }
+            // Cancelled for another reason (a concurrent transaction on an item, throttling).
+            let codes: Vec<&str> = reasons.iter().filter_map(|r| r.code()).filter(|c| *c != "None").collect();
+            let retryable = codes.iter().all(|c| crate::error::is_retryable_code(c) || c.ends_with("Conflict"));
+            return Err(StoreError::Unavailable {
+                message: format!("TransactWriteItems: transaction cancelled ({})", codes.join(", ")),
+                retryable,
+            });
+        }
+        Err(unavailable("TransactWriteItems", err))
+    }
+
+    /// Every item of one query, page after page, decoded.
+    async fn query_all<T: DeserializeOwned>(
+        &self,
+        build: impl Fn() -> aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder,
+    ) -> StoreResult<Vec<T>> {
+        let mut out = vec![];
+        let mut start: Option<Attrs> = None;
+        loop {
+            let page = build().set_exclusive_start_key(start.take()).send().await.map_err(|e| unavailable("Query", e))?;
+            for item in page.items() {
+                out.push(body_of(item)?);
+            }
+            match page.last_evaluated_key {
+                Some(k) if !k.is_empty() => start = Some(k),
+                _ => return Ok(out),
+            }
+        }
+    }
+
+    /// Items of a partition whose sort key starts with `prefix`, in sort-key order.
+    async fn query_prefix<T: DeserializeOwned>(&self, pk: &str, prefix: &str) -> StoreResult<Vec<T>> {
+        self.query_all(|| {
+            self.client
+                .query()
+                .table_name(&self.table)
+                .consistent_read(true)
+                .key_condition_expression("#pk = :pk AND begins_with(#sk, :prefix)")
+                .expression_attribute_names("#pk", attr::PK)
+                .expression_attribute_names("#sk", attr::SK)
+                .expression_attribute_values(":pk", AttributeValue::S(pk.to_string()))
+                .expression_attribute_values(":prefix", AttributeValue::S(prefix.to_string()))
+        })
+        .await
+    }
+}
+
+#[async_trait]
+impl PipelineStore for DynamoPipelineStore {
+    async fn start_job(
+        &self,
+        job: &Job,
+        version: &Version,
+        expected_version: u64,
+        transition: Option<&Transition>,
+        idempotency_key: Option<&str>,
+    ) -> StoreResult<()> {
+        let mut writes = vec![];
+        if let Some(k) = idempotency_key {
+            let claim = IdempotencyClaim { job_id: job.id };
+            writes.push(
+                Write::new(keys::connector(job.connector_id), keys::idempotency(k), &claim, "a job with this Idempotency-Key")?
+                    .when(Condition::New),
+            );
+        }
+        writes.push(version_write(version)?.when(Condition::Revision(expected_version)));
+        writes.push(job_write(job)?.when(Condition::New));
+        if let Some(t) = transition {
+            writes.push(transition_write(t)?);
+        }
+        self.write_all(writes).await
+    }
+
+    async fn job_for_idempotency_key(&self, connector: ConnectorId, key: &str) -> StoreResult<Option<JobId>> {
+        let claim: Option<IdempotencyClaim> = self.get(&keys::connector(connector), &keys::idempotency(key)).await?;
+        Ok(claim.map(|c| c.job_id))
+    }
+
+    async fn get_job(&self, id: JobId) -> StoreResult<Option<Job>> {
+        self.get(&keys::job(id), keys::META).await
+    }
+
+    async fn list_jobs(&self, connector: ConnectorId, version: u32) -> StoreResult<Vec<Job>> {
+        let gsi1pk = keys::version_jobs(connector, version);
+        self.query_all(|| {
+            self.client
+                .query()
+                .table_name(&self.table)
+                .index_name(attr::GSI1)
+                .key_condition_expression("#gpk = :gpk")
+                .expression_attribute_names("#gpk", attr::GSI1PK)
+                .expression_attribute_values(":gpk", AttributeValue::S(gsi1pk.clone()))
+                .scan_index_forward(false)
+        })
+        .await
+    }
+
+    async fn update_job(&self, job: &Job, expected: u64) -> StoreResult<()> {
+        self.write_one(job_write(job)?.when(Condition::Revision(expected))).await
+    }
+
+    async fn finish_job(
+        &self,
+        job: &Job,
+        expected_job: u64,
+        version: &Version,
+        expected_version: u64,
+        transition: Option<&Transition>,
+        catalog: Option<&CatalogEntry>,
+    ) -> StoreResult<()> {
+        let mut writes = vec![
+            job_write(job)?.when(Condition::Revision(expected_job)),
+            version_write(version)?.when(Condition::Revision(expected_version)),
+        ];
+        if let Some(t) = transition {
+            writes.push(transition_write(t)?);
+        }
+        if let Some(c) = catalog {
+            writes.push(catalog_write(c)?);
+        }
+        self.write_all(writes).await
+    }
+
+    async fn update_version_with_transition(&self, version: &Version, expected: u64, transition: &Transition) -> StoreResult<()> {
+        self.write_all(vec![version_write(version)?.when(Condition::Revision(expected)), transition_write(transition)?]).await
+    }
+
+    async fn list_transitions(&self, connector: ConnectorId, version: u32) -> StoreResult<Vec<Transition>> {
+        self.query_prefix(&keys::connector(connector), &keys::transitions_of(version)).await
+    }
+
+    async fn unfinished_jobs(&self) -> StoreResult<Vec<Job>> {
+        let mut out = vec![];
+        let mut start: Option<Attrs> = None;
+        loop {
+            let page = self
+                .client
+                .scan()
+                .table_name(&self.table)
+                .consistent_read(true)
+                .filter_expression("begins_with(#pk, :job) AND #sk = :meta")
+                .expression_attribute_names("#pk", attr::PK)
+                .expression_attribute_names("#sk", attr::SK)
+                .expression_attribute_values(":job", AttributeValue::S(keys::JOB_PREFIX.into()))
+                .expression_attribute_values(":meta", AttributeValue::S(keys::META.into()))
+                .set_exclusive_start_key(start.take())
+                .send()
+                .await
+                .map_err(|e| unavailable("Scan", e))?;
+            for item in page.items() {
+                let job: Job = body_of(item)?;
+                if !job.status.is_finished() {
+                    out.push(job);
+                }
+            }
+            match page.last_evaluated_key {
+                Some(k) if !k.is_empty() => start = Some(k),
+                _ => break,
+            }
+        }
+        // The embedded store answers in key order (job ids are UUIDv7: creation order).
+        out.sort_by_key(|j| j.id);
+        Ok(out)
+    }
+
+    async fn catalog(&self) -> StoreResult<Vec<CatalogEntry>> {
+        self.query_prefix(keys::CATALOG, "").await
+    }
+}

@@ -1,0 +1,123 @@
+//! `moto_server`, started once per test process, for the AWS halves of the contract suites
+//! (`tests/tests/contract_*.rs`).
+//!
+//! moto listens on 127.0.0.1 and a free port. Tests share it and stay apart by naming their own
+//! resources (a table, queue or bucket per test), so they run in parallel without resetting it.
+//! moto dies with the test process: it runs under a small shell watchdog whose standard input
+//! is a pipe from this process; when this process exits (however it exits) the pipe closes and
+//! the watchdog kills moto. If `moto_server` is not installed, [`endpoint`] panics (failing the
+//! test) and says how to install it.
+//!
+//! Only the endpoint is given out: each suite builds its SDK configuration from it (the SDK
+//! crates are dev-dependencies of the suites).
+
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+/// How to install moto, for failure messages.
+pub const MOTO_INSTALL: &str = "pip install 'moto[server]==5.2.5'";
+
+struct Moto {
+    endpoint: String,
+    /// The watchdog shell; its stdin is the pipe whose closing (this process ending) stops moto.
+    _watchdog: Child,
+}
+
+static MOTO: OnceLock<Result<Moto, String>> = OnceLock::new();
+
+/// The endpoint (`http://127.0.0.1:PORT`) of this process's moto server, starting it on first
+/// use. Blocks while moto starts; from async code use [`endpoint_async`].
+pub fn endpoint() -> String {
+    match MOTO.get_or_init(start_moto) {
+        Ok(m) => m.endpoint.clone(),
+        Err(e) => panic!("{e}"),
+    }
+}
+
+/// [`endpoint`] without blocking the async runtime.
+pub async fn endpoint_async() -> String {
+    tokio::task::spawn_blocking(endpoint).await.expect("moto start-up task")
+}
+
+/// A port nobody listens on right now.
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").expect("bind a free port").local_addr().unwrap().port()
+}
+
+fn find_on_path(program: &str) -> Option<PathBuf> {
+    std::env::var_os("PATH")
+        .and_then(|paths| std::env::split_paths(&paths).map(|dir| dir.join(program)).find(|p| p.is_file()))
+}
+
+/// Starts moto under a watchdog: `moto_server` in the background, then wait for either moto to
+/// end (the watchdog ends too, which start-up notices) or this process's end of the stdin pipe
+/// to close (then kill moto). `kill` by pid only: moto's own pid, known to the watchdog.
+const WATCHDOG: &str = r#"
+"$1" -H 127.0.0.1 -p "$2" >"$3" 2>&1 </dev/null &
+moto=$!
+exec 3<&0
+( cat <&3 >/dev/null; kill "$moto" 2>/dev/null ) &
+exec 3<&-
+trap 'kill "$moto" 2>/dev/null' TERM INT HUP
+wait "$moto"
+"#;
+
+fn start_moto() -> Result<Moto, String> {
+    let exe = find_on_path("moto_server")
+        .ok_or_else(|| format!("moto_server is not on PATH: the AWS contract tests need it. Install it with `{MOTO_INSTALL}`."))?;
+    let mut last_error = String::new();
+    for _attempt in 0..3 {
+        let port = free_port();
+        let log = std::env::temp_dir().join(format!("devportal-contract-moto-{}-{port}.log", std::process::id()));
+        let mut child = Command::new("sh")
+            .arg("-c")
+            .arg(WATCHDOG)
+            .arg("moto-watchdog")
+            .arg(&exe)
+            .arg(port.to_string())
+            .arg(&log)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .map_err(|e| format!("cannot start moto_server ({e}); install it with `{MOTO_INSTALL}`"))?;
+        let endpoint = format!("http://127.0.0.1:{port}");
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            if answers(port) {
+                return Ok(Moto { endpoint, _watchdog: child });
+            }
+            if let Ok(Some(status)) = child.try_wait() {
+                let output = std::fs::read_to_string(&log).unwrap_or_default();
+                last_error = format!("moto_server exited ({status}) before answering:\n{output}");
+                break;
+            }
+            if Instant::now() > deadline {
+                drop(child.stdin.take()); // the watchdog kills moto
+                let _ = child.wait();
+                let output = std::fs::read_to_string(&log).unwrap_or_default();
+                last_error = format!("moto_server did not answer on port {port} within 60 s:\n{output}");
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+    Err(format!("{last_error}\n(is moto installed? `{MOTO_INSTALL}`)"))
+}
+
+/// Whether an HTTP server answers on the port (any status: moto is up).
+fn answers(port: u16) -> bool {
+    let Ok(mut stream) = TcpStream::connect_timeout(&([127, 0, 0, 1], port).into(), Duration::from_millis(200)) else {
+        return false;
+    };
+    let _ = stream.set_read_timeout(Some(Duration::from_secs(2)));
+    if stream.write_all(b"GET /moto-api/data.json HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n").is_err() {
+        return false;
+    }
+    let mut head = [0u8; 7];
+    stream.read_exact(&mut head).is_ok() && &head == b"HTTP/1."
+}
