@@ -246,3 +246,23 @@ impl Client {
         page["items"].as_array().unwrap().iter().map(|l| l["text"].as_str().unwrap_or("").to_string()).collect::<Vec<_>>().join("\n")
     }
 }
+
+impl Client {
+    /// Runs build → sync-runtime → sync-dev → sync-prod (within `targets`) → release on a version.
+    pub async fn release_version(&self, id: &str, version: u32, targets: Value) -> Vec<Value> {
+        let mut jobs = vec![];
+        for (step, body) in [
+            ("build", None),
+            ("sync-runtime", None),
+            ("sync-dev", None),
+            ("sync-prod", Some(serde_json::json!({ "targets": targets }))),
+            ("release", None),
+        ] {
+            let job = self.send(Method::POST, &format!("/connectors/{id}/versions/{version}/{step}"), body).await.expect(202);
+            let job = self.wait_job(job["id"].as_str().unwrap(), 180).await;
+            assert_eq!(job["status"], "done", "{step} of version {version}: {job}");
+            jobs.push(job);
+        }
+        jobs
+    }
+}
