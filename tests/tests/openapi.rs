@@ -44,6 +44,17 @@ const ROUTES: &[(&str, &str)] = &[
     ("get", "/api/v1/projects"),
     ("get", "/api/v1/sites"),
     ("get", "/api/v1/catalog"),
+    ("post", "/api/v1/connectors/{id}/versions"),
+    ("delete", "/api/v1/connectors/{id}/versions/{v}"),
+    ("get", "/api/v1/connectors/{id}/versions/{v}/releases"),
+    ("post", "/api/v1/connectors/{id}/versions/{v}/rollback"),
+    ("delete", "/api/v1/connectors/{id}"),
+    ("get", "/api/v1/bin"),
+    ("post", "/api/v1/bin/{id}/restore"),
+    ("delete", "/api/v1/bin/{id}"),
+    ("post", "/api/v1/connectors/{id}/copy"),
+    ("put", "/api/v1/connectors/{id}/logo"),
+    ("get", "/api/v1/connectors/{id}/logo"),
 ];
 
 struct Checker {
@@ -203,6 +214,33 @@ async fn every_answer_matches_the_documented_schema() {
     ck.call(Method::GET, "/sites", None).await;
     ck.call(Method::GET, "/catalog?account_id=acme", None).await;
     ck.call(Method::GET, "/catalog", None).await; // 422
+
+    // Versions, releases, rollback, the bin, duplicate.
+    let releases = ck.call(Method::GET, &format!("{pv}/releases"), None).await;
+    ck.call(Method::POST, &format!("{pv}/rollback"), Some(json!({"release_id": releases["items"][0]["release_id"], "reason": "x"}))).await; // 422: live
+    ck.call(Method::POST, &format!("/connectors/{pid}/versions"), None).await;
+    ck.call(Method::DELETE, &format!("/connectors/{pid}/versions/1"), None).await; // 409: production
+    ck.call(Method::DELETE, &format!("/connectors/{pid}/versions/2"), None).await;
+    ck.call(Method::DELETE, &format!("/connectors/{pid}"), None).await; // 409: production
+    let copy = ck.call(Method::POST, &format!("/connectors/{pid}/copy"), None).await;
+    let cid = copy["id"].as_str().unwrap().to_string();
+    ck.call(Method::GET, &format!("/connectors/{cid}/logo"), None).await; // 404
+    ck.call(Method::DELETE, &format!("/connectors/{cid}"), None).await;
+    ck.call(Method::GET, "/bin", None).await;
+    ck.call(Method::POST, &format!("/bin/{cid}/restore"), None).await;
+    ck.call(Method::DELETE, &format!("/bin/{cid}"), None).await; // 404: not binned
+    ck.call(Method::DELETE, &format!("/connectors/{cid}"), None).await;
+    ck.call(Method::DELETE, &format!("/bin/{cid}"), None).await;
+    // The logo travels as SVG, not JSON.
+    let logo = format!("/connectors/{pid}/logo");
+    let a = Client::answer(ck.client.raw(Method::PUT, &logo).header("content-type", "image/svg+xml").body("<svg xmlns='http://www.w3.org/2000/svg'/>")).await;
+    assert_eq!(a.status, 200, "{}", a.text);
+    ck.checked.push(("put".into(), "/api/v1/connectors/{id}/logo".into(), 200));
+    let res = ck.client.raw(Method::GET, &logo).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    let documented = ck.doc["paths"]["/api/v1/connectors/{id}/logo"]["get"]["responses"]["200"]["content"].as_object().unwrap().keys().cloned().collect::<Vec<_>>();
+    assert_eq!(documented, ["image/svg+xml"]);
+    ck.checked.push(("get".into(), "/api/v1/connectors/{id}/logo".into(), 200));
 
     ck.call(Method::POST, "/organizations", Some(json!({"name": "Second"}))).await;
     ck.call(Method::POST, "/organizations", Some(json!({"name": " "}))).await; // 422
