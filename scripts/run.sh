@@ -15,4 +15,4 @@ if [ ${#missing[@]} -gt 0 ]; then
     echo "devportal: builds need ${missing[*]}; install them (e.g. sudo apt-get install ${missing[*]})" >&2
   fi
 fi
-exec cargo run --release -p devportal -- serve "$@"
+exec cargo run -p devportal -- serve "$@"
