@@ -33,9 +33,9 @@ const POLL: Duration = Duration::from_millis(200);
 /// How long output is still read after a program exited (a left-over grandchild may hold
 /// the pipes open).
 const DRAIN_GRACE: Duration = Duration::from_secs(2);
-/// How long a stopped program may take to clean up after SIGTERM before its process group
-/// is killed.
-const STOP_GRACE: Duration = Duration::from_secs(3);
+/// How long a stopped `buildah bud` may take after SIGTERM (it then stops the step and
+/// removes its working container) before its process group is killed.
+const BUD_STOP_GRACE: Duration = Duration::from_secs(3);
 /// Longest log line; longer output is cut into several lines.
 const MAX_LINE: usize = 16 * 1024;
 /// Lines of each stream kept to explain a failure.
@@ -88,12 +88,14 @@ impl LocalBuilder {
 
     fn buildah_cmd(&self) -> Command {
         let mut cmd = Command::new(&self.buildah);
+        die_with_parent(&mut cmd);
         cmd.args(["--storage-driver", "vfs"]);
         cmd
     }
 
     fn git_cmd(&self) -> Command {
         let mut cmd = Command::new(&self.git);
+        die_with_parent(&mut cmd);
         for var in ["GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_OBJECT_DIRECTORY", "GIT_CONFIG", "GIT_CONFIG_PARAMETERS"] {
             cmd.env_remove(var);
         }
@@ -140,7 +142,7 @@ impl LocalBuilder {
             .current_dir(&self.work_dir);
         let _key_dir = apply_credentials(&mut cmd, &request.credentials)
             .map_err(|e| internal(format!("could not prepare the deploy key: {e}")))?;
-        match run(cmd, "git", ctx, None).await? {
+        match run(cmd, "git", ctx, None, Duration::ZERO).await? {
             Outcome::Cancelled => return Err(cancelled()),
             Outcome::TimedOut => unreachable!("no time limit"),
             Outcome::Exited { code: Some(0), .. } => {}
@@ -158,7 +160,7 @@ impl LocalBuilder {
 
         let mut cmd = self.git_cmd();
         cmd.args(["rev-parse", "HEAD"]).current_dir(dir);
-        let commit = match run(cmd, "git", ctx, None).await? {
+        let commit = match run(cmd, "git", ctx, None, Duration::ZERO).await? {
             Outcome::Cancelled => return Err(cancelled()),
             Outcome::Exited { code: Some(0), stdout, .. } => {
                 stdout.iter().map(|l| l.trim()).find(|l| !l.is_empty()).unwrap_or_default().to_string()
@@ -186,7 +188,7 @@ impl LocalBuilder {
         let started = Instant::now();
         let mut cmd = self.buildah_cmd();
         cmd.args(args).current_dir(dir);
-        match run(cmd, "buildah", ctx, None).await? {
+        match run(cmd, "buildah", ctx, None, BUD_STOP_GRACE).await? {
             Outcome::Cancelled => Err(cancelled()),
             Outcome::TimedOut => unreachable!("no time limit"),
             Outcome::Exited { code: Some(0), .. } => {
@@ -213,7 +215,7 @@ impl LocalBuilder {
 
         let mut cmd = self.buildah_cmd();
         cmd.args(["from", "--pull=never", "--name", &container, &image]);
-        match run(cmd, "buildah", ctx, None).await? {
+        match run(cmd, "buildah", ctx, None, Duration::ZERO).await? {
             Outcome::Cancelled => {
                 self.remove_container(request).await;
                 return Err(cancelled());
@@ -232,7 +234,8 @@ impl LocalBuilder {
         let started = Instant::now();
         let mut cmd = self.buildah_cmd();
         cmd.args(["run", "--isolation", "chroot", &container, "--"]).args(&request.health_check_argv);
-        let outcome = run(cmd, "buildah", ctx, Some(limit)).await;
+        // Killing the group ends the program; the container is removed by name just after.
+        let outcome = run(cmd, "buildah", ctx, Some(limit), Duration::ZERO).await;
         self.remove_container(request).await;
         match outcome? {
             Outcome::Cancelled => Err(cancelled()),
@@ -280,7 +283,7 @@ impl LocalBuilder {
         let started = Instant::now();
         let mut cmd = self.buildah_cmd();
         cmd.args(["push", &image, &image_ref]);
-        match run(cmd, "buildah", ctx, None).await? {
+        match run(cmd, "buildah", ctx, None, Duration::ZERO).await? {
             Outcome::Cancelled => return Err(cancelled()),
             Outcome::TimedOut => unreachable!("no time limit"),
             Outcome::Exited { code: Some(0), .. } => {}
@@ -342,6 +345,22 @@ impl LocalBuilder {
         self.health_check(request, ctx).await?;
         ctx.check_cancelled()?;
         self.store(request, commit, ctx).await
+    }
+}
+
+/// A child the builder starts must not outlive the portal: if the portal is killed (SIGKILL
+/// cannot be caught), an orphaned `git clone` or `buildah` would keep writing into the job's
+/// directories while the restarted portal runs the same job again.
+fn die_with_parent(cmd: &mut Command) {
+    #[cfg(target_os = "linux")]
+    // SAFETY: prctl(2) is async-signal-safe and touches no memory of the parent.
+    unsafe {
+        cmd.pre_exec(|| {
+            if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
     }
 }
 
@@ -429,8 +448,9 @@ enum Outcome {
 
 /// Runs `cmd`, sending every output line to the log as it is produced, polling for
 /// cancellation and the optional time limit. On cancellation or timeout the whole process
-/// group is killed. Spawn failures become `Internal` failures.
-async fn run(mut cmd: Command, program: &str, ctx: &Ctx<'_>, limit: Option<Duration>) -> Result<Outcome, BuildFailure> {
+/// group is killed (after SIGTERM to the program and up to `stop_grace`, unless that is
+/// zero). Spawn failures become `Internal` failures.
+async fn run(mut cmd: Command, program: &str, ctx: &Ctx<'_>, limit: Option<Duration>, stop_grace: Duration) -> Result<Outcome, BuildFailure> {
     cmd.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped()).kill_on_drop(true);
     #[cfg(unix)]
     cmd.process_group(0);
@@ -514,13 +534,15 @@ async fn run(mut cmd: Command, program: &str, ctx: &Ctx<'_>, limit: Option<Durat
         }
         Some(Err(e)) => Err(e),
         Some(Ok(stop)) => {
-            // SIGTERM first: buildah then stops its build step and removes its working
-            // container. Whatever is left of the group after a grace period gets SIGKILL
-            // (`buildah run` leaves the program it ran behind).
-            if let Some(pid) = pgid {
-                signal(&["-s", "TERM", "--", &pid.to_string()]);
+            // With a grace period, SIGTERM first so the program can clean up. Whatever is
+            // left of the group then gets SIGKILL (`buildah run` leaves the program it ran
+            // behind when only buildah is signalled).
+            if !stop_grace.is_zero() {
+                if let Some(pid) = pgid {
+                    signal(&["-s", "TERM", "--", &pid.to_string()]);
+                }
+                let _ = tokio::time::timeout(stop_grace, child.wait()).await;
             }
-            let _ = tokio::time::timeout(STOP_GRACE, child.wait()).await;
             // Even if the leader is gone by now: a member left in the group keeps its id
             // reserved, and an empty group's id is not handed out again within moments.
             group.kill();
