@@ -42,7 +42,7 @@ fn each_sample_is_one_message_for_its_stage() {
         assert_eq!(record.event_source.as_deref(), Some("aws:sqs"), "{stage}");
         assert!(record.message_id.as_deref().is_some_and(|id| !id.is_empty()), "{stage}: messageId");
         let count: u32 = record.attributes.get("ApproximateReceiveCount").expect("ApproximateReceiveCount").parse().expect("a number");
-        assert!(count >= 1 && count < MAX_ATTEMPTS, "{stage}: a first delivery");
+        assert!((1..MAX_ATTEMPTS).contains(&count), "{stage}: a first delivery");
         assert_eq!(message_of(&event).stage, stage);
     }
 }
