@@ -15,6 +15,18 @@ const INSTALL_HINT: &str = "install the builder's tools: apt-get install -y buil
 pub fn base_image() -> &'static str {
     static BUILT: OnceLock<()> = OnceLock::new();
     BUILT.get_or_init(|| {
+        // Reuse the image when it is there: rebuilding would untag it under builds in flight.
+        let exists = Command::new("buildah")
+            .args(["--storage-driver", "vfs", "inspect", "--type", "image", BASE_IMAGE])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .unwrap_or_else(|e| panic!("cannot run buildah ({e}): {INSTALL_HINT}"))
+            .success();
+        if exists {
+            return;
+        }
         let dir = tempfile::Builder::new().prefix("devportal-base-").tempdir().unwrap();
         std::fs::copy("/bin/busybox", dir.path().join("busybox")).unwrap_or_else(|e| panic!("/bin/busybox is missing ({e}): {INSTALL_HINT}"));
         std::fs::write(dir.path().join("Dockerfile"), "FROM scratch\nCOPY busybox /bin/busybox\nRUN [\"/bin/busybox\",\"--install\",\"-s\",\"/bin\"]\n").unwrap();

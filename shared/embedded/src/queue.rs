@@ -9,18 +9,26 @@ use chrono::{TimeZone, Utc};
 use devportal_domain::pipeline::{Stage, StageMessage};
 use devportal_domain::ports::{DeadLetter, Delivery, JobQueue, StoreError, StoreResult};
 use rusqlite::{params, OptionalExtension};
+use std::sync::Arc;
 use std::time::Duration;
+use tokio::sync::Notify;
 
 #[derive(Clone)]
 pub struct SqliteQueue {
     db: Db,
+    /// Wakes receivers of this process when a message is sent (long polling, as SQS's
+    /// `WaitTimeSeconds`); receivers in other processes find it at their next poll.
+    sent: Arc<Notify>,
 }
 
 impl SqliteQueue {
     pub fn new(db: Db) -> Self {
-        Self { db }
+        Self { db, sent: Arc::new(Notify::new()) }
     }
 }
+
+/// How long `receive` waits for a message when the queue is empty.
+pub const LONG_POLL: Duration = Duration::from_secs(1);
 
 fn now_ms() -> i64 {
     Utc::now().timestamp_millis()
@@ -33,24 +41,8 @@ fn split_receipt(receipt: &str) -> StoreResult<(String, String)> {
         .ok_or_else(|| StoreError::NotFound { what: "queue receipt".into() })
 }
 
-#[async_trait]
-impl JobQueue for SqliteQueue {
-    async fn send(&self, message: &StageMessage) -> StoreResult<()> {
-        let body = to_json(message)?;
-        let id = uuid::Uuid::now_v7().to_string();
-        let stage = message.stage.as_str();
-        self.db
-            .write(move |tx| {
-                tx.prepare_cached("INSERT INTO queue (id, stage, body, visible_at) VALUES (?1, ?2, ?3, ?4)")
-                    .map_err(sql)?
-                    .execute(params![id, stage, body, now_ms()])
-                    .map_err(sql)?;
-                Ok(())
-            })
-            .await
-    }
-
-    async fn receive(&self, stage: Stage, max: usize, visibility: Duration) -> StoreResult<Vec<Delivery>> {
+impl SqliteQueue {
+    async fn receive_now(&self, stage: Stage, max: usize, visibility: Duration) -> StoreResult<Vec<Delivery>> {
         let stage = stage.as_str();
         self.db
             .write(move |tx| {
@@ -79,6 +71,39 @@ impl JobQueue for SqliteQueue {
                 Ok(out)
             })
             .await
+    }
+}
+
+#[async_trait]
+impl JobQueue for SqliteQueue {
+    async fn send(&self, message: &StageMessage) -> StoreResult<()> {
+        let body = to_json(message)?;
+        let id = uuid::Uuid::now_v7().to_string();
+        let stage = message.stage.as_str();
+        self.db
+            .write(move |tx| {
+                tx.prepare_cached("INSERT INTO queue (id, stage, body, visible_at) VALUES (?1, ?2, ?3, ?4)")
+                    .map_err(sql)?
+                    .execute(params![id, stage, body, now_ms()])
+                    .map_err(sql)?;
+                Ok(())
+            })
+            .await?;
+        self.sent.notify_waiters();
+        Ok(())
+    }
+
+    async fn receive(&self, stage: Stage, max: usize, visibility: Duration) -> StoreResult<Vec<Delivery>> {
+        // Register interest before looking, so a message sent in between is not missed.
+        let notified = self.sent.notified();
+        tokio::pin!(notified);
+        notified.as_mut().enable();
+        let first = self.receive_now(stage, max, visibility).await?;
+        if !first.is_empty() {
+            return Ok(first);
+        }
+        let _ = tokio::time::timeout(LONG_POLL, notified).await;
+        self.receive_now(stage, max, visibility).await
     }
 
     async fn ack(&self, delivery: &Delivery) -> StoreResult<()> {

@@ -92,7 +92,9 @@ where
     Fut: Future<Output = Result<(), WorkerError>>,
 {
     tokio::pin!(shutdown);
-    let idle = Duration::from_millis(200);
+    // Empty receives wait inside the queue (long polling); this pause only follows an empty
+    // answer from a queue that does not wait, so an idle loop never spins.
+    let idle = Duration::from_millis(50);
     loop {
         let deliveries = tokio::select! {
             _ = &mut shutdown => return,
