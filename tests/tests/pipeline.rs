@@ -2,7 +2,7 @@
 //! local queue and the stage workers. Fixtures are tiny connector repositories made here.
 
 use devportal_tests::connector_fixtures::*;
-use devportal_tests::git_fixtures::{BareRepo, SmartHttpServer};
+use devportal_tests::git_fixtures::{BareRepo, GitDaemon, SmartHttpServer};
 use devportal_tests::{Client, Portal};
 use reqwest::Method;
 use serde_json::{json, Value};
@@ -344,4 +344,16 @@ async fn the_previous_production_release_serves_until_the_new_one_switches() {
     assert_ne!(after["release_id"], first_release.as_str(), "switched to the new release");
     assert_eq!(after["digest"], job["result"]["digest"]);
     assert_ne!(after["digest"], first["digest"]);
+}
+
+#[tokio::test]
+async fn a_repository_served_by_git_daemon_builds() {
+    let repo = good_repo();
+    let daemon = GitDaemon::start(&repo.base_dir());
+    let portal = Portal::start().await;
+    let c = portal.admin();
+    let id = c.ready_connector("Daemon", &daemon.url(repo.name())).await;
+    let job = c.run_stage(&id, "build", None).await;
+    assert_eq!(job["status"], "done", "{job}");
+    assert_eq!(job["result"]["commit"], repo.head_commit());
 }
