@@ -323,18 +323,24 @@ impl DynamoPipelineStore {
         }
     }
 
-    /// Items of a partition whose sort key starts with `prefix`, in sort-key order.
+    /// Items of a partition whose sort key starts with `prefix` (every item if it is empty:
+    /// DynamoDB refuses an empty key value), in sort-key order.
     async fn query_prefix<T: DeserializeOwned>(&self, pk: &str, prefix: &str) -> StoreResult<Vec<T>> {
         self.query_all(|| {
-            self.client
+            let q = self
+                .client
                 .query()
                 .table_name(&self.table)
                 .consistent_read(true)
-                .key_condition_expression("#pk = :pk AND begins_with(#sk, :prefix)")
                 .expression_attribute_names("#pk", attr::PK)
-                .expression_attribute_names("#sk", attr::SK)
-                .expression_attribute_values(":pk", AttributeValue::S(pk.to_string()))
-                .expression_attribute_values(":prefix", AttributeValue::S(prefix.to_string()))
+                .expression_attribute_values(":pk", AttributeValue::S(pk.to_string()));
+            if prefix.is_empty() {
+                q.key_condition_expression("#pk = :pk")
+            } else {
+                q.key_condition_expression("#pk = :pk AND begins_with(#sk, :prefix)")
+                    .expression_attribute_names("#sk", attr::SK)
+                    .expression_attribute_values(":prefix", AttributeValue::S(prefix.to_string()))
+            }
         })
         .await
     }

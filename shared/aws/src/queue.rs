@@ -145,7 +145,7 @@ impl SqsQueue {
         released?;
         let mut out = vec![];
         for m in &held {
-            match dead_letter_of(stage, m) {
+            match dead_letter_of(m) {
                 Some(d) => out.push(d),
                 None => tracing::warn!(stage = %stage, message_id = m.message_id().unwrap_or(""), "unreadable message in the dead-letter queue; not listed"),
             }
@@ -220,7 +220,7 @@ fn truncate(text: &str, max: usize) -> &str {
 }
 
 /// A message of a dead-letter queue as a `DeadLetter`; `None` if its body is not a stage message.
-fn dead_letter_of(stage: Stage, m: &Message) -> Option<DeadLetter> {
+fn dead_letter_of(m: &Message) -> Option<DeadLetter> {
     let message: StageMessage = serde_json::from_str(m.body()?).ok()?;
     let attrs = m.message_attributes();
     let attr = |name: &str| attrs.and_then(|a| a.get(name)).and_then(|v| v.string_value());
@@ -238,7 +238,7 @@ fn dead_letter_of(stage: Stage, m: &Message) -> Option<DeadLetter> {
     };
     Some(DeadLetter {
         message_id: m.message_id().unwrap_or_default().to_string(),
-        stage: if message.stage == stage { message.stage } else { stage },
+        stage: message.stage,
         job_id: message.job_id,
         connector_id: message.connector_id,
         version: message.version,
