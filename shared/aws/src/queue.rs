@@ -3,7 +3,9 @@
 //! [`devportal_worker::MAX_ATTEMPTS`] (create them with [`create_queues`]).
 //!
 //! - `send` = `SendMessage` with the `StageMessage` as JSON; `receive` = `ReceiveMessage`
-//!   (short poll, at most 10 per call, repeated up to `max`) with the given visibility timeout,
+//!   (long poll of [`LONG_POLL_SECS`] when the queue is empty, like the embedded queue's; this
+//!   also spares SQS's short-poll sampling, which may answer "empty" while messages wait; at
+//!   most 10 per call, repeated up to `max`) with the given visibility timeout,
 //!   rounded *up* to whole seconds (SQS counts seconds; the embedded queue milliseconds);
 //!   `attempt` = `ApproximateReceiveCount`; the receipt is the receipt handle.
 //!   A message whose body is not a `StageMessage` is skipped with a warning and left to the
@@ -45,6 +47,9 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+/// How long `receive` waits for a message when the queue is empty (the embedded queue's
+/// `LONG_POLL` too).
+pub const LONG_POLL_SECS: i32 = 1;
 /// How long `dead_letters` holds the messages it is listing (they are released right after).
 pub const LIST_LEASE: Duration = Duration::from_secs(30);
 /// How long dead-letter queues keep messages: 14 days, the SQS maximum.
@@ -125,7 +130,7 @@ impl SqsQueue {
                 .queue_url(&url)
                 .max_number_of_messages(10)
                 .visibility_timeout(LIST_LEASE.as_secs() as i32)
-                .wait_time_seconds(1)
+                .wait_time_seconds(LONG_POLL_SECS)
                 .message_system_attribute_names(MessageSystemAttributeName::SentTimestamp)
                 .message_attribute_names("All")
                 .send()
@@ -268,7 +273,8 @@ impl JobQueue for SqsQueue {
                 .queue_url(&url)
                 .max_number_of_messages(want as i32)
                 .visibility_timeout(seconds(visibility))
-                .wait_time_seconds(0)
+                // Only the first call waits: later ones just fill up to `max`.
+                .wait_time_seconds(if out.is_empty() { LONG_POLL_SECS } else { 0 })
                 .message_system_attribute_names(MessageSystemAttributeName::ApproximateReceiveCount)
                 .send()
                 .await
