@@ -1,0 +1,3 @@
+-- GET /hello on the bare axum baseline.
+package.path = os.getenv("BENCH_LUA_DIR") .. "/?.lua;" .. package.path
+require("common")
