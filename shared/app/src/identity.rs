@@ -15,9 +15,7 @@ impl App {
     /// Resolves `Authorization: Bearer …` to who is calling.
     pub async fn authenticate(&self, presented: &str) -> AppResult<Principal> {
         let hash = TokenSecret::hash_of(presented);
-        let token = self.ports.identity.find_token(&hash).await?.ok_or(AppError::Unauthenticated)?;
-        let user = self.ports.identity.get_user(token.user_id).await?.ok_or(AppError::Unauthenticated)?;
-        let memberships = self.ports.identity.memberships_of(user.id).await?.into_iter().map(|(m, _)| m).collect();
+        let (token, user, memberships) = self.ports.identity.principal_by_token(&hash).await?.ok_or(AppError::Unauthenticated)?;
         Ok(Principal { user, token_id: token.id, memberships })
     }
 

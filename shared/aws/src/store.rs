@@ -533,6 +533,13 @@ impl IdentityStore for DynamoStore {
         self.get(&keys::token_hash(&hash.0), keys::META).await
     }
 
+    async fn principal_by_token(&self, hash: &TokenHash) -> StoreResult<Option<(TokenRecord, User, Vec<Membership>)>> {
+        let Some(token) = self.find_token(hash).await? else { return Ok(None) };
+        let Some(user) = self.get_user(token.user_id).await? else { return Ok(None) };
+        let memberships = self.query_gsi1::<Membership>(&keys::user(user.id)).await?;
+        Ok(Some((token, user, memberships)))
+    }
+
     async fn list_tokens(&self, user: UserId) -> StoreResult<Vec<TokenRecord>> {
         self.query_prefix(&keys::user(user), keys::TOKEN_PREFIX).await
     }

@@ -49,6 +49,9 @@ pub trait IdentityStore: Send + Sync {
     /// Stores a token; `AlreadyExists` if its hash is already known.
     async fn create_token(&self, token: &TokenRecord) -> StoreResult<()>;
     async fn find_token(&self, hash: &TokenHash) -> StoreResult<Option<TokenRecord>>;
+    /// Everything authentication needs in one call: the token, its user and the user's
+    /// memberships (`None` for an unknown token or a deleted user).
+    async fn principal_by_token(&self, hash: &TokenHash) -> StoreResult<Option<(TokenRecord, User, Vec<Membership>)>>;
     async fn list_tokens(&self, user: UserId) -> StoreResult<Vec<TokenRecord>>;
     /// Revokes a token of `user`; `false` if there was none with that id.
     async fn revoke_token(&self, user: UserId, id: TokenId) -> StoreResult<bool>;

