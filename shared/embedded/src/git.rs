@@ -187,6 +187,8 @@ pub fn explain(stderr: &str, code: Option<i32>, credentials: &GitCredentials) ->
         "repository not found at this URL (or not visible with these credentials)".into()
     } else if has("connection refused") || has("couldn't connect to server") {
         "the repository host refused the connection".into()
+    } else if has("operation too slow") {
+        "no answer from the repository host: nothing arrived for 15 s".into()
     } else if has("timed out") {
         "the connection to the repository host timed out".into()
     } else {
