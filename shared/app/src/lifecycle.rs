@@ -267,7 +267,7 @@ impl App {
             }
         }
         tracing::info!(connector_id = %copy.id, source = %id, user_id = %principal.user.id, "connector duplicated");
-        Ok(self.connector(principal, copy.id).await?)
+        self.connector(principal, copy.id).await
     }
 
     /// Stores an uploaded SVG logo after sanitising it.
