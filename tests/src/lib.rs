@@ -39,6 +39,15 @@ impl Portal {
     }
 
     async fn start_with(data_dir: tempfile::TempDir, workers: bool) -> Portal {
+        Self::start_full(data_dir, workers, None).await
+    }
+
+    /// Starts a portal on the AWS adapters (`--backend aws`), with resources created.
+    pub async fn start_on_aws(aws: devportal::config::AwsBackend) -> Portal {
+        Self::start_full(tempfile::tempdir().expect("temp dir"), true, Some(aws)).await
+    }
+
+    async fn start_full(data_dir: tempfile::TempDir, workers: bool, aws: Option<devportal::config::AwsBackend>) -> Portal {
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let config = devportal::config::ServeConfig {
             addr: "127.0.0.1:0".into(),
@@ -48,6 +57,7 @@ impl Portal {
             preset_token: Some(devportal_domain::identity::TokenSecret::parse_preset(ADMIN_TOKEN).unwrap()),
             workers,
             bin_retention_days: 30,
+            aws,
         };
         let running = devportal::start(config, async {
             let _ = rx.await;

@@ -37,6 +37,25 @@ pub struct ServeArgs {
     /// Days a binned connector is kept before it is deleted permanently.
     #[arg(long, env = "DEVPORTAL_BIN_RETENTION_DAYS", default_value_t = 30)]
     pub bin_retention_days: u32,
+    /// Where state lives: `embedded` (SQLite in --data-dir) or `aws` (DynamoDB, SQS, S3,
+    /// Secrets Manager through the standard AWS_* environment, e.g. AWS_ENDPOINT_URL for moto).
+    #[arg(long, env = "DEVPORTAL_BACKEND", default_value = "embedded", value_parser = ["embedded", "aws"])]
+    pub backend: String,
+    /// With `--backend aws`: create the table, queues and bucket when missing.
+    #[arg(long, env = "DEVPORTAL_CREATE_RESOURCES", default_value_t = false)]
+    pub create_resources: bool,
+    /// With `--backend aws`: the DynamoDB table.
+    #[arg(long, env = "DEVPORTAL_TABLE", default_value = "devportal")]
+    pub table: String,
+    /// With `--backend aws`: prefix of the stage queues (`<prefix>-<stage>`, `…-dlq`).
+    #[arg(long, env = "DEVPORTAL_QUEUE_PREFIX", default_value = "devportal")]
+    pub queue_prefix: String,
+    /// With `--backend aws`: the artifacts bucket (job logs).
+    #[arg(long, env = "DEVPORTAL_BUCKET", default_value = "devportal-artifacts")]
+    pub bucket: String,
+    /// With `--backend aws`: the Secrets Manager name prefix.
+    #[arg(long, env = "DEVPORTAL_SECRET_PREFIX", default_value = "devportal")]
+    pub secret_prefix: String,
     /// Log filter, e.g. `info` or `devportal=debug`.
     #[arg(long, env = "DEVPORTAL_LOG", default_value = "info")]
     pub log: String,
@@ -58,6 +77,20 @@ pub struct ServeConfig {
     pub workers: bool,
     /// Days binned connectors are kept.
     pub bin_retention_days: u32,
+    /// `None`: the embedded adapters; `Some`: the AWS ones.
+    pub aws: Option<AwsBackend>,
+}
+
+/// The AWS backend's resources; the SDK configuration is loaded at start.
+#[derive(Clone, Debug)]
+pub struct AwsBackend {
+    pub table: String,
+    pub queue_prefix: String,
+    pub bucket: String,
+    pub secret_prefix: String,
+    pub create_resources: bool,
+    /// An SDK configuration to use instead of the environment's (tests).
+    pub sdk: Option<devportal_wiring::AwsSdkConfig>,
 }
 
 impl ServeConfig {
@@ -81,6 +114,14 @@ impl ServeConfig {
             preset_token,
             workers: true,
             bin_retention_days: args.bin_retention_days,
+            aws: (args.backend == "aws").then(|| AwsBackend {
+                table: args.table.clone(),
+                queue_prefix: args.queue_prefix.clone(),
+                bucket: args.bucket.clone(),
+                secret_prefix: args.secret_prefix.clone(),
+                create_resources: args.create_resources,
+                sdk: None,
+            }),
         })
     }
 }

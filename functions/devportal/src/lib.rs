@@ -19,6 +19,8 @@ use tower_http::services::ServeDir;
 pub enum HostError {
     #[error(transparent)]
     Wiring(#[from] devportal_wiring::WiringError),
+    #[error(transparent)]
+    AwsWiring(#[from] devportal_wiring::AwsWiringError),
     #[error("bootstrap failed: {0}")]
     Bootstrap(#[from] devportal_app::AppError),
     #[error("cannot listen on {addr}: {source}")]
@@ -41,21 +43,45 @@ pub async fn start(config: ServeConfig, shutdown: impl Future<Output = ()> + Sen
         .map_err(|source| HostError::Bind { addr: config.addr.clone(), source })?;
     let addr = listener.local_addr().map_err(HostError::Serve)?;
     let public_url = config.public_url.clone().unwrap_or_else(|| format!("http://{addr}"));
-    let embedded = devportal_wiring::embedded(devportal_wiring::EmbeddedOptions {
-        data_dir: config.data_dir.clone(),
-        run_api_url: format!("{public_url}/run-api/v1"),
-        url_policy: UrlPolicy::LOCAL,
-    })
-    .await?;
-    let app = embedded.app;
-    if config.workers {
-        // This process is the only worker: leases held by a previous, dead process are void.
-        match embedded.queue.release_leases().await {
-            Ok(0) => {}
-            Ok(n) => tracing::info!(messages = n, "released messages a previous process was handling"),
-            Err(e) => tracing::warn!(error = %e, "could not release queue leases"),
+    let run_api_url = format!("{public_url}/run-api/v1");
+    let app = match &config.aws {
+        None => {
+            let embedded = devportal_wiring::embedded(devportal_wiring::EmbeddedOptions {
+                data_dir: config.data_dir.clone(),
+                run_api_url,
+                url_policy: UrlPolicy::LOCAL,
+            })
+            .await?;
+            if config.workers {
+                // This process is the only worker: leases held by a previous, dead process are void.
+                match embedded.queue.release_leases().await {
+                    Ok(0) => {}
+                    Ok(n) => tracing::info!(messages = n, "released messages a previous process was handling"),
+                    Err(e) => tracing::warn!(error = %e, "could not release queue leases"),
+                }
+            }
+            embedded.app
         }
-    }
+        Some(aws) => {
+            let (sdk, path_style) = match &aws.sdk {
+                Some(sdk) => (sdk.clone(), true),
+                None => devportal_wiring::aws_sdk_from_env().await,
+            };
+            devportal_wiring::aws(devportal_wiring::AwsOptions {
+                sdk,
+                table: aws.table.clone(),
+                queue_prefix: aws.queue_prefix.clone(),
+                bucket: aws.bucket.clone(),
+                secret_prefix: aws.secret_prefix.clone(),
+                create_resources: aws.create_resources,
+                s3_path_style: path_style,
+                local_dir: config.data_dir.clone(),
+                run_api_url,
+                url_policy: UrlPolicy::LOCAL,
+            })
+            .await?
+        }
+    };
     let bootstrap = app.bootstrap(config.preset_token.clone()).await?;
     // Messages of jobs recorded but never enqueued (a crash between the two) are sent again.
     match app.resend_pending_jobs().await {

@@ -67,3 +67,69 @@ pub async fn lambda_app() -> Result<App, WiringError> {
     let run_api_url = std::env::var("DEVPORTAL_RUN_API_URL").unwrap_or_default();
     Ok(embedded(EmbeddedOptions { data_dir: data_dir.into(), run_api_url, url_policy: UrlPolicy::STRICT }).await?.app)
 }
+
+pub use devportal_aws::aws_config::SdkConfig as AwsSdkConfig;
+
+/// The SDK configuration from the standard environment (`AWS_ENDPOINT_URL`, region,
+/// credentials), and whether S3 needs path-style addressing (a custom endpoint).
+pub async fn aws_sdk_from_env() -> (AwsSdkConfig, bool) {
+    let sdk = devportal_aws::load_sdk_config().await;
+    let custom_endpoint = std::env::var_os("AWS_ENDPOINT_URL").is_some() || std::env::var_os("AWS_ENDPOINT_URL_S3").is_some();
+    (sdk, custom_endpoint)
+}
+
+/// Names of the AWS resources the AWS adapter set uses.
+#[derive(Clone, Debug)]
+pub struct AwsOptions {
+    pub sdk: devportal_aws::aws_config::SdkConfig,
+    pub table: String,
+    pub queue_prefix: String,
+    pub bucket: String,
+    pub secret_prefix: String,
+    /// Create the table, queues and bucket when they are missing.
+    pub create_resources: bool,
+    /// Path-style S3 addressing (needed by S3-compatible endpoints such as moto).
+    pub s3_path_style: bool,
+    /// Where the parts without an AWS adapter yet keep their state (see [`aws`]).
+    pub local_dir: PathBuf,
+    pub run_api_url: String,
+    pub url_policy: UrlPolicy,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("cannot prepare the AWS resources: {0}")]
+pub struct AwsWiringError(#[from] StoreError);
+
+/// The use cases on the AWS adapters: DynamoDB (identity, connectors, pipeline), SQS (stage
+/// queues), S3 (job logs), Secrets Manager (secrets). The image builder, runtime and platform
+/// directory have no AWS adapter yet (CodeBuild/ECR/ECS): they stay the local ones, with their
+/// state under `local_dir`.
+pub async fn aws(options: AwsOptions) -> Result<App, AwsWiringError> {
+    use devportal_aws::{aws_sdk_dynamodb, aws_sdk_s3, aws_sdk_secretsmanager, aws_sdk_sqs};
+    let dynamo = aws_sdk_dynamodb::Client::new(&options.sdk);
+    let sqs = aws_sdk_sqs::Client::new(&options.sdk);
+    let s3 = aws_sdk_s3::Client::from_conf(aws_sdk_s3::config::Builder::from(&options.sdk).force_path_style(options.s3_path_style).build());
+    let secrets = aws_sdk_secretsmanager::Client::new(&options.sdk);
+    if options.create_resources {
+        devportal_aws::create_table(&dynamo, &options.table).await?;
+        devportal_aws::create_queues(&sqs, &options.queue_prefix).await?;
+        devportal_aws::create_bucket(&s3, &options.bucket).await?;
+    }
+    let local = Db::open(&options.local_dir)?;
+    let directory = LocalDirectory::new(local.clone());
+    directory.seed().await?;
+    let store = Arc::new(devportal_aws::DynamoStore::new(dynamo.clone(), &options.table));
+    let ports = Ports {
+        identity: store.clone(),
+        connectors: store,
+        secrets: Arc::new(devportal_aws::SecretsManagerSecrets::new(secrets, &options.secret_prefix)),
+        git: Arc::new(GitCli::default()),
+        pipeline: Arc::new(devportal_aws::DynamoPipelineStore::new(dynamo, &options.table)),
+        queue: Arc::new(devportal_aws::SqsQueue::new(sqs, &options.queue_prefix)),
+        logs: Arc::new(devportal_aws::S3JobLogs::new(s3, &options.bucket)),
+        builder: Arc::new(LocalBuilder::new(options.local_dir.join("builds"), options.local_dir.join("images"))),
+        runtime: Arc::new(LocalRuntime::new(local.clone())),
+        directory: Arc::new(directory),
+    };
+    Ok(App::new(ports, Settings { url_policy: options.url_policy, run_api_url: options.run_api_url }))
+}
