@@ -17,6 +17,7 @@
 //! `tests/tests/contract_store.rs` and `tests/tests/contract_pipeline.rs` hold these adapters and the embedded ones to the same behaviour.
 
 mod error;
+mod items;
 pub mod job_logs;
 pub mod pipeline_store;
 pub mod queue;

@@ -25,6 +25,7 @@
 //!   (sparse) index would change the table definition the infrastructure owns; if the table
 //!   grows large, that index (`gsi2pk = "UNFINISHED"` only on pending/running jobs) is the fix.
 
+use crate::items::{self, body_of, build_error, key, revision_of, Attrs};
 use crate::error::{fatal, unavailable};
 use async_trait::async_trait;
 use aws_sdk_dynamodb::operation::put_item::PutItemError;
@@ -38,9 +39,7 @@ use devportal_domain::version::Version;
 use devportal_table::{attr, keys};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
-use std::collections::HashMap;
 
-type Attrs = HashMap<String, AttributeValue>;
 
 /// The largest item written (see [`crate::store::MAX_ITEM_BYTES`]).
 const MAX_ITEM_BYTES: usize = crate::store::MAX_ITEM_BYTES;
@@ -157,31 +156,9 @@ impl Write {
     }
 }
 
-fn key(pk: &str, sk: &str) -> Attrs {
-    HashMap::from([
-        (attr::PK.to_string(), AttributeValue::S(pk.to_string())),
-        (attr::SK.to_string(), AttributeValue::S(sk.to_string())),
-    ])
-}
 
-fn body_of<T: DeserializeOwned>(item: &Attrs) -> StoreResult<T> {
-    match item.get(attr::BODY) {
-        Some(AttributeValue::S(s)) => serde_json::from_str(s).map_err(|e| fatal(format!("cannot decode item: {e}"))),
-        _ => Err(fatal("item without a string `body` attribute")),
-    }
-}
 
-fn revision_of(item: &Attrs) -> StoreResult<u64> {
-    match item.get(attr::REVISION) {
-        Some(AttributeValue::N(n)) => n.parse().map_err(|_| fatal("item with a malformed `revision` attribute")),
-        None => Ok(0),
-        _ => Err(fatal("item with a non-numeric `revision` attribute")),
-    }
-}
 
-fn build_error(e: aws_sdk_dynamodb::error::BuildError) -> StoreError {
-    fatal(format!("cannot build DynamoDB request: {e}"))
-}
 
 fn job_write(job: &Job) -> StoreResult<Write> {
     Ok(Write::new(keys::job(job.id), keys::META.into(), job, "job")?
@@ -204,32 +181,12 @@ fn catalog_write(e: &CatalogEntry) -> StoreResult<Write> {
 
 impl DynamoPipelineStore {
     async fn get<T: DeserializeOwned>(&self, pk: &str, sk: &str) -> StoreResult<Option<T>> {
-        let out = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .set_key(Some(key(pk, sk)))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(|e| unavailable("GetItem", e))?;
-        out.item().map(body_of).transpose()
+        items::get(&self.client, &self.table, pk, sk).await
     }
 
     /// The stored revision of an item, or `None` when it does not exist.
     async fn current_revision(&self, pk: &str, sk: &str) -> StoreResult<Option<u64>> {
-        let out = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .set_key(Some(key(pk, sk)))
-            .consistent_read(true)
-            .projection_expression("#rev")
-            .expression_attribute_names("#rev", attr::REVISION)
-            .send()
-            .await
-            .map_err(|e| unavailable("GetItem", e))?;
-        out.item().map(revision_of).transpose()
+        items::current_revision(&self.client, &self.table, pk, sk).await
     }
 
     /// Answer to a failed condition of `w`; `old` is the item DynamoDB returned, if any.
@@ -326,23 +283,7 @@ impl DynamoPipelineStore {
     /// Items of a partition whose sort key starts with `prefix` (every item if it is empty:
     /// DynamoDB refuses an empty key value), in sort-key order.
     async fn query_prefix<T: DeserializeOwned>(&self, pk: &str, prefix: &str) -> StoreResult<Vec<T>> {
-        self.query_all(|| {
-            let q = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .consistent_read(true)
-                .expression_attribute_names("#pk", attr::PK)
-                .expression_attribute_values(":pk", AttributeValue::S(pk.to_string()));
-            if prefix.is_empty() {
-                q.key_condition_expression("#pk = :pk")
-            } else {
-                q.key_condition_expression("#pk = :pk AND begins_with(#sk, :prefix)")
-                    .expression_attribute_names("#sk", attr::SK)
-                    .expression_attribute_values(":prefix", AttributeValue::S(prefix.to_string()))
-            }
-        })
-        .await
+        items::query_prefix(&self.client, &self.table, pk, prefix).await
     }
 }
 

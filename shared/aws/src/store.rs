@@ -19,6 +19,7 @@
 //!   connector whose 100,000-character readme is made of 4-byte characters (about 409 KB of
 //!   JSON) is valid but too large here; one in 3-byte characters (about 306 KB) fits.
 
+use crate::items::{self, body_of, build_error, key, Attrs};
 use crate::error::{fatal, unavailable};
 use async_trait::async_trait;
 use aws_sdk_dynamodb::types::{AttributeValue, Delete, Put, TransactWriteItem};
@@ -33,9 +34,7 @@ use devportal_table::attr;
 use devportal_table::keys;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
-use std::collections::HashMap;
 
-type Attrs = HashMap<String, AttributeValue>;
 
 /// The largest item this adapter writes (attribute names and values, UTF-8 bytes): DynamoDB's
 /// documented 400 KB, read as 400,000 bytes. DynamoDB itself refuses a little above 409,000 and
@@ -134,31 +133,9 @@ impl Item {
     }
 }
 
-fn key(pk: &str, sk: &str) -> Attrs {
-    HashMap::from([
-        (attr::PK.to_string(), AttributeValue::S(pk.to_string())),
-        (attr::SK.to_string(), AttributeValue::S(sk.to_string())),
-    ])
-}
 
-fn body_of<T: DeserializeOwned>(item: &Attrs) -> StoreResult<T> {
-    match item.get(attr::BODY) {
-        Some(AttributeValue::S(s)) => serde_json::from_str(s).map_err(|e| fatal(format!("cannot decode item: {e}"))),
-        _ => Err(fatal("item without a string `body` attribute")),
-    }
-}
 
-fn revision_of(item: &Attrs) -> StoreResult<u64> {
-    match item.get(attr::REVISION) {
-        Some(AttributeValue::N(n)) => n.parse().map_err(|_| fatal("item with a malformed `revision` attribute")),
-        None => Ok(0),
-        _ => Err(fatal("item with a non-numeric `revision` attribute")),
-    }
-}
 
-fn build_error(e: aws_sdk_dynamodb::error::BuildError) -> StoreError {
-    fatal(format!("cannot build DynamoDB request: {e}"))
-}
 
 fn membership_item(m: &Membership) -> StoreResult<Item> {
     Ok(Item::new(keys::org(m.org_id), keys::member(m.user_id), m)?.gsi1(keys::user(m.user_id), keys::org(m.org_id)))
@@ -197,32 +174,12 @@ fn matches(c: &Connector, q: &ConnectorQuery) -> bool {
 
 impl DynamoStore {
     async fn get<T: DeserializeOwned>(&self, pk: &str, sk: &str) -> StoreResult<Option<T>> {
-        let out = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .set_key(Some(key(pk, sk)))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(|e| unavailable("GetItem", e))?;
-        out.item().map(body_of).transpose()
+        items::get(&self.client, &self.table, pk, sk).await
     }
 
     /// The stored revision of an item, or `None` when it does not exist.
     async fn current_revision(&self, pk: &str, sk: &str) -> StoreResult<Option<u64>> {
-        let out = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .set_key(Some(key(pk, sk)))
-            .consistent_read(true)
-            .projection_expression("#rev")
-            .expression_attribute_names("#rev", attr::REVISION)
-            .send()
-            .await
-            .map_err(|e| unavailable("GetItem", e))?;
-        out.item().map(revision_of).transpose()
+        items::current_revision(&self.client, &self.table, pk, sk).await
     }
 
     /// Puts a new item; `AlreadyExists { what }` if its key is taken.
@@ -376,31 +333,7 @@ impl DynamoStore {
 
     /// Items of a partition whose sort key starts with `prefix`, in sort-key order.
     async fn query_prefix<T: DeserializeOwned>(&self, pk: &str, prefix: &str) -> StoreResult<Vec<T>> {
-        let mut out = vec![];
-        let mut start: Option<Attrs> = None;
-        loop {
-            let page = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .consistent_read(true)
-                .key_condition_expression("#pk = :pk AND begins_with(#sk, :prefix)")
-                .expression_attribute_names("#pk", attr::PK)
-                .expression_attribute_names("#sk", attr::SK)
-                .expression_attribute_values(":pk", AttributeValue::S(pk.to_string()))
-                .expression_attribute_values(":prefix", AttributeValue::S(prefix.to_string()))
-                .set_exclusive_start_key(start.take())
-                .send()
-                .await
-                .map_err(|e| unavailable("Query", e))?;
-            for item in page.items() {
-                out.push(body_of(item)?);
-            }
-            match page.last_evaluated_key {
-                Some(k) if !k.is_empty() => start = Some(k),
-                _ => return Ok(out),
-            }
-        }
+        items::query_prefix(&self.client, &self.table, pk, prefix).await
     }
 
     /// Items of a GSI1 partition, in GSI1 sort-key order.
@@ -705,6 +638,7 @@ impl ConnectorStore for DynamoStore {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::items::revision_of;
     use devportal_domain::connector::{ConnectorType, ExecutionMode, Flow};
 
     fn connector(name: &str, t: ConnectorType, released: bool) -> Connector {
