@@ -121,3 +121,21 @@ fn answers(port: u16) -> bool {
     let mut head = [0u8; 7];
     stream.read_exact(&mut head).is_ok() && &head == b"HTTP/1."
 }
+
+/// The SDK configuration for an endpoint: explicit endpoint, region and dummy credentials, so
+/// the tests do not depend on the caller's environment or AWS files.
+pub fn sdk_config(endpoint: &str) -> devportal_aws::aws_config::SdkConfig {
+    use devportal_aws::aws_config::{BehaviorVersion, Region, SdkConfig};
+    use devportal_aws::aws_sdk_dynamodb::config::{Credentials, SharedCredentialsProvider};
+    SdkConfig::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(Region::new("us-east-1"))
+        .endpoint_url(endpoint)
+        .credentials_provider(SharedCredentialsProvider::new(Credentials::new("testing", "testing", None, None, "devportal-tests")))
+        .build()
+}
+
+/// [`sdk_config`] for this process's moto server.
+pub async fn config() -> devportal_aws::aws_config::SdkConfig {
+    sdk_config(&endpoint_async().await)
+}

@@ -3,21 +3,13 @@
 //! full release whose jobs travel through SQS, whose logs land in S3 and whose state lives in
 //! DynamoDB. (The image builder, runtime and directory are still the local ones.)
 
-use aws_config::{BehaviorVersion, Region, SdkConfig};
-use aws_sdk_dynamodb::config::{Credentials, SharedCredentialsProvider};
 use devportal_tests::connector_fixtures::good_repo;
 use devportal_tests::{moto, Portal};
 use reqwest::Method;
 use serde_json::json;
 
 async fn portal_on_moto() -> Portal {
-    let endpoint = moto::endpoint_async().await;
-    let sdk = SdkConfig::builder()
-        .behavior_version(BehaviorVersion::latest())
-        .region(Region::new("us-east-1"))
-        .endpoint_url(endpoint)
-        .credentials_provider(SharedCredentialsProvider::new(Credentials::new("testing", "testing", None, None, "aws-backend-tests")))
-        .build();
+    let sdk = moto::config().await;
     let id = uuid::Uuid::new_v4().simple().to_string();
     Portal::start_on_aws(devportal::config::AwsBackend {
         table: format!("portal-{id}"),

@@ -10,8 +10,7 @@
 //! Timing-based queue tests use visibility timeouts of 1–2 s and poll for the message's return
 //! with a generous deadline, so a slow machine makes them slower, not red.
 
-use aws_config::{BehaviorVersion, Region, SdkConfig};
-use aws_sdk_dynamodb::config::{Credentials, SharedCredentialsProvider};
+use aws_config::SdkConfig;
 use chrono::Utc;
 use devportal_aws::aws_sdk_s3;
 use devportal_aws::aws_sdk_sqs;
@@ -63,7 +62,7 @@ fn aws_names() -> AwsNames {
 }
 
 async fn aws() -> Adapters {
-    let config = moto_config().await;
+    let config = moto::config().await;
     let names = aws_names();
     let dynamo = aws_sdk_dynamodb::Client::new(&config);
     let sqs = aws_sdk_sqs::Client::new(&config);
@@ -736,7 +735,7 @@ mod aws_only {
 
     #[tokio::test]
     async fn queues_have_a_dead_letter_queue_and_a_redrive_policy_of_max_attempts() {
-        let config = moto_config().await;
+        let config = moto::config().await;
         let sqs = aws_sdk_sqs::Client::new(&config);
         let prefix = aws_names().queue_prefix;
         create_queues(&sqs, &prefix).await.unwrap();
@@ -762,7 +761,7 @@ mod aws_only {
     async fn sqs_redrive_after_max_attempts_is_listed_as_a_dead_letter() {
         // The Lambda path: the worker reports a batch item failure on every delivery and SQS
         // itself moves the message after `MAX_ATTEMPTS` receives; no `dead_letter` call.
-        let config = moto_config().await;
+        let config = moto::config().await;
         let sqs = aws_sdk_sqs::Client::new(&config);
         let prefix = aws_names().queue_prefix;
         create_queues(&sqs, &prefix).await.unwrap();
@@ -786,7 +785,7 @@ mod aws_only {
 
     #[tokio::test]
     async fn pipeline_items_follow_the_single_table_layout() {
-        let config = moto_config().await;
+        let config = moto::config().await;
         let client = aws_sdk_dynamodb::Client::new(&config);
         let table = aws_names().table;
         create_table(&client, &table).await.unwrap();
@@ -835,7 +834,7 @@ mod aws_only {
     async fn two_log_writers_of_one_job_never_lose_or_renumber_a_line() {
         // A re-delivered job on a second worker appends to the same log: each writer keeps its
         // own counter, and the conditional put makes the one that is behind take the next number.
-        let config = moto_config().await;
+        let config = moto::config().await;
         let s3 = s3_client(&config);
         let bucket = aws_names().bucket;
         create_bucket(&s3, &bucket).await.unwrap();
@@ -859,14 +858,3 @@ mod aws_only {
 // moto_server, once per test process (`devportal_tests::moto`).
 // ---------------------------------------------------------------------------------------
 
-/// The SDK configuration for moto: explicit endpoint, region and dummy credentials, so the tests
-/// do not depend on the caller's environment or AWS files.
-async fn moto_config() -> SdkConfig {
-    let endpoint = moto::endpoint_async().await;
-    SdkConfig::builder()
-        .behavior_version(BehaviorVersion::latest())
-        .region(Region::new("us-east-1"))
-        .endpoint_url(endpoint)
-        .credentials_provider(SharedCredentialsProvider::new(Credentials::new("testing", "testing", None, None, "contract-tests")))
-        .build()
-}

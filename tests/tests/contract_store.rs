@@ -8,8 +8,6 @@
 //! every test gets its own table and secret-name prefix, so tests run in parallel without
 //! resetting moto. If `moto_server` is not installed, the AWS half fails and says how to install it.
 
-use aws_config::{BehaviorVersion, Region, SdkConfig};
-use aws_sdk_dynamodb::config::{Credentials, SharedCredentialsProvider};
 use chrono::Utc;
 use devportal_aws::{create_table, DynamoStore, SecretsManagerSecrets};
 use devportal_domain::connector::{Connector, ConnectorType, ExecutionMode, Flow};
@@ -42,7 +40,7 @@ async fn embedded() -> Adapters {
 }
 
 async fn aws() -> Adapters {
-    let config = moto_config().await;
+    let config = moto::config().await;
     let table = format!("contract-{}", uuid::Uuid::new_v4().simple());
     let dynamo = aws_sdk_dynamodb::Client::new(&config);
     create_table(&dynamo, &table).await.expect("create the table on moto");
@@ -554,7 +552,7 @@ mod aws_only {
 
     #[tokio::test]
     async fn create_table_is_idempotent_with_on_demand_billing_gsi1_and_ttl() {
-        let config = moto_config().await;
+        let config = moto::config().await;
         let client = aws_sdk_dynamodb::Client::new(&config);
         let table = format!("contract-{}", uuid::Uuid::new_v4().simple());
         create_table(&client, &table).await.unwrap();
@@ -580,7 +578,7 @@ mod aws_only {
 
     #[tokio::test]
     async fn items_follow_the_single_table_layout() {
-        let config = moto_config().await;
+        let config = moto::config().await;
         let client = aws_sdk_dynamodb::Client::new(&config);
         let table = format!("contract-{}", uuid::Uuid::new_v4().simple());
         create_table(&client, &table).await.unwrap();
@@ -610,7 +608,7 @@ mod aws_only {
         // characters) but makes an item of about 409 KB: DynamoDB refuses it (moto above
         // 405,000 bytes, AWS a little above 409,000). The adapter refuses such an item itself,
         // before any request, naming sizes only. The embedded store takes it: a known difference.
-        let config = moto_config().await;
+        let config = moto::config().await;
         let client = aws_sdk_dynamodb::Client::new(&config);
         let table = format!("contract-{}", uuid::Uuid::new_v4().simple());
         create_table(&client, &table).await.unwrap();
@@ -632,7 +630,7 @@ mod aws_only {
 
     #[tokio::test]
     async fn secret_references_are_arns_named_under_the_prefix() {
-        let config = moto_config().await;
+        let config = moto::config().await;
         let client = aws_sdk_secretsmanager::Client::new(&config);
         let prefix = unique_prefix();
         let secrets = SecretsManagerSecrets::new(client.clone(), format!("{prefix}/"));
@@ -650,7 +648,7 @@ mod aws_only {
 
     #[tokio::test]
     async fn a_missing_table_is_a_permanent_failure() {
-        let config = moto_config().await;
+        let config = moto::config().await;
         let store = DynamoStore::new(aws_sdk_dynamodb::Client::new(&config), "no-such-table");
         match store.get_connector(ConnectorId::new()).await {
             Err(StoreError::Unavailable { message, retryable }) => {
@@ -665,7 +663,7 @@ mod aws_only {
     async fn an_unreachable_endpoint_is_retryable_and_never_shows_the_secret() {
         // A port nobody listens on.
         let port = free_port();
-        let config = sdk_config(&format!("http://127.0.0.1:{port}"));
+        let config = moto::sdk_config(&format!("http://127.0.0.1:{port}"));
         let store = DynamoStore::new(aws_sdk_dynamodb::Client::new(&config), "t");
         match store.get_user(UserId::new()).await {
             Err(StoreError::Unavailable { retryable, message }) => assert!(retryable, "{message}"),
@@ -687,17 +685,3 @@ mod aws_only {
 // moto_server, once per test process (`devportal_tests::moto`).
 // ---------------------------------------------------------------------------------------
 
-/// The SDK configuration for an endpoint: explicit endpoint, region and dummy credentials, so
-/// the tests do not depend on the caller's environment or AWS files.
-fn sdk_config(endpoint: &str) -> SdkConfig {
-    SdkConfig::builder()
-        .behavior_version(BehaviorVersion::latest())
-        .region(Region::new("us-east-1"))
-        .endpoint_url(endpoint)
-        .credentials_provider(SharedCredentialsProvider::new(Credentials::new("testing", "testing", None, None, "contract-tests")))
-        .build()
-}
-
-async fn moto_config() -> SdkConfig {
-    sdk_config(&moto::endpoint_async().await)
-}

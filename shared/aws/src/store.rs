@@ -182,6 +182,15 @@ impl DynamoStore {
         items::current_revision(&self.client, &self.table, pk, sk).await
     }
 
+    /// What a failed `revision = :expected` condition means: the item moved on (`Conflict`
+    /// with its current revision) or is gone (`NotFound`).
+    async fn lost_revision_check(&self, pk: &str, sk: &str, what: &str) -> StoreResult<StoreError> {
+        Ok(match self.current_revision(pk, sk).await? {
+            Some(current) => StoreError::Conflict { current },
+            None => StoreError::NotFound { what: what.to_string() },
+        })
+    }
+
     /// Puts a new item; `AlreadyExists { what }` if its key is taken.
     async fn insert(&self, item: Item, what: &str) -> StoreResult<()> {
         item.check_size(what)?;
@@ -262,10 +271,7 @@ impl DynamoStore {
         match res {
             Ok(_) => Ok(()),
             Err(e) if e.as_service_error().is_some_and(|s| s.is_conditional_check_failed_exception()) => {
-                match self.current_revision(&pk, &sk).await? {
-                    Some(current) => Err(StoreError::Conflict { current }),
-                    None => Err(StoreError::NotFound { what: what.to_string() }),
-                }
+                Err(self.lost_revision_check(&pk, &sk, what).await?)
             }
             Err(e) => Err(unavailable("PutItem", e)),
         }
@@ -584,10 +590,7 @@ impl ConnectorStore for DynamoStore {
         match res {
             Ok(_) => Ok(()),
             Err(e) if e.as_service_error().is_some_and(|s| s.is_conditional_check_failed_exception()) => {
-                match self.current_revision(&pk, &sk).await? {
-                    Some(current) => Err(StoreError::Conflict { current }),
-                    None => Err(StoreError::NotFound { what: "version".into() }),
-                }
+                Err(self.lost_revision_check(&pk, &sk, "version").await?)
             }
             Err(e) => Err(unavailable("DeleteItem", e)),
         }
