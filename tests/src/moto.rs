@@ -1,12 +1,15 @@
 //! `moto_server`, started once per test process, for the AWS halves of the contract suites
 //! (`tests/tests/contract_*.rs`).
 //!
-//! moto listens on 127.0.0.1 and a free port. Tests share it and stay apart by naming their own
-//! resources (a table, queue or bucket per test), so they run in parallel without resetting it.
+//! moto is started through `tests/moto/launcher.py` (moto_server with a CodeBuild fake that
+//! advances one phase per poll, fails or stops on request and writes build logs and images; see
+//! that file) and listens on 127.0.0.1 and a free port. Tests share it and stay apart by naming
+//! their own resources (a table, queue, bucket or repository per test), so they run in parallel
+//! without resetting it.
 //! moto dies with the test process: it runs under a small shell watchdog whose standard input
 //! is a pipe from this process; when this process exits (however it exits) the pipe closes and
-//! the watchdog kills moto. If `moto_server` is not installed, [`endpoint`] panics (failing the
-//! test) and says how to install it.
+//! the watchdog kills moto. If moto is not installed (or not the pinned version the launcher
+//! patches), [`endpoint`] panics (failing the test) and says how to install it.
 //!
 //! Only the endpoint is given out: each suite builds its SDK configuration from it (the SDK
 //! crates are dev-dependencies of the suites).
@@ -53,11 +56,17 @@ fn find_on_path(program: &str) -> Option<PathBuf> {
         .and_then(|paths| std::env::split_paths(&paths).map(|dir| dir.join(program)).find(|p| p.is_file()))
 }
 
-/// Starts moto under a watchdog: `moto_server` in the background, then wait for either moto to
-/// end (the watchdog ends too, which start-up notices) or this process's end of the stdin pipe
-/// to close (then kill moto). `kill` by pid only: moto's own pid, known to the watchdog.
+/// The launcher script: moto_server plus the CodeBuild fake.
+fn launcher() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("moto").join("launcher.py")
+}
+
+/// Starts moto under a watchdog: `python3 launcher.py` in the background, then wait for either
+/// moto to end (the watchdog ends too, which start-up notices) or this process's end of the
+/// stdin pipe to close (then kill moto). `kill` by pid only: moto's own pid, known to the
+/// watchdog.
 const WATCHDOG: &str = r#"
-"$1" -H 127.0.0.1 -p "$2" >"$3" 2>&1 </dev/null &
+"$1" "$2" -H 127.0.0.1 -p "$3" >"$4" 2>&1 </dev/null &
 moto=$!
 exec 3<&0
 ( cat <&3 >/dev/null; kill "$moto" 2>/dev/null ) &
@@ -67,8 +76,9 @@ wait "$moto"
 "#;
 
 fn start_moto() -> Result<Moto, String> {
-    let exe = find_on_path("moto_server")
-        .ok_or_else(|| format!("moto_server is not on PATH: the AWS contract tests need it. Install it with `{MOTO_INSTALL}`."))?;
+    let python = find_on_path("python3")
+        .ok_or_else(|| format!("python3 is not on PATH: the AWS contract tests run moto with it. Install moto with `{MOTO_INSTALL}`."))?;
+    let launcher = launcher();
     let mut last_error = String::new();
     for _attempt in 0..3 {
         let port = free_port();
@@ -77,14 +87,15 @@ fn start_moto() -> Result<Moto, String> {
             .arg("-c")
             .arg(WATCHDOG)
             .arg("moto-watchdog")
-            .arg(&exe)
+            .arg(&python)
+            .arg(&launcher)
             .arg(port.to_string())
             .arg(&log)
             .stdin(Stdio::piped())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
-            .map_err(|e| format!("cannot start moto_server ({e}); install it with `{MOTO_INSTALL}`"))?;
+            .map_err(|e| format!("cannot start {} ({e}); install moto with `{MOTO_INSTALL}`", launcher.display()))?;
         let endpoint = format!("http://127.0.0.1:{port}");
         let deadline = Instant::now() + Duration::from_secs(60);
         loop {
@@ -93,7 +104,7 @@ fn start_moto() -> Result<Moto, String> {
             }
             if let Ok(Some(status)) = child.try_wait() {
                 let output = std::fs::read_to_string(&log).unwrap_or_default();
-                last_error = format!("moto_server exited ({status}) before answering:\n{output}");
+                last_error = format!("moto ({}) exited ({status}) before answering:\n{output}", launcher.display());
                 break;
             }
             if Instant::now() > deadline {

@@ -524,6 +524,11 @@ impl App {
         let (Some(vcs), Some(application)) = (&version.config.vcs, &version.config.application) else {
             return failed(BuildFailureKind::MissingCredentials, "the version control and application steps must be saved".into());
         };
+        let credential_ref = match vcs.authorization {
+            Authorization::Public => None,
+            Authorization::Basic => vcs.token.clone(),
+            Authorization::DeployKey => vcs.deploy_key.as_ref().map(|k| k.private.clone()),
+        };
         let credentials = match vcs.authorization {
             Authorization::Public => GitCredentials::None,
             Authorization::Basic => match (&vcs.username, &vcs.token) {
@@ -548,6 +553,7 @@ impl App {
             url: vcs.url.clone(),
             branch: vcs.branch.clone(),
             credentials,
+            credential_ref,
             health_check_argv: application.health_check_argv(),
             health_check_timeout: HEALTH_CHECK_TIMEOUT,
         };

@@ -59,3 +59,15 @@ where
 pub(crate) fn fatal(message: impl Into<String>) -> StoreError {
     StoreError::Unavailable { message: message.into(), retryable: false }
 }
+
+/// Any SDK failure of a pipeline stage's adapter (builder, runtime) as a `StageFailure`, with the
+/// same message and retry judgement as [`unavailable`].
+pub(crate) fn stage_failure<E>(operation: &str, err: SdkError<E>) -> devportal_domain::ports::StageFailure
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+{
+    match unavailable(operation, err) {
+        StoreError::Unavailable { message, retryable } => devportal_domain::ports::StageFailure { reason: message, retryable },
+        other => devportal_domain::ports::StageFailure { reason: other.to_string(), retryable: true },
+    }
+}

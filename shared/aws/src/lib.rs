@@ -10,31 +10,44 @@
 //! - [`SqsQueue`]: `JobQueue` on one SQS queue per stage with a dead-letter queue and a redrive
 //!   policy; [`create_queues`] creates them.
 //! - [`S3JobLogs`]: `JobLogStore` on S3, one object per line; [`create_bucket`] creates the bucket.
+//! - [`CodeBuildBuilder`]: `ImageBuilder` on a CodeBuild project (polled, its CloudWatch Logs
+//!   tailed into the job log) pushing to one ECR repository per connector.
+//! - [`EcsRuntime`]: `Runtime` on ECS, one Fargate task definition family per connector version.
 //!
 //! Clients are built once by the caller (from [`load_sdk_config`] or any `SdkConfig`) and passed
 //! in. The SDK honours the standard environment (`AWS_ENDPOINT_URL`, `AWS_REGION`, credentials),
 //! so local runs against moto need no code of their own. The contract tests in
-//! `tests/tests/contract_store.rs` and `tests/tests/contract_pipeline.rs` hold these adapters and the embedded ones to the same behaviour.
+//! `tests/tests/contract_store.rs` and `tests/tests/contract_pipeline.rs` hold these adapters and the embedded ones to the same behaviour;
+//! `tests/tests/contract_aws_builder.rs` runs the builder and the runtime on moto (with the
+//! CodeBuild fake of `tests/moto/launcher.py`).
 
+pub mod builder;
 mod error;
 mod items;
 pub mod job_logs;
 pub mod pipeline_store;
 pub mod queue;
+pub mod runtime;
 pub mod secrets;
 pub mod store;
 pub mod table;
 
+pub use builder::{CodeBuildBuilder, CodeBuildSettings};
 pub use job_logs::{create_bucket, S3JobLogs};
 pub use pipeline_store::DynamoPipelineStore;
 pub use queue::{create_queues, SqsQueue};
+pub use runtime::{EcsRuntime, EcsSettings};
 pub use secrets::SecretsManagerSecrets;
 pub use store::DynamoStore;
 pub use table::create_table;
 
 /// Re-exports, so callers build clients with the same SDK versions.
 pub use aws_config;
+pub use aws_sdk_cloudwatchlogs;
+pub use aws_sdk_codebuild;
 pub use aws_sdk_dynamodb;
+pub use aws_sdk_ecr;
+pub use aws_sdk_ecs;
 pub use aws_sdk_s3;
 pub use aws_sdk_secretsmanager;
 pub use aws_sdk_sqs;

@@ -29,7 +29,7 @@ impl SecretsManagerSecrets {
 
 /// References this store issued are ARNs; anything else (say, a `local:` reference of the
 /// embedded store) names no secret here.
-fn is_ours(reference: &SecretRef) -> bool {
+pub(crate) fn is_ours(reference: &SecretRef) -> bool {
     reference.0.starts_with("arn:") && reference.0.contains(":secretsmanager:")
 }
 

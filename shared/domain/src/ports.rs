@@ -159,6 +159,11 @@ pub struct BuildRequest {
     pub url: String,
     pub branch: String,
     pub credentials: GitCredentials,
+    /// Where `credentials`' secret is stored (the version's `vcs.token` or
+    /// `vcs.deploy_key.private`), for builders that hand the secret to a remote build by
+    /// reference instead of by value (CodeBuild reads it from Secrets Manager itself). `None`
+    /// for public repositories. Builders running Git themselves use `credentials`.
+    pub credential_ref: Option<SecretRef>,
     /// `command arguments health_check`, run in a throw-away container of the new image.
     pub health_check_argv: Vec<String>,
     /// Limit of the health check (5 s by the product's rules).

@@ -361,6 +361,7 @@ fn request(url: &str, branch: &str) -> BuildRequest {
         url: url.into(),
         branch: branch.into(),
         credentials: GitCredentials::None,
+        credential_ref: None,
         health_check_argv: vec!["sh".into(), "/app/main.sh".into(), "--health-check".into()],
         health_check_timeout: Duration::from_secs(5),
     }

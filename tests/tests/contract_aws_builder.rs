@@ -1,0 +1,399 @@
+//! The AWS image builder (`CodeBuildBuilder`: CodeBuild + ECR + CloudWatch Logs) and runtime
+//! (`EcsRuntime`: ECS task definitions) on moto.
+//!
+//! moto runs through `tests/moto/launcher.py`, whose CodeBuild fake advances one phase per
+//! `BatchGetBuilds`, writes the buildspec's output and marker lines into the build's CloudWatch
+//! Logs stream, pushes a manifest into ECR on success, and picks the outcome from the
+//! `GIT_BRANCH` override (`fail-clone`, `fail-build`, `slow`, …; see the launcher). Each test
+//! creates its own CodeBuild project, log group and ECR prefix, so tests run in parallel.
+
+use devportal_aws::aws_sdk_cloudwatchlogs;
+use devportal_aws::aws_sdk_codebuild;
+use devportal_aws::aws_sdk_codebuild::types::{
+    ArtifactsType, ComputeType, EnvironmentType, EnvironmentVariableType, LogsConfig, LogsConfigStatusType, ProjectArtifacts,
+    ProjectEnvironment, ProjectSource, SourceType, StatusType,
+};
+use devportal_aws::aws_sdk_ecr;
+use devportal_aws::aws_sdk_ecs;
+use devportal_aws::aws_sdk_secretsmanager;
+use devportal_aws::{CodeBuildBuilder, CodeBuildSettings, EcsRuntime, EcsSettings, SecretsManagerSecrets};
+use devportal_domain::ids::ConnectorId;
+use devportal_domain::pipeline::{BuildFailureKind, JobId, LogStream};
+use devportal_domain::ports::{BuildRequest, Cancellation, GitCredentials, ImageBuilder, LogSink, Runtime, SecretStore};
+use devportal_domain::secret::{SecretKind, SecretValue};
+use devportal_tests::moto;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Mutex;
+use std::time::Duration;
+
+const POLL: Duration = Duration::from_millis(20);
+
+/// One test's CodeBuild project, log group and ECR prefix on moto, and the builder on them.
+struct Fixture {
+    builder: CodeBuildBuilder,
+    codebuild: aws_sdk_codebuild::Client,
+    ecr: aws_sdk_ecr::Client,
+    config: devportal_aws::aws_config::SdkConfig,
+    project: String,
+    ecr_prefix: String,
+}
+
+async fn fixture() -> Fixture {
+    let config = moto::config().await;
+    let id = uuid::Uuid::new_v4().simple().to_string();
+    let project = format!("devportal-build-{}", &id[..12]);
+    let log_group = format!("/devportal/builds/{}", &id[..12]);
+    let ecr_prefix = format!("dp-{}", &id[..12]);
+    let codebuild = aws_sdk_codebuild::Client::new(&config);
+    let logs = aws_sdk_cloudwatchlogs::Client::new(&config);
+    logs.create_log_group().log_group_name(&log_group).send().await.expect("create the log group");
+    codebuild
+        .create_project()
+        .name(&project)
+        // moto wants a location even for NO_SOURCE (CodeBuild does not).
+        .source(ProjectSource::builder().r#type(SourceType::NoSource).location("none").buildspec("version: 0.2").build().unwrap())
+        .artifacts(ProjectArtifacts::builder().r#type(ArtifactsType::NoArtifacts).build().unwrap())
+        .environment(
+            ProjectEnvironment::builder()
+                .r#type(EnvironmentType::ArmContainer)
+                .compute_type(ComputeType::BuildGeneral1Small)
+                .image("aws/codebuild/amazonlinux-aarch64-standard:3.0")
+                .privileged_mode(true)
+                .build()
+                .unwrap(),
+        )
+        .service_role("arn:aws:iam::123456789012:role/devportal-build")
+        .timeout_in_minutes(13)
+        .logs_config(
+            LogsConfig::builder()
+                .cloud_watch_logs(
+                    aws_sdk_codebuild::types::CloudWatchLogsConfig::builder()
+                        .status(LogsConfigStatusType::Enabled)
+                        .group_name(&log_group)
+                        .build()
+                        .unwrap(),
+                )
+                .build(),
+        )
+        .send()
+        .await
+        .expect("create the CodeBuild project");
+    let builder = CodeBuildBuilder::new(
+        &config,
+        CodeBuildSettings { project: project.clone(), log_group, ecr_prefix: ecr_prefix.clone(), poll_interval: POLL },
+    );
+    Fixture { builder, codebuild, ecr: aws_sdk_ecr::Client::new(&config), config, project, ecr_prefix }
+}
+
+impl Fixture {
+    /// The builds of this test's project, each as BatchGetBuilds shows it.
+    async fn builds(&self) -> Vec<aws_sdk_codebuild::types::Build> {
+        let ids = self.codebuild.list_builds_for_project().project_name(&self.project).send().await.unwrap().ids.unwrap_or_default();
+        if ids.is_empty() {
+            return vec![];
+        }
+        self.codebuild.batch_get_builds().set_ids(Some(ids)).send().await.unwrap().builds.unwrap_or_default()
+    }
+
+    async fn repository_uri(&self, connector: ConnectorId) -> String {
+        let out = self.ecr.describe_repositories().repository_names(format!("{}/{connector}", self.ecr_prefix)).send().await.unwrap();
+        out.repositories()[0].repository_uri().unwrap().to_string()
+    }
+}
+
+fn request(branch: &str) -> BuildRequest {
+    BuildRequest {
+        job_id: JobId::new(),
+        connector_id: ConnectorId::new(),
+        version: 1,
+        url: "https://git.example/acme/connector.git".into(),
+        branch: branch.into(),
+        credentials: GitCredentials::None,
+        credential_ref: None,
+        health_check_argv: vec!["python".into(), "main.py".into(), "--health-check".into()],
+        health_check_timeout: Duration::from_secs(5),
+    }
+}
+
+/// A job log in memory; optionally sets the cancellation flag when a line containing
+/// `cancel_on` arrives (a cancellation in the middle of a build, at a known point).
+#[derive(Default)]
+struct Recorder {
+    lines: Mutex<Vec<(LogStream, String)>>,
+    cancel_on: Option<String>,
+    cancelled: AtomicBool,
+}
+
+#[async_trait::async_trait]
+impl LogSink for Recorder {
+    async fn line(&self, stream: LogStream, text: &str) {
+        if self.cancel_on.as_deref().is_some_and(|c| text.contains(c)) {
+            self.cancelled.store(true, Ordering::SeqCst);
+        }
+        self.lines.lock().unwrap().push((stream, text.to_string()));
+    }
+}
+
+impl Cancellation for Recorder {
+    fn is_cancelled(&self) -> bool {
+        self.cancelled.load(Ordering::SeqCst)
+    }
+}
+
+impl Recorder {
+    fn lines(&self) -> Vec<(LogStream, String)> {
+        self.lines.lock().unwrap().clone()
+    }
+
+    fn position(&self, stream: LogStream, starts: &str) -> Option<usize> {
+        self.lines().iter().position(|(s, t)| *s == stream && t.starts_with(starts))
+    }
+
+    fn text(&self) -> String {
+        self.lines().iter().map(|(_, t)| t.as_str()).collect::<Vec<_>>().join("\n")
+    }
+}
+
+fn env_of(build: &aws_sdk_codebuild::types::Build) -> Vec<(String, String, EnvironmentVariableType)> {
+    build
+        .environment()
+        .map(|e| e.environment_variables().iter().map(|v| (v.name.clone(), v.value.clone(), v.r#type().cloned().unwrap())).collect())
+        .unwrap_or_default()
+}
+
+#[tokio::test]
+async fn a_successful_build_streams_its_log_and_answers_the_image_ecr_holds() {
+    let f = fixture().await;
+    let req = request("main");
+    let log = Recorder::default();
+    let image = f.builder.build(&req, &log, &log).await.expect("the build succeeds");
+
+    // The build's own output and the marker lines reached the job log as stdout, in order,
+    // between the phase lines the builder wrote while polling (so: live, not at the end).
+    let commit_line = log.position(LogStream::Stdout, "devportal: commit ").expect("commit marker in the job log");
+    let step = log.position(LogStream::Stdout, "Step 1/2 : FROM scratch").expect("docker build output in the job log");
+    let digest_line = log.position(LogStream::Stdout, "devportal: digest ").expect("digest marker in the job log");
+    let build_phase = log.position(LogStream::System, "CodeBuild phase BUILD").expect("phase line");
+    let completed = log.position(LogStream::System, "CodeBuild phase COMPLETED").expect("phase line");
+    assert!(commit_line < step && step < digest_line, "{:#?}", log.lines());
+    assert!(build_phase < step && commit_line < completed && digest_line < completed, "{:#?}", log.lines());
+    assert!(log.text().contains("Running command"), "CodeBuild's echo lines are shown too");
+
+    assert_eq!(log.lines()[commit_line].1, format!("devportal: commit {}", image.commit));
+    assert_eq!(image.commit.len(), 40);
+    assert_eq!(log.lines()[digest_line].1, format!("devportal: digest {}", image.digest));
+
+    // Digest and size as ECR knows the tag; the reference pins the digest.
+    let tag = format!("v1-{}", req.job_id);
+    let repository = format!("{}/{}", f.ecr_prefix, req.connector_id);
+    let described = f
+        .ecr
+        .describe_images()
+        .repository_name(&repository)
+        .image_ids(aws_sdk_ecr::types::ImageIdentifier::builder().image_tag(&tag).build())
+        .send()
+        .await
+        .unwrap();
+    let detail = &described.image_details()[0];
+    assert_eq!(detail.image_digest(), Some(image.digest.as_str()));
+    assert_eq!(detail.image_size_in_bytes(), Some(image.size_bytes as i64));
+    assert!(image.size_bytes > 0);
+    let uri = f.repository_uri(req.connector_id).await;
+    assert_eq!(image.image_ref, format!("{uri}@{}", image.digest));
+
+    // What the build was told.
+    let builds = f.builds().await;
+    assert_eq!(builds.len(), 1);
+    let env = env_of(&builds[0]);
+    let plain = |name: &str, value: &str| assert!(env.contains(&(name.into(), value.into(), EnvironmentVariableType::Plaintext)), "{name} in {env:#?}");
+    plain("GIT_URL", "https://git.example/acme/connector.git");
+    plain("GIT_BRANCH", "main");
+    plain("IMAGE_URI", &format!("{uri}:{tag}"));
+    plain("HEALTH_CHECK", "python main.py --health-check");
+    plain("HEALTH_CHECK_TIMEOUT", "5");
+    plain("DEVPORTAL_JOB_ID", &req.job_id.to_string());
+    assert!(env.iter().all(|(n, _, _)| !n.starts_with("GIT_TOKEN") && n != "GIT_DEPLOY_KEY"), "a public repository needs no secret");
+}
+
+#[tokio::test]
+async fn building_the_same_job_again_attaches_to_its_build_and_answers_the_same_image() {
+    let f = fixture().await;
+    let req = request("main");
+    let first = f.builder.build(&req, &Recorder::default(), &Recorder::default()).await.expect("first delivery");
+    let log = Recorder::default();
+    let second = f.builder.build(&req, &log, &log).await.expect("second delivery");
+    assert_eq!(first, second);
+    assert_eq!(f.builds().await.len(), 1, "one CodeBuild build per job (idempotency token)");
+    assert!(log.position(LogStream::Stdout, "devportal: digest ").is_some(), "the second delivery shows the build's log too");
+
+    // Another job of the same connector: its own build and tag in the same repository.
+    let mut next = req.clone();
+    next.job_id = JobId::new();
+    let third = f.builder.build(&next, &Recorder::default(), &Recorder::default()).await.expect("next job");
+    assert_eq!(f.builds().await.len(), 2);
+    assert_ne!(third.digest, first.digest);
+    assert_eq!(third.image_ref.split('@').next(), first.image_ref.split('@').next());
+}
+
+#[tokio::test]
+async fn each_failure_maps_to_its_kind_reason_and_exit_code() {
+    let f = fixture().await;
+    let cases: &[(&str, BuildFailureKind, Option<i32>, &str)] = &[
+        ("fail-clone", BuildFailureKind::CloneFailed, Some(128), "git clone failed (exit code 128): fatal: Remote branch fail-clone not found"),
+        ("fail-dockerfile", BuildFailureKind::DockerfileMissing, None, "no `Dockerfile` at the root of the repository (branch `fail-dockerfile`"),
+        ("fail-build", BuildFailureKind::ImageBuildFailed, Some(2), "image build failed (exit code 2): COPY failed"),
+        ("fail-health-check", BuildFailureKind::HealthCheckFailed, Some(3), "health check exited with code 3"),
+        ("fail-health-timeout", BuildFailureKind::HealthCheckTimedOut, Some(124), "health check timed out"),
+        ("fail-push", BuildFailureKind::PushFailed, Some(1), "push failed (exit code 1): denied"),
+        // No failure marker: the failed phase decides.
+        ("fail-silent", BuildFailureKind::ImageBuildFailed, None, "image build failed in phase BUILD"),
+        ("timeout", BuildFailureKind::ImageBuildFailed, None, "the build timed out (limit 13 min)"),
+        ("stopped-elsewhere", BuildFailureKind::Cancelled, None, "stopped in CodeBuild"),
+        ("fault", BuildFailureKind::Internal, None, "CodeBuild failed (FAULT)"),
+    ];
+    for (branch, kind, code, reason) in cases {
+        let log = Recorder::default();
+        let failure = f.builder.build(&request(branch), &log, &log).await.expect_err(branch);
+        assert_eq!((failure.kind, failure.exit_code), (*kind, *code), "{branch}: {failure:?}");
+        assert!(failure.reason.contains(reason), "{branch}: `{}` should contain `{reason}`", failure.reason);
+        assert_eq!(failure.retryable, *kind == BuildFailureKind::Internal, "{branch}: only internal failures are retried");
+        let last = log.lines().last().cloned().unwrap();
+        assert_eq!(last, (LogStream::System, format!("build failed: {}", failure.reason)), "{branch}");
+    }
+}
+
+#[tokio::test]
+async fn cancelling_mid_build_stops_the_codebuild_build() {
+    let f = fixture().await;
+    let log = Recorder { cancel_on: Some("still building (2)".into()), ..Default::default() };
+    let failure = f.builder.build(&request("slow"), &log, &log).await.expect_err("cancelled");
+    assert_eq!(failure.kind, BuildFailureKind::Cancelled, "{failure:?}");
+    assert!(!failure.retryable);
+
+    let builds = f.builds().await;
+    assert_eq!(builds.len(), 1);
+    assert_eq!(builds[0].build_status(), Some(&StatusType::Stopped), "the CodeBuild build was stopped");
+    assert!(builds[0].build_complete());
+    let still = log.lines().iter().filter(|(_, t)| t.starts_with("still building")).count();
+    assert!((2..=3).contains(&still), "the builder stopped following the build at once: {still} progress lines");
+    assert!(log.text().contains("cancelled: stopping CodeBuild build"));
+
+    // Cancelled before anything started: no build at all.
+    let g = fixture().await;
+    let early = Recorder::default();
+    early.cancelled.store(true, Ordering::SeqCst);
+    let failure = g.builder.build(&request("main"), &early, &early).await.expect_err("cancelled");
+    assert_eq!(failure.kind, BuildFailureKind::Cancelled);
+    assert!(g.builds().await.is_empty());
+}
+
+#[tokio::test]
+async fn delete_images_removes_the_repository_and_is_idempotent() {
+    let f = fixture().await;
+    let req = request("main");
+    f.builder.build(&req, &Recorder::default(), &Recorder::default()).await.expect("build");
+    let repository = format!("{}/{}", f.ecr_prefix, req.connector_id);
+    assert!(f.ecr.describe_repositories().repository_names(&repository).send().await.is_ok());
+
+    f.builder.delete_images(req.connector_id).await.expect("delete");
+    let gone = f.ecr.describe_repositories().repository_names(&repository).send().await.expect_err("the repository is gone");
+    assert!(gone.as_service_error().is_some_and(|e| e.is_repository_not_found_exception()), "{gone:?}");
+    f.builder.delete_images(req.connector_id).await.expect("deleting again is fine");
+    f.builder.delete_images(ConnectorId::new()).await.expect("a connector without images is fine");
+}
+
+#[tokio::test]
+async fn git_credentials_reach_codebuild_only_as_secrets_manager_references() {
+    let f = fixture().await;
+    let secrets = SecretsManagerSecrets::new(aws_sdk_secretsmanager::Client::new(&f.config), format!("{}-secrets", f.ecr_prefix));
+    let token = SecretValue::new("ghp_TheTokenMustNeverShow0123456789");
+
+    let mut req = request("main");
+    let token_ref = secrets.put(SecretKind::GitToken, req.connector_id, &token).await.unwrap();
+    req.credentials = GitCredentials::Basic { username: "ci-bot".into(), token: token.clone() };
+    req.credential_ref = Some(token_ref.clone());
+    let log = Recorder::default();
+    f.builder.build(&req, &log, &log).await.expect("a private repository builds");
+    let env = env_of(&f.builds().await[0]);
+    assert!(env.contains(&("GIT_TOKEN".into(), token_ref.0.clone(), EnvironmentVariableType::SecretsManager)), "{env:#?}");
+    assert!(env.contains(&("GIT_USERNAME".into(), "ci-bot".into(), EnvironmentVariableType::Plaintext)), "{env:#?}");
+    assert!(env.iter().all(|(_, v, _)| !v.contains(token.expose())), "the token is in no override: {env:#?}");
+    assert!(!log.text().contains(token.expose()));
+
+    // A deploy key goes the same way, as GIT_DEPLOY_KEY.
+    let g = fixture().await;
+    let mut req = request("main");
+    let key = SecretValue::new("-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQ\n-----END OPENSSH PRIVATE KEY-----\n");
+    let key_ref = secrets.put(SecretKind::DeployKey, req.connector_id, &key).await.unwrap();
+    req.url = "git@git.example:acme/connector.git".into();
+    req.credentials = GitCredentials::DeployKey { private_key: key.clone() };
+    req.credential_ref = Some(key_ref.clone());
+    g.builder.build(&req, &Recorder::default(), &Recorder::default()).await.expect("a deploy-key repository builds");
+    let env = env_of(&g.builds().await[0]);
+    assert!(env.contains(&("GIT_DEPLOY_KEY".into(), key_ref.0.clone(), EnvironmentVariableType::SecretsManager)), "{env:#?}");
+    assert!(env.iter().all(|(_, v, _)| !v.contains("b3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQ")));
+
+    // Credentials without a Secrets Manager reference are never sent by value: no build.
+    let h = fixture().await;
+    let mut req = request("main");
+    req.credentials = GitCredentials::Basic { username: "ci-bot".into(), token };
+    let failure = h.builder.build(&req, &Recorder::default(), &Recorder::default()).await.expect_err("no reference");
+    assert_eq!(failure.kind, BuildFailureKind::MissingCredentials, "{failure:?}");
+    assert!(h.builds().await.is_empty());
+}
+
+#[tokio::test]
+async fn ecs_registers_one_task_definition_revision_per_image() {
+    let config = moto::config().await;
+    let id = uuid::Uuid::new_v4().simple().to_string();
+    let settings = EcsSettings {
+        cluster: format!("devportal-{}", &id[..8]),
+        execution_role_arn: "arn:aws:iam::123456789012:role/devportal-task-execution".into(),
+        log_group: format!("/devportal/connectors/{}", &id[..8]),
+        family_prefix: format!("dp{}-", &id[..8]),
+    };
+    let ecs = aws_sdk_ecs::Client::new(&config);
+    ecs.create_cluster().cluster_name(&settings.cluster).send().await.unwrap();
+    let runtime = EcsRuntime::new(&config, settings.clone());
+    let connector = ConnectorId::new();
+    let repo = format!("123456789012.dkr.ecr.us-east-1.amazonaws.com/dp/{connector}");
+    let d1 = format!("sha256:{}", "1".repeat(64));
+    let d2 = format!("sha256:{}", "2".repeat(64));
+
+    let arn = runtime.register(connector, 1, &d1, &format!("{repo}@{d1}")).await.expect("register");
+    let task = ecs.describe_task_definition().task_definition(&arn).send().await.unwrap().task_definition.unwrap();
+    assert_eq!(task.family(), Some(format!("{}{connector}-v1", settings.family_prefix).as_str()));
+    assert_eq!(task.network_mode(), Some(&aws_sdk_ecs::types::NetworkMode::Awsvpc));
+    assert_eq!((task.cpu(), task.memory()), (Some("256"), Some("512")));
+    assert!(task.requires_compatibilities().contains(&aws_sdk_ecs::types::Compatibility::Fargate));
+    assert_eq!(task.execution_role_arn(), Some(settings.execution_role_arn.as_str()));
+    let container = &task.container_definitions()[0];
+    assert_eq!(container.name(), Some("connector"));
+    assert_eq!(container.image(), Some(format!("{repo}@{d1}").as_str()));
+    assert_eq!(container.memory(), Some(512));
+    let logging = container.log_configuration().expect("awslogs");
+    assert_eq!(logging.log_driver(), &aws_sdk_ecs::types::LogDriver::Awslogs);
+    let options = logging.options().unwrap();
+    assert_eq!(options.get("awslogs-group"), Some(&settings.log_group));
+    assert_eq!(options.get("awslogs-region").map(String::as_str), Some("us-east-1"));
+    assert_eq!(options.get("awslogs-stream-prefix"), Some(&format!("{connector}-v1")));
+
+    // Again (a redelivered job): the same revision. A tagged reference is pinned to the digest.
+    assert_eq!(runtime.register(connector, 1, &d1, &format!("{repo}@{d1}")).await.unwrap(), arn);
+    assert_eq!(runtime.register(connector, 1, &d1, &format!("{repo}:v1-job")).await.unwrap(), arn);
+
+    // A new build of the version: a new revision of the same family.
+    let arn2 = runtime.register(connector, 1, &d2, &format!("{repo}@{d2}")).await.expect("register the new digest");
+    assert_ne!(arn2, arn);
+    let task2 = ecs.describe_task_definition().task_definition(&arn2).send().await.unwrap().task_definition.unwrap();
+    assert_eq!((task2.family(), task2.revision()), (task.family(), task.revision() + 1));
+    assert_eq!(task2.container_definitions()[0].image(), Some(format!("{repo}@{d2}").as_str()));
+
+    // Another version has its own family.
+    let other = runtime.register(connector, 2, &d1, &format!("{repo}@{d1}")).await.unwrap();
+    assert!(other.contains(&format!("{connector}-v2:1")), "{other}");
+
+    // A local OCI layout is no image ECS can run: refused for good.
+    let refused = runtime.register(connector, 1, &d1, "oci:/var/lib/devportal/images/x-v1:job").await.expect_err("not a registry image");
+    assert!(!refused.retryable);
+}
