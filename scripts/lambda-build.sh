@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the Lambda zips of every function (arm64, provided.al2023) with cargo-lambda and prints
-# their sizes. Slow (a cold release build takes ~6-10 min on 2 cores): not part of scripts/test.sh.
+# their sizes. Slow (a cold release build takes ~6-10 min on 2 cores); scripts/test.sh runs it last.
 #
 # Usage: ./scripts/lambda-build.sh            zips in target/lambda/<bin>/bootstrap.zip
 #        CARGO_TARGET_DIR=/tmp/lt ./scripts/lambda-build.sh   (a separate target directory)
@@ -9,7 +9,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-BINS=(api stage-build stage-sync-runtime stage-sync-dev stage-sync-prod stage-access)
+BINS=(api stage-build stage-sync-runtime stage-sync-dev stage-sync-prod stage-access sweeper)
 
 if ! command -v cargo-lambda >/dev/null; then
   echo "cargo-lambda is missing: pip install cargo-lambda" >&2

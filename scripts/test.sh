@@ -21,6 +21,16 @@ fi
 python3 -c 'import openapi_spec_validator' 2>/dev/null || python3 -m pip install --quiet 'openapi-spec-validator==0.7.2'
 # moto_server: the AWS APIs on loopback for the AWS adapters' contract tests.
 command -v moto_server >/dev/null || python3 -m pip install --quiet 'moto[server]==5.2.5'
+# The SAM template's checks, and the Lambda packaging (cargo-lambda brings zig for arm64).
+command -v cfn-lint >/dev/null || python3 -m pip install --quiet cfn-lint
+command -v sam >/dev/null || python3 -m pip install --quiet aws-sam-cli
+command -v cargo-lambda >/dev/null || python3 -m pip install --quiet cargo-lambda
+if ! rustup target list --installed | grep -qx aarch64-unknown-linux-gnu; then
+  rustup target add aarch64-unknown-linux-gnu || {
+    echo "cannot add the Rust target aarch64-unknown-linux-gnu (needed for the arm64 Lambda zips)" >&2
+    exit 1
+  }
+fi
 
 log "build"
 cargo build --workspace --all-targets --locked
@@ -28,9 +38,24 @@ cargo build --workspace --all-targets --locked
 log "tests"
 cargo test --workspace --locked --no-fail-fast
 
+log "API suites again, on the AWS adapters (moto_server on 127.0.0.1)"
+# The same black-box suites, each portal on its own DynamoDB table, SQS queues, S3 bucket and
+# Secrets Manager prefix (tests/src/lib.rs `Backend`). crash_recovery stays embedded-only: it
+# kills the local host mid-write to test SQLite's durability.
+DEVPORTAL_TEST_BACKEND=aws cargo test -p devportal-tests --locked --no-fail-fast \
+  --test identity --test connectors --test wizard --test vcs_connection --test pipeline \
+  --test lifecycle --test openapi --test sweeper
+
 log "OpenAPI document validates"
 mkdir -p target
 ./target/debug/devportal openapi > target/openapi.json
 python3 -m openapi_spec_validator target/openapi.json
+
+log "SAM template"
+cfn-lint infra/template.yaml
+(cd infra && sam validate --lint -t template.yaml)
+
+log "Lambda zips (cargo lambda build --release --arm64)"
+./scripts/lambda-build.sh
 
 log "all green"

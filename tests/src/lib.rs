@@ -1,5 +1,10 @@
 //! Test harness shared by the black-box suites in `tests/tests/`: a portal started
 //! in-process on 127.0.0.1 port 0 with a fresh data directory, and a small JSON client.
+//!
+//! The backend of [`Portal::start`] and [`Portal::start_without_workers`] is chosen by
+//! `DEVPORTAL_TEST_BACKEND`: `embedded` (default) or `aws` — the AWS adapters on this
+//! process's moto_server, with a fresh table, queues, bucket and secret prefix per portal.
+//! `scripts/test.sh` runs the API suites once per backend.
 
 pub mod connector_fixtures;
 pub mod git_fixtures;
@@ -12,39 +17,70 @@ use std::path::PathBuf;
 /// The preset admin token every test portal is bootstrapped with.
 pub const ADMIN_TOKEN: &str = "test-admin-token-0123456789abcdef";
 
+/// The adapter family a test portal runs on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Embedded,
+    Aws,
+}
+
+impl Backend {
+    /// `DEVPORTAL_TEST_BACKEND` (`embedded` when unset); anything else fails the test loudly.
+    pub fn from_env() -> Backend {
+        match std::env::var("DEVPORTAL_TEST_BACKEND").as_deref() {
+            Err(_) | Ok("") | Ok("embedded") => Backend::Embedded,
+            Ok("aws") => Backend::Aws,
+            Ok(other) => panic!("DEVPORTAL_TEST_BACKEND must be `embedded` or `aws`, not {other:?}"),
+        }
+    }
+}
+
 /// A running portal on its own data directory; stops when dropped.
 pub struct Portal {
     pub base: String,
     pub data_dir: tempfile::TempDir,
+    /// The AWS resources, when the portal runs on the AWS adapters.
+    pub aws: Option<devportal::config::AwsBackend>,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     pub http: reqwest::Client,
 }
 
 impl Portal {
-    /// Starts a portal with a fresh data directory.
+    /// Starts a portal with a fresh data directory, on the backend `DEVPORTAL_TEST_BACKEND` names.
     pub async fn start() -> Portal {
-        let data_dir = tempfile::tempdir().expect("temp dir");
-        Self::start_in(data_dir).await
+        Self::start_on(Backend::from_env(), true).await
     }
 
-    /// Starts a portal whose stage workers do not run: tests step them with [`Portal::step`].
+    /// Starts a portal whose stage workers do not run: tests step them with [`Portal::app`].
     pub async fn start_without_workers() -> Portal {
-        let data_dir = tempfile::tempdir().expect("temp dir");
-        Self::start_with(data_dir, false).await
+        Self::start_on(Backend::from_env(), false).await
     }
 
-    /// Starts a portal on an existing data directory (to test restarts).
+    /// Starts a portal on the embedded adapters in an existing data directory (to test
+    /// restarts of the local host).
     pub async fn start_in(data_dir: tempfile::TempDir) -> Portal {
-        Self::start_with(data_dir, true).await
+        Self::start_full(data_dir, true, None).await
     }
 
-    async fn start_with(data_dir: tempfile::TempDir, workers: bool) -> Portal {
-        Self::start_full(data_dir, workers, None).await
+    async fn start_on(backend: Backend, workers: bool) -> Portal {
+        let aws = match backend {
+            Backend::Embedded => None,
+            Backend::Aws => Some(fresh_aws_backend().await),
+        };
+        Self::start_full(tempfile::tempdir().expect("temp dir"), workers, aws).await
     }
 
     /// Starts a portal on the AWS adapters (`--backend aws`), with resources created.
     pub async fn start_on_aws(aws: devportal::config::AwsBackend) -> Portal {
         Self::start_full(tempfile::tempdir().expect("temp dir"), true, Some(aws)).await
+    }
+
+    pub fn backend(&self) -> Backend {
+        if self.aws.is_some() {
+            Backend::Aws
+        } else {
+            Backend::Embedded
+        }
     }
 
     async fn start_full(data_dir: tempfile::TempDir, workers: bool, aws: Option<devportal::config::AwsBackend>) -> Portal {
@@ -57,7 +93,7 @@ impl Portal {
             preset_token: Some(devportal_domain::identity::TokenSecret::parse_preset(ADMIN_TOKEN).unwrap()),
             workers,
             bin_retention_days: 30,
-            aws,
+            aws: aws.clone(),
         };
         let running = devportal::start(config, async {
             let _ = rx.await;
@@ -67,22 +103,22 @@ impl Portal {
         Portal {
             base: format!("http://{}", running.addr),
             data_dir,
+            aws,
             stop: Some(tx),
             http: reqwest::Client::new(),
         }
     }
 
-    /// The use cases on this portal's data directory (a second handle, as a separate worker
-    /// process would have), for stepping workers and injecting queue messages.
+    /// The use cases on this portal's storage (a second handle, as a separate worker process
+    /// or Lambda function would have), for stepping workers and injecting queue messages.
     pub async fn app(&self) -> devportal_app::App {
-        devportal_wiring::embedded(devportal_wiring::EmbeddedOptions {
-            data_dir: self.data_dir.path().to_path_buf(),
-            run_api_url: format!("{}/run-api/v1", self.base),
-            url_policy: devportal_domain::wizard::vcs::UrlPolicy::LOCAL,
-        })
-        .await
-        .expect("a second handle on the data directory")
-        .app
+        let mut aws = self.aws.clone();
+        if let Some(aws) = aws.as_mut() {
+            aws.create_resources = false;
+        }
+        devportal::wire(self.data_dir.path(), aws.as_ref(), format!("{}/run-api/v1", self.base), false)
+            .await
+            .expect("a second handle on the portal's storage")
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -117,6 +153,22 @@ impl Drop for Portal {
         if let Some(tx) = self.stop.take() {
             let _ = tx.send(());
         }
+    }
+}
+
+/// Fresh AWS resource names on this process's moto server (created by the portal at start).
+pub async fn fresh_aws_backend() -> devportal::config::AwsBackend {
+    let sdk = moto::config().await;
+    let id = uuid::Uuid::new_v4().simple().to_string();
+    devportal::config::AwsBackend {
+        table: format!("portal-{id}"),
+        queue_prefix: format!("pb-{}", &id[..16]),
+        bucket: format!("pb-{id}"),
+        secret_prefix: format!("pb/{id}"),
+        create_resources: true,
+        builder: devportal_wiring::AwsBuilder::Local,
+        runtime: devportal_wiring::AwsRuntime::Local,
+        sdk: Some(sdk),
     }
 }
 

@@ -4,22 +4,12 @@
 //! DynamoDB. (The image builder, runtime and directory are still the local ones.)
 
 use devportal_tests::connector_fixtures::good_repo;
-use devportal_tests::{moto, Portal};
+use devportal_tests::Portal;
 use reqwest::Method;
 use serde_json::json;
 
 async fn portal_on_moto() -> Portal {
-    let sdk = moto::config().await;
-    let id = uuid::Uuid::new_v4().simple().to_string();
-    Portal::start_on_aws(devportal::config::AwsBackend {
-        table: format!("portal-{id}"),
-        queue_prefix: format!("pb-{}", &id[..16]),
-        bucket: format!("pb-{id}"),
-        secret_prefix: format!("pb/{id}"),
-        create_resources: true,
-        sdk: Some(sdk),
-    })
-    .await
+    Portal::start_on_aws(devportal_tests::fresh_aws_backend().await).await
 }
 
 #[tokio::test]

@@ -75,24 +75,63 @@ fn reason(test: &Value) -> String {
     test["reason"].as_str().unwrap_or("").to_ascii_lowercase()
 }
 
-/// Every item of the portal's store as (pk, sk, body).
-async fn store_items(data_dir: &Path) -> Vec<(String, String, String)> {
-    let db = devportal_embedded::Db::open(data_dir).expect("open the portal's database");
-    let fail = |e: String| StoreError::Unavailable { message: e, retryable: false };
-    db.read(move |c| {
-        let mut stmt = c.prepare("SELECT pk, sk, body FROM items").map_err(|e| fail(e.to_string()))?;
-        let rows = stmt
-            .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?)))
-            .map_err(|e| fail(e.to_string()))?;
-        rows.map(|r| r.map_err(|e| fail(e.to_string()))).collect()
-    })
-    .await
-    .expect("read the portal's items")
+/// Every record of the portal's storage as (pk, sk, body): the embedded store's items; on the
+/// AWS backend the DynamoDB table's items plus every live Secrets Manager secret under the
+/// portal's prefix, listed as `SECRET#<arn>` (the embedded store's key form for secrets).
+async fn store_items(portal: &Portal) -> Vec<(String, String, String)> {
+    let Some(aws) = &portal.aws else {
+        let db = devportal_embedded::Db::open(portal.data_dir.path()).expect("open the portal's database");
+        let fail = |e: String| StoreError::Unavailable { message: e, retryable: false };
+        return db
+            .read(move |c| {
+                let mut stmt = c.prepare("SELECT pk, sk, body FROM items").map_err(|e| fail(e.to_string()))?;
+                let rows = stmt
+                    .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?)))
+                    .map_err(|e| fail(e.to_string()))?;
+                rows.map(|r| r.map_err(|e| fail(e.to_string()))).collect()
+            })
+            .await
+            .expect("read the portal's items");
+    };
+    let sdk = aws.sdk.as_ref().expect("test portals carry their SDK configuration");
+    let mut out = vec![];
+    let table = aws_sdk_dynamodb::Client::new(sdk);
+    let mut start = None;
+    loop {
+        let page = table.scan().table_name(&aws.table).set_exclusive_start_key(start).send().await.expect("scan the table");
+        for item in page.items() {
+            let text = |k: &str| item.get(k).and_then(|v| v.as_s().ok()).cloned().unwrap_or_default();
+            out.push((text("pk"), text("sk"), format!("{item:?}")));
+        }
+        start = page.last_evaluated_key().cloned();
+        if start.is_none() {
+            break;
+        }
+    }
+    let secrets = aws_sdk_secretsmanager::Client::new(sdk);
+    let mut token = None;
+    loop {
+        let page = secrets.list_secrets().set_next_token(token).send().await.expect("list the secrets");
+        for entry in page.secret_list() {
+            let (Some(name), Some(arn)) = (entry.name(), entry.arn()) else { continue };
+            if !name.starts_with(&aws.secret_prefix) {
+                continue;
+            }
+            if let Ok(value) = secrets.get_secret_value().secret_id(arn).send().await {
+                out.push((format!("SECRET#{arn}"), String::new(), value.secret_string().unwrap_or_default().to_string()));
+            }
+        }
+        token = page.next_token().map(str::to_string);
+        if token.is_none() {
+            break;
+        }
+    }
+    out
 }
 
-/// The items whose key or body contains `needle`.
-async fn items_containing(data_dir: &Path, needle: &str) -> Vec<(String, String, String)> {
-    store_items(data_dir).await.into_iter().filter(|(pk, sk, body)| pk.contains(needle) || sk.contains(needle) || body.contains(needle)).collect()
+/// The records whose key or body contains `needle`.
+async fn items_containing(portal: &Portal, needle: &str) -> Vec<(String, String, String)> {
+    store_items(portal).await.into_iter().filter(|(pk, sk, body)| pk.contains(needle) || sk.contains(needle) || body.contains(needle)).collect()
 }
 
 /// Files of the data directory other than the database itself that contain `needle`.
@@ -233,10 +272,10 @@ async fn basic_auth_uses_the_stored_token_which_never_comes_back_out() {
     assert_eq!(version["configuration"]["vcs"]["has_token"], true);
 
     // In the store, the token is only in a secret item; the replaced one is gone.
-    let holders = items_containing(portal.data_dir.path(), RIGHT).await;
+    let holders = items_containing(&portal, RIGHT).await;
     assert_eq!(holders.len(), 1, "exactly one item holds the token: {holders:?}");
     assert!(holders[0].0.starts_with("SECRET#"), "only the secret item holds it: {:?}", holders[0].0);
-    assert!(items_containing(portal.data_dir.path(), WRONG).await.is_empty(), "the replaced token's secret is deleted");
+    assert!(items_containing(&portal, WRONG).await.is_empty(), "the replaced token's secret is deleted");
 
     // The server now wants another token: the stored one fails until it is replaced.
     server.set_password(NEWER);
@@ -264,11 +303,11 @@ async fn basic_auth_uses_the_stored_token_which_never_comes_back_out() {
         }
         assert!(other_files_containing(portal.data_dir.path(), token).is_empty(), "a file of the data directory holds {token}");
     }
-    let holders = items_containing(portal.data_dir.path(), NEWER).await;
+    let holders = items_containing(&portal, NEWER).await;
     assert_eq!(holders.len(), 1, "{holders:?}");
     assert!(holders[0].0.starts_with("SECRET#"), "{:?}", holders[0].0);
     for old in [WRONG, RIGHT] {
-        assert!(items_containing(portal.data_dir.path(), old).await.is_empty(), "the replaced token {old} is deleted");
+        assert!(items_containing(&portal, old).await.is_empty(), "the replaced token {old} is deleted");
     }
 }
 
@@ -305,7 +344,7 @@ async fn a_deploy_key_shows_only_its_public_half_and_lasts_until_switched_away()
         assert!(!text.contains("PRIVATE KEY"), "{text}");
         assert!(text.contains(&public), "the public key is shown: {text}");
     }
-    let secrets = items_containing(portal.data_dir.path(), "PRIVATE KEY").await;
+    let secrets = items_containing(&portal, "PRIVATE KEY").await;
     assert_eq!(secrets.len(), 1, "the private key is stored once: {:?}", secrets.iter().map(|s| &s.0).collect::<Vec<_>>());
     assert!(secrets[0].0.starts_with("SECRET#"), "only as a secret: {}", secrets[0].0);
 
@@ -327,7 +366,7 @@ async fn a_deploy_key_shows_only_its_public_half_and_lasts_until_switched_away()
     assert!(data["deploy_key_public"].is_null(), "{text}");
     let (text, step) = v.get_step().await;
     assert!(step["deploy_key_public"].is_null() && !text.contains(&public), "{text}");
-    assert!(items_containing(portal.data_dir.path(), "PRIVATE KEY").await.is_empty(), "the private key is deleted");
+    assert!(items_containing(&portal, "PRIVATE KEY").await.is_empty(), "the private key is deleted");
     let (text, test) = v.test().await;
     assert_eq!(test["ok"], true, "{text}");
 

@@ -9,6 +9,13 @@ async fn main() -> Result<(), lambda_http::Error> {
         .with_current_span(false)
         .without_time()
         .init();
-    let app = devportal_wiring::lambda_app().await?;
-    lambda_http::run(devportal_api::router(app)).await
+    let lambda = devportal_wiring::lambda_app().await?;
+    // The first administrator of a deployment, with the token the stack generated. A failure
+    // (say, two first cold starts racing) must not take the API down: the next start retries.
+    match devportal_wiring::bootstrap_from_secret(&lambda.app, &lambda.sdk).await {
+        Ok(true) => tracing::info!("bootstrap administrator and token ensured"),
+        Ok(false) => {}
+        Err(e) => tracing::error!(error = %e, "first-token bootstrap failed; retried at the next cold start"),
+    }
+    lambda_http::run(devportal_api::router(lambda.app)).await
 }

@@ -15,7 +15,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Serve the portal.
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Print the OpenAPI document of the API (the same one served at /api/v1/openapi.json).
     Openapi,
 }
@@ -56,6 +56,32 @@ pub struct ServeArgs {
     /// With `--backend aws`: the Secrets Manager name prefix.
     #[arg(long, env = "DEVPORTAL_SECRET_PREFIX", default_value = "devportal")]
     pub secret_prefix: String,
+    /// With `--backend aws`: build images with this CodeBuild project into ECR (else locally
+    /// with buildah).
+    #[arg(long, env = "DEVPORTAL_BUILD_PROJECT")]
+    pub build_project: Option<String>,
+    /// With `--build-project`: its CloudWatch Logs group (default: CodeBuild's `/aws/codebuild/<project>`).
+    #[arg(long, env = "DEVPORTAL_BUILD_LOG_GROUP")]
+    pub build_log_group: Option<String>,
+    /// With `--build-project`: ECR repositories are `<prefix>/<connector id>`.
+    #[arg(long, env = "DEVPORTAL_ECR_PREFIX", default_value = "devportal-connectors")]
+    pub ecr_prefix: String,
+    /// With `--build-project`: seconds between reads of a build's status and log.
+    #[arg(long, env = "DEVPORTAL_BUILD_POLL_SECONDS", default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..=60))]
+    pub build_poll_seconds: u64,
+    /// With `--backend aws`: register images as ECS task definitions for this cluster (else
+    /// the local runtime).
+    #[arg(long, env = "DEVPORTAL_ECS_CLUSTER")]
+    pub ecs_cluster: Option<String>,
+    /// With `--ecs-cluster`: the task execution role's ARN (required).
+    #[arg(long, env = "DEVPORTAL_TASK_EXECUTION_ROLE")]
+    pub task_execution_role: Option<String>,
+    /// With `--ecs-cluster`: the connectors' CloudWatch Logs group.
+    #[arg(long, env = "DEVPORTAL_TASK_LOG_GROUP", default_value = "/devportal/connectors")]
+    pub task_log_group: String,
+    /// With `--ecs-cluster`: task definition families are `<prefix><connector id>-v<version>`.
+    #[arg(long, env = "DEVPORTAL_TASK_FAMILY_PREFIX", default_value = "devportal-")]
+    pub task_family_prefix: String,
     /// Log filter, e.g. `info` or `devportal=debug`.
     #[arg(long, env = "DEVPORTAL_LOG", default_value = "info")]
     pub log: String,
@@ -89,6 +115,10 @@ pub struct AwsBackend {
     pub bucket: String,
     pub secret_prefix: String,
     pub create_resources: bool,
+    /// The image builder: CodeBuild when `--build-project` is given, else the local one.
+    pub builder: devportal_wiring::AwsBuilder,
+    /// The runtime: ECS when `--ecs-cluster` is given, else the local one.
+    pub runtime: devportal_wiring::AwsRuntime,
     /// An SDK configuration to use instead of the environment's (tests).
     pub sdk: Option<devportal_wiring::AwsSdkConfig>,
 }
@@ -106,6 +136,24 @@ impl ServeConfig {
         if static_dir.is_none() {
             tracing::warn!(dir = %args.static_dir.display(), "static site folder not found; serving the API only");
         }
+        let builder = match &args.build_project {
+            None => devportal_wiring::AwsBuilder::Local,
+            Some(project) => devportal_wiring::AwsBuilder::CodeBuild(devportal_wiring::CodeBuildSettings {
+                project: project.clone(),
+                log_group: args.build_log_group.clone().unwrap_or_else(|| format!("/aws/codebuild/{project}")),
+                ecr_prefix: args.ecr_prefix.clone(),
+                poll_interval: std::time::Duration::from_secs(args.build_poll_seconds),
+            }),
+        };
+        let runtime = match &args.ecs_cluster {
+            None => devportal_wiring::AwsRuntime::Local,
+            Some(cluster) => devportal_wiring::AwsRuntime::Ecs(devportal_wiring::EcsSettings {
+                cluster: cluster.clone(),
+                execution_role_arn: args.task_execution_role.clone().ok_or_else(|| "--ecs-cluster needs --task-execution-role (DEVPORTAL_TASK_EXECUTION_ROLE)".to_string())?,
+                log_group: args.task_log_group.clone(),
+                family_prefix: args.task_family_prefix.clone(),
+            }),
+        };
         Ok(Self {
             addr: args.addr.clone(),
             data_dir: args.data_dir.clone(),
@@ -120,6 +168,8 @@ impl ServeConfig {
                 bucket: args.bucket.clone(),
                 secret_prefix: args.secret_prefix.clone(),
                 create_resources: args.create_resources,
+                builder,
+                runtime,
                 sdk: None,
             }),
         })

@@ -36,24 +36,20 @@ pub struct Running {
     pub server: tokio::task::JoinHandle<Result<(), HostError>>,
 }
 
-/// Binds, bootstraps and starts serving; returns once the socket listens.
-pub async fn start(config: ServeConfig, shutdown: impl Future<Output = ()> + Send + 'static) -> Result<Running, HostError> {
-    let listener = tokio::net::TcpListener::bind(&config.addr)
-        .await
-        .map_err(|source| HostError::Bind { addr: config.addr.clone(), source })?;
-    let addr = listener.local_addr().map_err(HostError::Serve)?;
-    let public_url = config.public_url.clone().unwrap_or_else(|| format!("http://{addr}"));
-    let run_api_url = format!("{public_url}/run-api/v1");
-    let app = match &config.aws {
+/// The use cases on the chosen backend: the embedded adapters in `data_dir`, or the AWS
+/// adapters on `aws`'s resources (with the builder, runtime and directory state in `data_dir`).
+/// `sole_worker`: this process is the only consumer of the embedded queue, so leases held by a
+/// previous, dead process are void and released.
+pub async fn wire(data_dir: &Path, aws: Option<&config::AwsBackend>, run_api_url: String, sole_worker: bool) -> Result<App, HostError> {
+    Ok(match aws {
         None => {
             let embedded = devportal_wiring::embedded(devportal_wiring::EmbeddedOptions {
-                data_dir: config.data_dir.clone(),
+                data_dir: data_dir.to_path_buf(),
                 run_api_url,
                 url_policy: UrlPolicy::LOCAL,
             })
             .await?;
-            if config.workers {
-                // This process is the only worker: leases held by a previous, dead process are void.
+            if sole_worker {
                 match embedded.queue.release_leases().await {
                     Ok(0) => {}
                     Ok(n) => tracing::info!(messages = n, "released messages a previous process was handling"),
@@ -75,16 +71,29 @@ pub async fn start(config: ServeConfig, shutdown: impl Future<Output = ()> + Sen
                 secret_prefix: aws.secret_prefix.clone(),
                 create_resources: aws.create_resources,
                 s3_path_style: path_style,
-                local_dir: config.data_dir.clone(),
+                builder: aws.builder.clone(),
+                runtime: aws.runtime.clone(),
+                local_dir: data_dir.to_path_buf(),
                 run_api_url,
                 url_policy: UrlPolicy::LOCAL,
             })
             .await?
         }
-    };
+    })
+}
+
+/// Binds, bootstraps and starts serving; returns once the socket listens.
+pub async fn start(config: ServeConfig, shutdown: impl Future<Output = ()> + Send + 'static) -> Result<Running, HostError> {
+    let listener = tokio::net::TcpListener::bind(&config.addr)
+        .await
+        .map_err(|source| HostError::Bind { addr: config.addr.clone(), source })?;
+    let addr = listener.local_addr().map_err(HostError::Serve)?;
+    let public_url = config.public_url.clone().unwrap_or_else(|| format!("http://{addr}"));
+    let run_api_url = format!("{public_url}/run-api/v1");
+    let app = wire(&config.data_dir, config.aws.as_ref(), run_api_url, config.workers).await?;
     let bootstrap = app.bootstrap(config.preset_token.clone()).await?;
     // Messages of jobs recorded but never enqueued (a crash between the two) are sent again.
-    match app.resend_pending_jobs().await {
+    match app.resend_pending_jobs(chrono::Utc::now()).await {
         Ok(0) => {}
         Ok(n) => tracing::info!(jobs = n, "re-sent messages of pending jobs"),
         Err(e) => tracing::warn!(error = %e, "could not re-send pending jobs"),
@@ -122,14 +131,13 @@ fn start_workers(app: &App, stop: tokio::sync::watch::Receiver<bool>) -> Vec<tok
     ]
 }
 
-/// Deletes binned connectors older than the retention period: at start, then hourly.
+/// The sweeper function's housekeeping (`sweeper::sweep`: the bin's retention, lost stage
+/// messages): at start, then hourly, as the schedule does on AWS.
 async fn bin_sweeper(app: App, retention_days: u32, mut stop: tokio::sync::watch::Receiver<bool>) {
     let retention = chrono::Duration::days(retention_days as i64);
     loop {
-        match app.purge_expired_bin(retention, chrono::Utc::now()).await {
-            Ok(0) => {}
-            Ok(n) => tracing::info!(purged = n, "purged expired connectors from the bin"),
-            Err(e) => tracing::warn!(error = %e, "bin purge failed; will try again"),
+        if let Err(e) = sweeper::sweep(&app, retention, chrono::Utc::now()).await {
+            tracing::warn!(error = %e, "housekeeping failed; will try again in an hour");
         }
         tokio::select! {
             _ = stop.wait_for(|s| *s) => return,

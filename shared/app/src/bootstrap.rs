@@ -20,6 +20,12 @@ pub enum BootstrapOutcome {
 }
 
 impl App {
+    /// Whether the bootstrap administrator exists (a first start has happened).
+    pub async fn bootstrap_user_exists(&self) -> AppResult<bool> {
+        let email = Email::parse("email", BOOTSTRAP_EMAIL).expect("constant e-mail is valid");
+        Ok(self.ports.identity.find_user_by_email(&email).await?.is_some())
+    }
+
     /// Ensures the bootstrap organization, admin and token exist. `preset` is `DEVPORTAL_TOKEN`.
     pub async fn bootstrap(&self, preset: Option<TokenSecret>) -> AppResult<BootstrapOutcome> {
         let email = Email::parse("email", BOOTSTRAP_EMAIL).expect("constant e-mail is valid");

@@ -344,12 +344,13 @@ impl App {
         Ok(self.enqueue_new_job(principal, job, version, None).await?.0)
     }
 
-    /// Re-sends the messages of jobs still pending (a send that failed after the job was
-    /// recorded). Duplicates are harmless: workers skip what is already done.
-    pub async fn resend_pending_jobs(&self) -> Result<usize, WorkerError> {
+    /// Re-sends the messages of jobs still pending that were created before `created_before`
+    /// (a send that failed after the job was recorded). Duplicates are harmless: workers skip
+    /// what is already done; the cut-off spares jobs whose message is simply still queued.
+    pub async fn resend_pending_jobs(&self, created_before: chrono::DateTime<chrono::Utc>) -> Result<usize, WorkerError> {
         let mut n = 0;
         for job in self.ports.pipeline.unfinished_jobs().await? {
-            if job.status == JobStatus::Pending {
+            if job.status == JobStatus::Pending && job.created_at < created_before {
                 let message = StageMessage { job_id: job.id, connector_id: job.connector_id, version: job.version, stage: job.stage };
                 self.ports.queue.send(&message).await?;
                 n += 1;
