@@ -95,3 +95,21 @@ pub(crate) async fn query_prefix<T: DeserializeOwned>(client: &Client, table: &s
         }
     }
 }
+
+/// Puts an item unless its key is taken: `true` when written, `false` when an item with that
+/// key already exists (it is left as it is).
+pub(crate) async fn put_if_absent(client: &Client, table: &str, item: Attrs) -> StoreResult<bool> {
+    let res = client
+        .put_item()
+        .table_name(table)
+        .set_item(Some(item))
+        .condition_expression("attribute_not_exists(#pk)")
+        .expression_attribute_names("#pk", attr::PK)
+        .send()
+        .await;
+    match res {
+        Ok(_) => Ok(true),
+        Err(e) if e.as_service_error().is_some_and(|s| s.is_conditional_check_failed_exception()) => Ok(false),
+        Err(e) => Err(unavailable("PutItem", e)),
+    }
+}

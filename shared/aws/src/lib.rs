@@ -22,6 +22,7 @@
 //! CodeBuild fake of `tests/moto/launcher.py`).
 
 pub mod builder;
+pub mod directory;
 mod error;
 mod items;
 pub mod job_logs;
@@ -33,6 +34,7 @@ pub mod store;
 pub mod table;
 
 pub use builder::{CodeBuildBuilder, CodeBuildSettings};
+pub use directory::DynamoDirectory;
 pub use job_logs::{create_bucket, S3JobLogs};
 pub use pipeline_store::DynamoPipelineStore;
 pub use queue::{create_queues, SqsQueue};

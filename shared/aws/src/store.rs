@@ -194,21 +194,10 @@ impl DynamoStore {
     /// Puts a new item; `AlreadyExists { what }` if its key is taken.
     async fn insert(&self, item: Item, what: &str) -> StoreResult<()> {
         item.check_size(what)?;
-        let res = self
-            .client
-            .put_item()
-            .table_name(&self.table)
-            .set_item(Some(item.into_attrs()))
-            .condition_expression("attribute_not_exists(#pk)")
-            .expression_attribute_names("#pk", attr::PK)
-            .send()
-            .await;
-        match res {
-            Ok(_) => Ok(()),
-            Err(e) if e.as_service_error().is_some_and(|s| s.is_conditional_check_failed_exception()) => {
-                Err(StoreError::AlreadyExists { what: what.to_string() })
-            }
-            Err(e) => Err(unavailable("PutItem", e)),
+        if items::put_if_absent(&self.client, &self.table, item.into_attrs()).await? {
+            Ok(())
+        } else {
+            Err(StoreError::AlreadyExists { what: what.to_string() })
         }
     }
 

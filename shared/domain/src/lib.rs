@@ -4,6 +4,7 @@
 //! `shared/embedded` (local) and `shared/aws` implement the ports.
 
 pub mod connector;
+pub mod directory;
 pub mod execution;
 pub mod identity;
 pub mod ids;

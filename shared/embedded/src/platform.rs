@@ -5,18 +5,13 @@
 use crate::db::{ops, Db, Item};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use devportal_domain::directory::{self, store_failure, Assignment, Installation};
 use devportal_domain::ids::ConnectorId;
-use devportal_domain::pipeline::{Account, Project, Site, SiteKind};
+use devportal_domain::pipeline::{Account, Project, Site};
 use devportal_domain::ports::{Directory, Runtime, StageFailure, StoreError, StoreResult};
+use devportal_table::keys;
 use serde::{Deserialize, Serialize};
 use std::path::Path;
-
-const DIR: &str = "DIRECTORY";
-
-fn store_failure(e: StoreError) -> StageFailure {
-    let retryable = matches!(e, StoreError::Unavailable { retryable: true, .. });
-    StageFailure { reason: format!("local platform store: {e}"), retryable }
-}
 
 /// Registers images (by digest) for execution on this machine.
 #[derive(Clone)]
@@ -61,18 +56,12 @@ impl Runtime for LocalRuntime {
     }
 }
 
-/// The directory of accounts, projects and sites, and the dev platform.
+/// The directory of accounts, projects and sites, and the dev platform, in the embedded
+/// table (keys in `devportal_table::keys`, records in `devportal_domain::directory`, the same as
+/// the DynamoDB adapter's).
 #[derive(Clone)]
 pub struct LocalDirectory {
     db: Db,
-}
-
-#[derive(Serialize, Deserialize)]
-struct Installation {
-    id: String,
-    connector_id: ConnectorId,
-    version: u32,
-    digest: String,
 }
 
 impl LocalDirectory {
@@ -83,34 +72,16 @@ impl LocalDirectory {
     /// Seeds the example directory once (idempotent): two customer accounts with projects
     /// and production sites.
     pub async fn seed(&self) -> StoreResult<()> {
-        let accounts = [Account { id: "acme".into(), name: "Acme Retail".into() }, Account { id: "globex".into(), name: "Globex".into() }];
-        let projects = [
-            Project { id: "acme-shop".into(), account_id: "acme".into(), name: "Acme web shop".into() },
-            Project { id: "acme-b2b".into(), account_id: "acme".into(), name: "Acme B2B portal".into() },
-            Project { id: "globex-main".into(), account_id: "globex".into(), name: "Globex main".into() },
-        ];
-        let site = |id: &str, project: &str, account: &str, name: &str| Site {
-            id: id.into(),
-            project_id: project.into(),
-            account_id: account.into(),
-            name: name.into(),
-            kind: SiteKind::Production,
-        };
-        let sites = [
-            site("acme-shop-live", "acme-shop", "acme", "Acme shop (live)"),
-            site("acme-shop-staging", "acme-shop", "acme", "Acme shop (staging)"),
-            site("acme-b2b-live", "acme-b2b", "acme", "Acme B2B (live)"),
-            site("globex-live", "globex-main", "globex", "Globex (live)"),
-        ];
+        let example = directory::example_directory();
         let mut items = vec![];
-        for a in &accounts {
-            items.push(Item::new(DIR, format!("ACCOUNT#{}", a.id), a)?);
+        for a in &example.accounts {
+            items.push(Item::new(keys::DIRECTORY, keys::directory_account(&a.id), a)?);
         }
-        for p in &projects {
-            items.push(Item::new(DIR, format!("PROJECT#{}", p.id), p)?);
+        for p in &example.projects {
+            items.push(Item::new(keys::DIRECTORY, keys::directory_project(&p.id), p)?);
         }
-        for s in &sites {
-            items.push(Item::new(DIR, format!("SITE#{}", s.id), s)?);
+        for s in &example.sites {
+            items.push(Item::new(keys::DIRECTORY, keys::directory_site(&s.id), s)?);
         }
         self.db
             .write(move |tx| {
@@ -139,55 +110,36 @@ impl LocalDirectory {
 #[async_trait]
 impl Directory for LocalDirectory {
     async fn accounts(&self) -> StoreResult<Vec<Account>> {
-        self.db.read(|c| ops::query_prefix(c, DIR, "ACCOUNT#")).await
+        self.db.read(|c| ops::query_prefix(c, keys::DIRECTORY, keys::ACCOUNT_PREFIX)).await
     }
 
     async fn projects(&self) -> StoreResult<Vec<Project>> {
-        self.db.read(|c| ops::query_prefix(c, DIR, "PROJECT#")).await
+        self.db.read(|c| ops::query_prefix(c, keys::DIRECTORY, keys::PROJECT_PREFIX)).await
     }
 
     async fn sites(&self) -> StoreResult<Vec<Site>> {
-        self.db.read(|c| ops::query_prefix(c, DIR, "SITE#")).await
+        self.db.read(|c| ops::query_prefix(c, keys::DIRECTORY, keys::SITE_PREFIX)).await
     }
 
     async fn ensure_dev_site(&self, connector: ConnectorId, version: u32) -> Result<(Account, Project, Site), StageFailure> {
         // Deterministic ids make this idempotent under re-delivery.
-        let account = Account { id: "dev".into(), name: "Connector development".into() };
-        let project = Project { id: format!("dev-{connector}"), account_id: account.id.clone(), name: format!("Dev project of {connector}") };
-        let site = Site {
-            id: format!("dev-{connector}-v{version}"),
-            project_id: project.id.clone(),
-            account_id: account.id.clone(),
-            name: format!("Dev site of version {version}"),
-            kind: SiteKind::Dev,
-        };
-        self.insert_if_missing(Item::new(DIR, format!("ACCOUNT#{}", account.id), &account).map_err(store_failure)?).await?;
-        self.insert_if_missing(Item::new(DIR, format!("PROJECT#{}", project.id), &project).map_err(store_failure)?).await?;
-        self.insert_if_missing(Item::new(DIR, format!("SITE#{}", site.id), &site).map_err(store_failure)?).await?;
+        let (account, project, site) = directory::dev_site(connector, version);
+        self.insert_if_missing(Item::new(keys::DIRECTORY, keys::directory_account(&account.id), &account).map_err(store_failure)?).await?;
+        self.insert_if_missing(Item::new(keys::DIRECTORY, keys::directory_project(&project.id), &project).map_err(store_failure)?).await?;
+        self.insert_if_missing(Item::new(keys::DIRECTORY, keys::directory_site(&site.id), &site).map_err(store_failure)?).await?;
         Ok((account, project, site))
     }
 
     async fn install(&self, connector: ConnectorId, version: u32, digest: &str) -> Result<String, StageFailure> {
-        let short = digest.trim_start_matches("sha256:").chars().take(12).collect::<String>();
-        let id = format!("inst-{connector}-v{version}-{short}");
-        let item = Item::new(
-            format!("INSTALL#{id}"),
-            "META",
-            &Installation { id: id.clone(), connector_id: connector, version, digest: digest.into() },
-        )
-        .map_err(store_failure)?;
+        let installation = Installation::new(connector, version, digest);
+        let item = Item::new(keys::installation(&installation.id), keys::META, &installation).map_err(store_failure)?;
         self.insert_if_missing(item).await?;
-        Ok(id)
+        Ok(installation.id)
     }
 
     async fn assign(&self, site_id: &str, installation_id: &str) -> Result<(), StageFailure> {
-        #[derive(Serialize)]
-        struct Assignment<'a> {
-            site_id: &'a str,
-            installation_id: &'a str,
-        }
-        let item = Item::new(format!("SITE#{site_id}"), format!("ASSIGN#{installation_id}"), &Assignment { site_id, installation_id })
-            .map_err(store_failure)?;
+        let assignment = Assignment { site_id: site_id.into(), installation_id: installation_id.into() };
+        let item = Item::new(keys::site_assignments(site_id), keys::assignment(installation_id), &assignment).map_err(store_failure)?;
         self.insert_if_missing(item).await
     }
 }

@@ -90,3 +90,37 @@ pub const CATALOG: &str = "CATALOG";
 pub fn catalog_entry(connector: ConnectorId, version: u32) -> String {
     format!("{connector}#{version:010}")
 }
+
+// ---------------------------------------------------------------------------------------
+// The platform directory and the dev platform (`Directory` port).
+// ---------------------------------------------------------------------------------------
+
+/// The partition holding every account, project and site.
+pub const DIRECTORY: &str = "DIRECTORY";
+pub const ACCOUNT_PREFIX: &str = "ACCOUNT#";
+pub const PROJECT_PREFIX: &str = "PROJECT#";
+pub const SITE_PREFIX: &str = "SITE#";
+/// Sort key (under [`DIRECTORY`]) of an account.
+pub fn directory_account(id: &str) -> String {
+    format!("{ACCOUNT_PREFIX}{id}")
+}
+/// Sort key (under [`DIRECTORY`]) of a project.
+pub fn directory_project(id: &str) -> String {
+    format!("{PROJECT_PREFIX}{id}")
+}
+/// Sort key (under [`DIRECTORY`]) of a site.
+pub fn directory_site(id: &str) -> String {
+    format!("{SITE_PREFIX}{id}")
+}
+/// An installation on the dev platform (sort key [`META`]).
+pub fn installation(id: &str) -> String {
+    format!("INSTALL#{id}")
+}
+/// The partition of a site's assignments.
+pub fn site_assignments(site_id: &str) -> String {
+    format!("{SITE_PREFIX}{site_id}")
+}
+/// Sort key (under [`site_assignments`]) of an installation assigned to the site.
+pub fn assignment(installation_id: &str) -> String {
+    format!("ASSIGN#{installation_id}")
+}
