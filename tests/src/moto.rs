@@ -150,3 +150,40 @@ pub fn sdk_config(endpoint: &str) -> devportal_aws::aws_config::SdkConfig {
 pub async fn config() -> devportal_aws::aws_config::SdkConfig {
     sdk_config(&endpoint_async().await)
 }
+
+/// Creates, on moto, a CodeBuild project shaped like the template's `BuildProject` (no source,
+/// ARM container, logs to `log_group`) and its log group. moto's CodeBuild fake
+/// (`tests/moto/launcher.py`) then plays the buildspec's part.
+pub async fn create_build_project(sdk: &devportal_aws::aws_config::SdkConfig, project: &str, log_group: &str) {
+    use devportal_aws::aws_sdk_codebuild::types::{
+        ArtifactsType, CloudWatchLogsConfig, ComputeType, EnvironmentType, LogsConfig, LogsConfigStatusType, ProjectArtifacts, ProjectEnvironment,
+        ProjectSource, SourceType,
+    };
+    let logs = devportal_aws::aws_sdk_cloudwatchlogs::Client::new(sdk);
+    logs.create_log_group().log_group_name(log_group).send().await.expect("create the log group");
+    devportal_aws::aws_sdk_codebuild::Client::new(sdk)
+        .create_project()
+        .name(project)
+        // moto wants a location even for NO_SOURCE (CodeBuild does not).
+        .source(ProjectSource::builder().r#type(SourceType::NoSource).location("none").buildspec("version: 0.2").build().unwrap())
+        .artifacts(ProjectArtifacts::builder().r#type(ArtifactsType::NoArtifacts).build().unwrap())
+        .environment(
+            ProjectEnvironment::builder()
+                .r#type(EnvironmentType::ArmContainer)
+                .compute_type(ComputeType::BuildGeneral1Small)
+                .image("aws/codebuild/amazonlinux-aarch64-standard:3.0")
+                .privileged_mode(true)
+                .build()
+                .unwrap(),
+        )
+        .service_role("arn:aws:iam::123456789012:role/devportal-build")
+        .timeout_in_minutes(13)
+        .logs_config(
+            LogsConfig::builder()
+                .cloud_watch_logs(CloudWatchLogsConfig::builder().status(LogsConfigStatusType::Enabled).group_name(log_group).build().unwrap())
+                .build(),
+        )
+        .send()
+        .await
+        .expect("create the CodeBuild project");
+}

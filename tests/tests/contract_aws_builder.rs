@@ -7,12 +7,8 @@
 //! `GIT_BRANCH` override (`fail-clone`, `fail-build`, `slow`, …; see the launcher). Each test
 //! creates its own CodeBuild project, log group and ECR prefix, so tests run in parallel.
 
-use devportal_aws::aws_sdk_cloudwatchlogs;
 use devportal_aws::aws_sdk_codebuild;
-use devportal_aws::aws_sdk_codebuild::types::{
-    ArtifactsType, ComputeType, EnvironmentType, EnvironmentVariableType, LogsConfig, LogsConfigStatusType, ProjectArtifacts,
-    ProjectEnvironment, ProjectSource, SourceType, StatusType,
-};
+use devportal_aws::aws_sdk_codebuild::types::{EnvironmentVariableType, StatusType};
 use devportal_aws::aws_sdk_ecr;
 use devportal_aws::aws_sdk_ecs;
 use devportal_aws::aws_sdk_secretsmanager;
@@ -44,40 +40,8 @@ async fn fixture() -> Fixture {
     let project = format!("devportal-build-{}", &id[..12]);
     let log_group = format!("/devportal/builds/{}", &id[..12]);
     let ecr_prefix = format!("dp-{}", &id[..12]);
+    moto::create_build_project(&config, &project, &log_group).await;
     let codebuild = aws_sdk_codebuild::Client::new(&config);
-    let logs = aws_sdk_cloudwatchlogs::Client::new(&config);
-    logs.create_log_group().log_group_name(&log_group).send().await.expect("create the log group");
-    codebuild
-        .create_project()
-        .name(&project)
-        // moto wants a location even for NO_SOURCE (CodeBuild does not).
-        .source(ProjectSource::builder().r#type(SourceType::NoSource).location("none").buildspec("version: 0.2").build().unwrap())
-        .artifacts(ProjectArtifacts::builder().r#type(ArtifactsType::NoArtifacts).build().unwrap())
-        .environment(
-            ProjectEnvironment::builder()
-                .r#type(EnvironmentType::ArmContainer)
-                .compute_type(ComputeType::BuildGeneral1Small)
-                .image("aws/codebuild/amazonlinux-aarch64-standard:3.0")
-                .privileged_mode(true)
-                .build()
-                .unwrap(),
-        )
-        .service_role("arn:aws:iam::123456789012:role/devportal-build")
-        .timeout_in_minutes(13)
-        .logs_config(
-            LogsConfig::builder()
-                .cloud_watch_logs(
-                    aws_sdk_codebuild::types::CloudWatchLogsConfig::builder()
-                        .status(LogsConfigStatusType::Enabled)
-                        .group_name(&log_group)
-                        .build()
-                        .unwrap(),
-                )
-                .build(),
-        )
-        .send()
-        .await
-        .expect("create the CodeBuild project");
     let builder = CodeBuildBuilder::new(
         &config,
         CodeBuildSettings { project: project.clone(), log_group, ecr_prefix: ecr_prefix.clone(), poll_interval: POLL },
