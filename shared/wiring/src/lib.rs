@@ -3,7 +3,7 @@
 //! clients and connections are built once, outside any handler.
 
 use devportal_app::{App, Ports, Settings};
-use devportal_domain::ports::StoreError;
+use devportal_domain::ports::{Directory, StoreError};
 use devportal_domain::wizard::vcs::UrlPolicy;
 use devportal_embedded::{
     Db, GitCli, LocalBuilder, LocalDirectory, LocalRuntime, LocalSecrets, SqliteJobLogs, SqlitePipelineStore, SqliteQueue,
@@ -252,10 +252,12 @@ pub enum AwsRuntime {
 #[error("cannot prepare the AWS resources: {0}")]
 pub struct AwsWiringError(#[from] StoreError);
 
-/// The use cases on the AWS adapters: DynamoDB (identity, connectors, pipeline), SQS (stage
-/// queues), S3 (job logs), Secrets Manager (secrets). The image builder, runtime and platform
-/// directory have no AWS adapter yet (CodeBuild/ECR/ECS): they stay the local ones, with their
-/// state under `local_dir`.
+/// The use cases on the AWS adapters: DynamoDB (identity, connectors, pipeline, platform
+/// directory), SQS (stage queues), S3 (job logs), Secrets Manager (secrets), and the image
+/// builder and runtime `options` choose (CodeBuild + ECR and ECS on Lambda; the local ones,
+/// with their state under `local_dir`, for `devportal serve --backend aws` without them).
+/// An empty platform directory gets the example accounts, projects and sites (one query when
+/// it is already there, so a cold start pays little).
 pub async fn aws(options: AwsOptions) -> Result<App, AwsWiringError> {
     use devportal_aws::{aws_sdk_dynamodb, aws_sdk_s3, aws_sdk_secretsmanager, aws_sdk_sqs};
     let dynamo = aws_sdk_dynamodb::Client::new(&options.sdk);
@@ -267,9 +269,10 @@ pub async fn aws(options: AwsOptions) -> Result<App, AwsWiringError> {
         devportal_aws::create_queues(&sqs, &options.queue_prefix).await?;
         devportal_aws::create_bucket(&s3, &options.bucket).await?;
     }
-    let local = Db::open(&options.local_dir)?;
-    let directory = LocalDirectory::new(local.clone());
-    directory.seed().await?;
+    let directory = devportal_aws::DynamoDirectory::new(dynamo.clone(), &options.table);
+    if directory.accounts().await?.is_empty() {
+        directory.seed().await?;
+    }
     let store = Arc::new(devportal_aws::DynamoStore::new(dynamo.clone(), &options.table));
     let ports = Ports {
         identity: store.clone(),
@@ -284,7 +287,7 @@ pub async fn aws(options: AwsOptions) -> Result<App, AwsWiringError> {
             AwsBuilder::CodeBuild(settings) => Arc::new(devportal_aws::CodeBuildBuilder::new(&options.sdk, settings)),
         },
         runtime: match options.runtime {
-            AwsRuntime::Local => Arc::new(LocalRuntime::new(local.clone())),
+            AwsRuntime::Local => Arc::new(LocalRuntime::new(Db::open(&options.local_dir)?)),
             AwsRuntime::Ecs(settings) => Arc::new(devportal_aws::EcsRuntime::new(&options.sdk, settings)),
         },
         directory: Arc::new(directory),
