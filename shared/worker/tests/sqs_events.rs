@@ -150,18 +150,3 @@ async fn a_message_for_the_wrong_stage_fails_the_job_and_is_not_redelivered() {
     assert_eq!(after.state, VersionState::Created, "back to the state before the job");
     assert_eq!(after.deployment.active_job, None);
 }
-
-/// The EventBridge sample the `BuildStateChangeRule` puts on the build-events queue.
-#[test]
-fn the_codebuild_sample_is_a_build_state_change() {
-    use aws_lambda_events::event::codebuild::CodeBuildEvent;
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../events/codebuild-build-state-change.json");
-    let event: CodeBuildEvent = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).expect("a CodeBuild event");
-    assert_eq!(event.source.as_deref(), Some("aws.codebuild"));
-    assert_eq!(event.detail_type.as_deref(), Some("CodeBuild Build State Change"));
-    assert_eq!(event.detail.current_phase.as_deref(), Some("COMPLETED"));
-    assert_eq!(event.detail.build_status.as_deref(), Some("SUCCEEDED"));
-    let vars = &event.detail.additional_information.environment.environment_variables;
-    let job = vars.iter().find(|v| v.name.as_deref() == Some("DEVPORTAL_JOB_ID")).and_then(|v| v.value.as_deref()).expect("job id variable");
-    assert!(job.parse::<JobId>().is_ok(), "{job}");
-}
