@@ -76,6 +76,7 @@ pub async fn wire(data_dir: &Path, aws: Option<&config::AwsBackend>, run_api_url
                 local_dir: data_dir.to_path_buf(),
                 run_api_url,
                 url_policy: UrlPolicy::LOCAL,
+                git_cli: true,
             })
             .await?
         }

@@ -24,6 +24,7 @@
 pub mod builder;
 pub mod directory;
 mod error;
+pub mod git_http;
 mod items;
 pub mod job_logs;
 pub mod pipeline_store;
@@ -35,6 +36,7 @@ pub mod table;
 
 pub use builder::{CodeBuildBuilder, CodeBuildSettings};
 pub use directory::DynamoDirectory;
+pub use git_http::SmartHttpGitRemote;
 pub use job_logs::{create_bucket, S3JobLogs};
 pub use pipeline_store::DynamoPipelineStore;
 pub use queue::{create_queues, SqsQueue};

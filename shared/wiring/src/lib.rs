@@ -165,6 +165,7 @@ pub async fn lambda_app() -> Result<LambdaApp, WiringError> {
         local_dir: std::env::temp_dir().join("devportal"),
         run_api_url: env.run_api_url,
         url_policy: UrlPolicy::STRICT,
+        git_cli: false,
     })
     .await?;
     Ok(LambdaApp { app, sdk })
@@ -230,6 +231,9 @@ pub struct AwsOptions {
     pub local_dir: PathBuf,
     pub run_api_url: String,
     pub url_policy: UrlPolicy,
+    /// The connection test: `GitCli` (every URL kind; needs the `git` program) when true,
+    /// `SmartHttpGitRemote` (https only, in-process) on Lambda, which has no `git`.
+    pub git_cli: bool,
 }
 
 /// Which image builder the AWS adapter set uses.
@@ -278,7 +282,7 @@ pub async fn aws(options: AwsOptions) -> Result<App, AwsWiringError> {
         identity: store.clone(),
         connectors: store,
         secrets: Arc::new(devportal_aws::SecretsManagerSecrets::new(secrets, &options.secret_prefix)),
-        git: Arc::new(GitCli::default()),
+        git: if options.git_cli { Arc::new(GitCli::default()) } else { Arc::new(devportal_aws::SmartHttpGitRemote::default()) },
         pipeline: Arc::new(devportal_aws::DynamoPipelineStore::new(dynamo, &options.table)),
         queue: Arc::new(devportal_aws::SqsQueue::new(sqs, &options.queue_prefix)),
         logs: Arc::new(devportal_aws::S3JobLogs::new(s3, &options.bucket)),
