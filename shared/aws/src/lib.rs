@@ -13,13 +13,17 @@
 //! - [`CodeBuildBuilder`]: `ImageBuilder` on a CodeBuild project (polled, its CloudWatch Logs
 //!   tailed into the job log) pushing to one ECR repository per connector.
 //! - [`EcsRuntime`]: `Runtime` on ECS, one Fargate task definition family per connector version.
+//! - [`DynamoDirectory`]: `Directory` (accounts, projects, sites, dev installs) on the same table.
+//! - [`SmartHttpGitRemote`]: `GitRemote` speaking Git's smart HTTP protocol itself, for the
+//!   Lambda functions, which have no `git` binary.
 //!
 //! Clients are built once by the caller (from [`load_sdk_config`] or any `SdkConfig`) and passed
 //! in. The SDK honours the standard environment (`AWS_ENDPOINT_URL`, `AWS_REGION`, credentials),
 //! so local runs against moto need no code of their own. The contract tests in
 //! `tests/tests/contract_store.rs` and `tests/tests/contract_pipeline.rs` hold these adapters and the embedded ones to the same behaviour;
 //! `tests/tests/contract_aws_builder.rs` runs the builder and the runtime on moto (with the
-//! CodeBuild fake of `tests/moto/launcher.py`).
+//! CodeBuild fake of `tests/moto/launcher.py`); `contract_directory.rs` and
+//! `contract_git_remote.rs` hold the directory and the Git remote to their embedded twins.
 
 pub mod builder;
 pub mod directory;
