@@ -85,28 +85,12 @@ rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
 hwm_kb() { awk '/^VmHWM:/ {print $2}' "/proc/$1/status"; }
 mb() { awk -v kb="$1" 'BEGIN { printf "%.1f", kb / 1024 }'; }
 
-# CPU accounting in clock ticks: the machine's busy and total time, and one process's own.
-HZ=$(getconf CLK_TCK)
-cpu_ticks() { awk '/^cpu / { t = 0; for (i = 2; i <= NF; i++) t += $i; print t - $5 - $6, t }' /proc/stat; }
-proc_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
-# busy_pct SECONDS: share of all CPUs busy over a window.
-busy_pct() {
-  local b0 t0 b1 t1
-  read -r b0 t0 < <(cpu_ticks); sleep "$1"; read -r b1 t1 < <(cpu_ticks)
-  awk -v b=$((b1 - b0)) -v t=$((t1 - t0)) 'BEGIN { printf "%.0f", (t > 0 ? 100 * b / t : 0) }'
-}
+# CPU accounting (cpu_ticks, proc_ticks, busy_pct, HZ) and waiting for a quiet machine.
+# shellcheck source=bench/common.sh
+source "$ROOT/bench/common.sh"
 
 # --- a quiet machine --------------------------------------------------------------------
-# Other work on the machine (builds, tests) competes for the same cores. Wait, bounded, for a
-# quiet moment; the measurements below report how much CPU others used anyway.
-QUIET_BUSY=100
-waited=0
-while (( waited < IDLE_WAIT )); do
-  QUIET_BUSY=$(busy_pct 5)
-  waited=$((waited + 5))
-  (( QUIET_BUSY < 20 )) && break
-  log "machine busy (${QUIET_BUSY}% of all CPUs over 5 s); waiting for a quiet moment (${waited}/${IDLE_WAIT} s)"
-done
+wait_for_quiet
 log "machine ${QUIET_BUSY}% busy before the servers start"
 
 # --- servers -----------------------------------------------------------------------------
