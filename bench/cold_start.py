@@ -12,7 +12,7 @@ then killed; RUNS repetitions per function. A bare lambda_runtime echo function
 
 Usage: python3 bench/cold_start.py OUT_DIR   (bench/cold-start.sh builds and calls it)
 """
-import json, os, socket, statistics, subprocess, sys, threading, time, urllib.request, uuid
+import json, os, socket, statistics, subprocess, sys, tempfile, threading, time, urllib.request, uuid
 import boto3
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -82,10 +82,10 @@ def main():
         secret = boto3.client("secretsmanager", **aws).create_secret(Name=f"bootstrap-{sid}", SecretString=TOKEN)["ARN"]
         env["DEVPORTAL_BOOTSTRAP_TOKEN_SECRET"] = secret
 
-        emu_dir = os.path.join(out, "emulator")
-        os.makedirs(emu_dir, exist_ok=True)
-        if not os.path.exists(os.path.join(emu_dir, "Cargo.toml")):
-            subprocess.run(["cargo", "init", "-q", "--name", "emulator", emu_dir], check=True)
+        # The emulator wants a Cargo package to stand in: one outside the workspace, or
+        # `cargo init` would add it to the workspace's members.
+        emu_dir = tempfile.mkdtemp(prefix="devportal-emulator-")
+        subprocess.run(["cargo", "init", "-q", "--name", "emulator", emu_dir], check=True)
         procs.append(subprocess.Popen(["cargo", "lambda", "watch", "--only-lambda-apis", "-A", "127.0.0.1", "-P", str(rt_port)],
                                       cwd=emu_dir, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
         wait_port(rt_port)
