@@ -24,6 +24,8 @@ struct Host {
 }
 
 impl Host {
+    // The child moves into the returned value, whose `kill` waits for it.
+    #[allow(clippy::zombie_processes)]
     fn start(data_dir: &Path) -> Host {
         let mut child = Command::new(binary())
             .args(["serve", "--addr", "127.0.0.1:0", "--data-dir"])

@@ -17,6 +17,8 @@ struct Server {
 
 impl Server {
     /// Starts `devportal serve` on a free loopback port and waits for its "listening" line.
+    // The child moves into the returned value, whose stop path waits for it.
+    #[allow(clippy::zombie_processes)]
     fn start(data_dir: &Path, preset: Option<&str>) -> Server {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_devportal"));
         cmd.args(["serve", "--addr", "127.0.0.1:0", "--data-dir"])
