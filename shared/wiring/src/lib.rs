@@ -161,7 +161,8 @@ pub async fn lambda_app() -> Result<LambdaApp, WiringError> {
         s3_path_style,
         builder: AwsBuilder::CodeBuild(env.codebuild),
         runtime: AwsRuntime::Ecs(env.ecs),
-        // Lambda's only writable directory, for the parts still without an AWS adapter.
+        // Unused on Lambda (CodeBuild and ECS replace the local builder and runtime); /tmp is
+        // its only writable directory should that change.
         local_dir: std::env::temp_dir().join("devportal"),
         run_api_url: env.run_api_url,
         url_policy: UrlPolicy::STRICT,
