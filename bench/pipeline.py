@@ -71,7 +71,7 @@ def main():
 
     data = os.path.join(work, "data")
     env = dict(os.environ, DEVPORTAL_TOKEN=TOKEN, DEVPORTAL_LOG="warn")
-    proc = subprocess.Popen([BIN, "serve", "--addr", "127.0.0.1:0", "--data-dir", data], env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    proc = subprocess.Popen([BIN, "serve", "--addr", "127.0.0.1:0", "--allow-local-repos", "--data-dir", data], env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     try:
         base = None
         for _ in range(100):

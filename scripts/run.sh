@@ -1,18 +1,15 @@
 #!/usr/bin/env bash
-# Runs the portal on this machine: installs the local image builder's tools if they are
-# missing (buildah, skopeo), builds the `devportal` binary and serves on 127.0.0.1:8080.
+# Runs the portal on this machine: checks the tools it needs (git, buildah, skopeo, Node.js;
+# installed with apt-get when missing and running as root, else named with the command to
+# install them: scripts/tools.sh), builds the web UI (static-site/dist) and the `devportal`
+# binary, and serves on 127.0.0.1:8080.
 # Extra arguments go to `devportal serve` (e.g. --addr 127.0.0.1:9000 --data-dir /tmp/dp).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-missing=()
-command -v git >/dev/null || missing+=(git)
-command -v buildah >/dev/null || missing+=(buildah)
-command -v skopeo >/dev/null || missing+=(skopeo)
-if [ ${#missing[@]} -gt 0 ]; then
-  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"
-  else
-    echo "devportal: builds need ${missing[*]}; install them (e.g. sudo apt-get install ${missing[*]})" >&2
-  fi
-fi
+. scripts/tools.sh
+echo "system tools:"
+system_tools_run
+# The web UI (static-site/dist), served at / by the portal.
+PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm --prefix static-site ci --no-audit --no-fund
+npm --prefix static-site run build
 exec cargo run -p devportal -- serve "$@"

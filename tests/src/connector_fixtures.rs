@@ -29,14 +29,23 @@ pub fn base_image() -> &'static str {
         }
         let dir = tempfile::Builder::new().prefix("devportal-base-").tempdir().unwrap();
         std::fs::copy("/bin/busybox", dir.path().join("busybox")).unwrap_or_else(|e| panic!("/bin/busybox is missing ({e}): {INSTALL_HINT}"));
-        std::fs::write(dir.path().join("Dockerfile"), "FROM scratch\nCOPY busybox /bin/busybox\nRUN [\"/bin/busybox\",\"--install\",\"-s\",\"/bin\"]\n").unwrap();
+        std::fs::write(
+            dir.path().join("Dockerfile"),
+            "FROM scratch\nCOPY busybox /bin/busybox\nRUN [\"/bin/busybox\",\"--install\",\"-s\",\"/bin\"]\n",
+        )
+        .unwrap();
         let out = Command::new("buildah")
             .args(["--storage-driver", "vfs", "bud", "--isolation", "chroot", "-t", BASE_IMAGE, "-f", "Dockerfile", "."])
             .current_dir(dir.path())
             .stdin(Stdio::null())
             .output()
             .unwrap_or_else(|e| panic!("cannot run buildah ({e}): {INSTALL_HINT}"));
-        assert!(out.status.success(), "building the base image failed:\n{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "building the base image failed:\n{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
     });
     BASE_IMAGE
 }

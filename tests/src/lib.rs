@@ -17,6 +17,12 @@ use std::path::PathBuf;
 /// The preset admin token every test portal is bootstrapped with.
 pub const ADMIN_TOKEN: &str = "test-admin-token-0123456789abcdef";
 
+/// The key every test portal encrypts its secrets with (a portal restarted on the same data
+/// directory, and a second `App` on it, need the same key).
+pub fn test_secret_key() -> devportal::config::SecretKeyConfig {
+    devportal::config::SecretKeyConfig::Value(devportal_embedded::SecretKey::parse(&"5e".repeat(32)).expect("a valid key"))
+}
+
 /// The adapter family a test portal runs on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Backend {
@@ -59,7 +65,31 @@ impl Portal {
     /// Starts a portal on the embedded adapters in an existing data directory (to test
     /// restarts of the local host).
     pub async fn start_in(data_dir: tempfile::TempDir) -> Portal {
-        Self::start_full(data_dir, true, None).await
+        Self::start_full(data_dir, true, None, devportal_domain::wizard::url_policy::UrlPolicy::LOCAL).await
+    }
+
+    /// Starts a portal (on the backend `DEVPORTAL_TEST_BACKEND` names) under a repository URL
+    /// policy other than the suites' usual one (`UrlPolicy::LOCAL`: their Git servers are on
+    /// this machine).
+    pub async fn start_with_url_policy(policy: devportal_domain::wizard::url_policy::UrlPolicy) -> Portal {
+        let aws = match Backend::from_env() {
+            Backend::Embedded => None,
+            Backend::Aws => Some(fresh_aws_backend().await),
+        };
+        Self::start_full(tempfile::tempdir().expect("temp dir"), true, aws, policy).await
+    }
+
+    /// Starts a portal (on the backend `DEVPORTAL_TEST_BACKEND` names) under other quotas
+    /// and rate limits, e.g. small ones that a test reaches quickly.
+    pub async fn start_with_limits(limits: devportal_app::limits::Limits) -> Portal {
+        let aws = match Backend::from_env() {
+            Backend::Embedded => None,
+            Backend::Aws => Some(fresh_aws_backend().await),
+        };
+        Self::start_configured(tempfile::tempdir().expect("temp dir"), true, aws, devportal_domain::wizard::url_policy::UrlPolicy::LOCAL, |c| {
+            c.host.limits = limits
+        })
+        .await
     }
 
     async fn start_on(backend: Backend, workers: bool) -> Portal {
@@ -67,12 +97,18 @@ impl Portal {
             Backend::Embedded => None,
             Backend::Aws => Some(fresh_aws_backend().await),
         };
-        Self::start_full(tempfile::tempdir().expect("temp dir"), workers, aws).await
+        Self::start_full(tempfile::tempdir().expect("temp dir"), workers, aws, devportal_domain::wizard::url_policy::UrlPolicy::LOCAL).await
+    }
+
+    /// A portal on fresh AWS resources on moto whose stage queues nobody consumes (the test
+    /// hands messages to the stage handlers itself).
+    pub async fn start_on_aws_without_workers() -> Portal {
+        Self::start_on(Backend::Aws, false).await
     }
 
     /// Starts a portal on the AWS adapters (`--backend aws`), with resources created.
     pub async fn start_on_aws(aws: devportal::config::AwsBackend) -> Portal {
-        Self::start_full(tempfile::tempdir().expect("temp dir"), true, Some(aws)).await
+        Self::start_full(tempfile::tempdir().expect("temp dir"), true, Some(aws), devportal_domain::wizard::url_policy::UrlPolicy::LOCAL).await
     }
 
     pub fn backend(&self) -> Backend {
@@ -83,9 +119,31 @@ impl Portal {
         }
     }
 
-    async fn start_full(data_dir: tempfile::TempDir, workers: bool, aws: Option<devportal::config::AwsBackend>) -> Portal {
+    async fn start_full(
+        data_dir: tempfile::TempDir,
+        workers: bool,
+        aws: Option<devportal::config::AwsBackend>,
+        url_policy: devportal_domain::wizard::url_policy::UrlPolicy,
+    ) -> Portal {
+        Self::start_configured(data_dir, workers, aws, url_policy, |_| {}).await
+    }
+
+    /// Starts a portal on the embedded adapters with its configuration adjusted by `adjust`
+    /// (build limits, build concurrency).
+    pub async fn start_with(adjust: impl FnOnce(&mut devportal::config::ServeConfig)) -> Portal {
+        Self::start_configured(tempfile::tempdir().expect("temp dir"), true, None, devportal_domain::wizard::url_policy::UrlPolicy::LOCAL, adjust)
+            .await
+    }
+
+    async fn start_configured(
+        data_dir: tempfile::TempDir,
+        workers: bool,
+        aws: Option<devportal::config::AwsBackend>,
+        url_policy: devportal_domain::wizard::url_policy::UrlPolicy,
+        adjust: impl FnOnce(&mut devportal::config::ServeConfig),
+    ) -> Portal {
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-        let config = devportal::config::ServeConfig {
+        let mut config = devportal::config::ServeConfig {
             addr: "127.0.0.1:0".into(),
             data_dir: data_dir.path().to_path_buf(),
             static_dir: Some(static_dir()),
@@ -94,19 +152,23 @@ impl Portal {
             workers,
             bin_retention_days: 30,
             aws: aws.clone(),
+            build_concurrency: 2,
+            host: devportal::config::HostSettings {
+                url_policy,
+                secret_key: test_secret_key(),
+                build_limits: Default::default(),
+                job_log: Default::default(),
+                limits: devportal_app::limits::Limits::default(),
+                run_time_limit: devportal_app::Settings::DEFAULT_RUN_TIME_LIMIT,
+            },
         };
+        adjust(&mut config);
         let running = devportal::start(config, async {
             let _ = rx.await;
         })
         .await
         .expect("portal starts");
-        Portal {
-            base: format!("http://{}", running.addr),
-            data_dir,
-            aws,
-            stop: Some(tx),
-            http: reqwest::Client::new(),
-        }
+        Portal { base: format!("http://{}", running.addr), data_dir, aws, stop: Some(tx), http: reqwest::Client::new() }
     }
 
     /// The use cases on this portal's storage (a second handle, as a separate worker process
@@ -116,9 +178,22 @@ impl Portal {
         if let Some(aws) = aws.as_mut() {
             aws.create_resources = false;
         }
-        devportal::wire(self.data_dir.path(), aws.as_ref(), format!("{}/run-api/v1", self.base), false)
-            .await
-            .expect("a second handle on the portal's storage")
+        devportal::wire(
+            self.data_dir.path(),
+            aws.as_ref(),
+            &devportal::config::HostSettings {
+                url_policy: devportal_domain::wizard::url_policy::UrlPolicy::LOCAL,
+                secret_key: test_secret_key(),
+                build_limits: Default::default(),
+                job_log: Default::default(),
+                limits: devportal_app::limits::Limits::default(),
+                run_time_limit: devportal_app::Settings::DEFAULT_RUN_TIME_LIMIT,
+            },
+            format!("{}/run-api/v1", self.base),
+            false,
+        )
+        .await
+        .expect("a second handle on the portal's storage")
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -284,9 +359,7 @@ impl Client {
     pub async fn ready_connector(&self, name: &str, url: &str) -> String {
         let c = self.create_connector(name, "upload").await;
         let id = c["id"].as_str().unwrap().to_string();
-        self.put(&format!("/connectors/{id}/versions/1/steps/vcs"), serde_json::json!({"authorization": "public", "url": url}))
-            .await
-            .expect(200);
+        self.put(&format!("/connectors/{id}/versions/1/steps/vcs"), serde_json::json!({"authorization": "public", "url": url})).await.expect(200);
         self.put(
             &format!("/connectors/{id}/versions/1/steps/application"),
             serde_json::json!({"command": "sh", "arguments": "/app/main.sh", "health_check": "--health-check"}),
@@ -327,4 +400,24 @@ impl Client {
         }
         jobs
     }
+}
+
+/// One contract suite, many adapters: `contract_suite!([embedded, aws] [case_a, case_b])`
+/// makes the tests `embedded::case_a`, `aws::case_a`, … each calling
+/// `case(&side().await)`, so every adapter of a port meets the same cases.
+#[macro_export]
+macro_rules! contract_suite {
+    ([$($side:ident),+ $(,)?] $cases:tt) => {
+        $( $crate::contract_suite!(@side $side $cases); )+
+    };
+    (@side $side:ident [$($case:ident),* $(,)?]) => {
+        mod $side {
+            $(
+                #[tokio::test]
+                async fn $case() {
+                    super::$case(&super::$side().await).await;
+                }
+            )*
+        }
+    };
 }

@@ -11,6 +11,10 @@
 //! the watchdog kills moto. If moto is not installed (or not the pinned version the launcher
 //! patches), [`endpoint`] panics (failing the test) and says how to install it.
 //!
+//! The Python that runs the launcher is the project's own (`scripts/tools.sh` installs the
+//! pinned moto into `target/tools/venv` and exports `DEVPORTAL_PYTHON`), never whatever
+//! `python3` comes first on `PATH`: a system-wide moto of another version must not be used.
+//!
 //! Only the endpoint is given out: each suite builds its SDK configuration from it (the SDK
 //! crates are dev-dependencies of the suites).
 
@@ -22,7 +26,7 @@ use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 /// How to install moto, for failure messages.
-pub const MOTO_INSTALL: &str = "pip install 'moto[server]==5.2.5'";
+pub const MOTO_INSTALL: &str = "./scripts/tools.sh (installs the pinned moto into target/tools/venv)";
 
 struct Moto {
     endpoint: String,
@@ -51,9 +55,21 @@ pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0").expect("bind a free port").local_addr().unwrap().port()
 }
 
-fn find_on_path(program: &str) -> Option<PathBuf> {
-    std::env::var_os("PATH")
-        .and_then(|paths| std::env::split_paths(&paths).map(|dir| dir.join(program)).find(|p| p.is_file()))
+/// The project's Python: `DEVPORTAL_PYTHON` when set (scripts/tools.sh sets it), else the venv
+/// `scripts/tools.sh` creates under the workspace's `target/`.
+pub fn project_python() -> Result<PathBuf, String> {
+    if let Some(p) = std::env::var_os("DEVPORTAL_PYTHON").filter(|p| !p.is_empty()) {
+        let p = PathBuf::from(p);
+        return if p.is_file() { Ok(p) } else { Err(format!("DEVPORTAL_PYTHON names {}, which does not exist; run {MOTO_INSTALL}", p.display())) };
+    }
+    let workspace = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
+    let target = std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| workspace.join("target"));
+    let venv = target.join("tools").join("venv").join("bin").join("python3");
+    if venv.is_file() {
+        Ok(venv)
+    } else {
+        Err(format!("the project's Python tools are not installed ({} is missing): run {MOTO_INSTALL}", venv.display()))
+    }
 }
 
 /// The launcher script: moto_server plus the CodeBuild fake.
@@ -76,8 +92,7 @@ wait "$moto"
 "#;
 
 fn start_moto() -> Result<Moto, String> {
-    let python = find_on_path("python3")
-        .ok_or_else(|| format!("python3 is not on PATH: the AWS contract tests run moto with it. Install moto with `{MOTO_INSTALL}`."))?;
+    let python = project_python()?;
     let launcher = launcher();
     let mut last_error = String::new();
     for _attempt in 0..3 {
@@ -186,4 +201,30 @@ pub async fn create_build_project(sdk: &devportal_aws::aws_config::SdkConfig, pr
         .send()
         .await
         .expect("create the CodeBuild project");
+}
+
+/// Pushes a small image manifest into `repository` (created if missing) with `tag`; its digest.
+pub async fn push_manifest(ecr: &devportal_aws::aws_sdk_ecr::Client, repository: &str, tag: &str) -> String {
+    let _ = ecr.create_repository().repository_name(repository).send().await;
+    let manifest = serde_json::json!({
+        "schemaVersion": 2,
+        "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
+        "config": {"mediaType": "application/vnd.docker.container.image.v1+json", "size": 2, "digest": format!("sha256:{}", "c".repeat(64))},
+        "layers": [],
+        "annotations": {"tag": tag},
+    })
+    .to_string();
+    // moto does not derive the digest from the manifest: name one per tag.
+    let hex: String = tag.bytes().map(|b| format!("{b:02x}")).collect();
+    let digest = format!("sha256:{hex:0>64}");
+    let out = ecr
+        .put_image()
+        .repository_name(repository)
+        .image_manifest(&manifest)
+        .image_tag(tag)
+        .image_digest(&digest)
+        .send()
+        .await
+        .expect("put the manifest");
+    out.image().and_then(|i| i.image_id()).and_then(|i| i.image_digest()).expect("a digest").to_string()
 }

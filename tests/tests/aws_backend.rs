@@ -20,11 +20,17 @@ async fn identity_tenancy_and_the_wizard_work_on_the_aws_adapters() {
     let c = admin.create_connector("On AWS", "datasource").await;
     let id = c["id"].as_str().unwrap();
     admin
-        .put(&format!("/connectors/{id}/versions/1/steps/vcs"), json!({"authorization": "basic", "url": "https://git.example.com/r.git", "username": "u", "token": "aws-secret-token"}))
+        .put(
+            &format!("/connectors/{id}/versions/1/steps/vcs"),
+            json!({"authorization": "basic", "url": "https://git.example.com/r.git", "username": "u", "token": "aws-secret-token"}),
+        )
         .await
         .expect(200);
     admin.put(&format!("/connectors/{id}/versions/1/steps/application"), json!({"command": "python", "revision": 2})).await.expect(200);
-    admin.put(&format!("/connectors/{id}/versions/1/steps/application"), json!({"command": "x", "revision": 2})).await.expect_error(409, "stale_revision");
+    admin
+        .put(&format!("/connectors/{id}/versions/1/steps/application"), json!({"command": "x", "revision": 2}))
+        .await
+        .expect_error(409, "stale_revision");
     admin.put(&format!("/connectors/{id}/versions/1/steps/type-specific"), json!({"categories": ["orders"]})).await.expect(200);
     let v = admin.get(&format!("/connectors/{id}/versions/1")).await;
     assert!(!v.text.contains("aws-secret-token"));

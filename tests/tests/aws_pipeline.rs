@@ -32,6 +32,7 @@ async fn stack() -> Stack {
         log_group,
         ecr_prefix: format!("dp-{}", &id[..12]),
         poll_interval: Duration::from_millis(50),
+        url_policy: devportal_domain::wizard::url_policy::UrlPolicy::STRICT,
     });
     aws.runtime = devportal_wiring::AwsRuntime::Ecs(devportal_wiring::EcsSettings {
         cluster: "connectors".into(),
@@ -58,12 +59,18 @@ impl Stack {
 async fn connector(c: &Client, name: &str, branch: &str) -> String {
     let created = c.create_connector(name, "upload").await;
     let id = created["id"].as_str().unwrap().to_string();
-    c.put(&format!("/connectors/{id}/versions/1/steps/vcs"), json!({"authorization": "public", "url": "https://git.example.com/acme/shop.git", "branch": branch}))
-        .await
-        .expect(200);
-    c.put(&format!("/connectors/{id}/versions/1/steps/application"), json!({"command": "python", "arguments": "main.py", "health_check": "--health-check"}))
-        .await
-        .expect(200);
+    c.put(
+        &format!("/connectors/{id}/versions/1/steps/vcs"),
+        json!({"authorization": "public", "url": "https://140.82.112.3/acme/shop.git", "branch": branch}),
+    )
+    .await
+    .expect(200);
+    c.put(
+        &format!("/connectors/{id}/versions/1/steps/application"),
+        json!({"command": "python", "arguments": "main.py", "health_check": "--health-check"}),
+    )
+    .await
+    .expect(200);
     id
 }
 

@@ -104,7 +104,12 @@ async fn details_edits_need_the_current_revision() {
     let stale = c.patch(&path, json!({"name": "Newer", "revision": 1})).await.expect_error(409, "stale_revision");
     assert_eq!(stale["current_revision"], 2);
     // If-Match carries the revision as well.
-    let a = Client::answer(c.raw(Method::PATCH, &format!("/connectors/{}", conn["id"].as_str().unwrap())).header("If-Match", "\"2\"").json(&json!({"description": "via if-match"}))).await;
+    let a = Client::answer(
+        c.raw(Method::PATCH, &format!("/connectors/{}", conn["id"].as_str().unwrap()))
+            .header("If-Match", "\"2\"")
+            .json(&json!({"description": "via if-match"})),
+    )
+    .await;
     assert_eq!(a.expect(200)["revision"], 3);
     let got = c.get(&path).await.expect(200);
     assert_eq!((got["name"].as_str(), got["description"].as_str()), (Some("New"), Some("via if-match")));
@@ -116,7 +121,9 @@ async fn locked_fields_are_refused_by_name_and_nothing_changes() {
     let c = portal.admin();
     let conn = c.create_connector("Locked", "datasource").await;
     let path = format!("/connectors/{}", conn["id"].as_str().unwrap());
-    for (field, value) in [("type", json!("export")), ("flow", json!("migration")), ("execution_mode", json!("options")), ("owner", json!(uuid::Uuid::nil()))] {
+    for (field, value) in
+        [("type", json!("export")), ("flow", json!("migration")), ("execution_mode", json!("options")), ("owner", json!(uuid::Uuid::nil()))]
+    {
         let e = c.patch(&path, json!({field: value, "name": "Changed", "revision": 1})).await.expect_error(422, "validation_failed");
         assert_eq!(e["fields"][0]["field"], field);
         assert_eq!(e["fields"][0]["code"], "locked");

@@ -12,7 +12,7 @@
 
 use devportal_aws::{create_table, DynamoDirectory};
 use devportal_domain::directory::example_directory;
-use devportal_domain::ids::ConnectorId;
+use devportal_domain::ids::{ConnectorId, OrgId};
 use devportal_domain::pipeline::{Account, Project, Site, SiteKind};
 use devportal_domain::ports::{Directory, StoreError, StoreResult};
 use devportal_embedded::{Db, LocalDirectory};
@@ -217,7 +217,7 @@ async fn seed_twice_gives_the_same_directory(a: Arc<Adapter>) {
     assert_eq!(a.items().await, items, "seeding again writes nothing new");
 
     // Seeding keeps what is there besides the example: a dev site stays.
-    let (_, _, dev) = d.ensure_dev_site(ConnectorId::new(), 1).await.unwrap();
+    let (_, _, dev) = d.ensure_dev_site(ConnectorId::new(), OrgId::new(), 1).await.unwrap();
     a.seed().await.expect("seed a third time");
     let after = listing(d).await;
     assert!(after.sites.contains(&dev));
@@ -236,16 +236,21 @@ async fn concurrent_seeds_give_the_same_directory(a: Arc<Adapter>) {
     assert_eq!(listing(a.directory()).await, example_listing());
 }
 
+/// The organization a test connector belongs to (the same for every call about it).
+fn owner_of(connector: ConnectorId) -> OrgId {
+    OrgId(connector.0)
+}
+
 async fn ensure_dev_site_twice_gives_the_same_ids(a: Arc<Adapter>) {
     a.seed().await.unwrap();
     let d = a.directory();
     let connector = ConnectorId::new();
-    let (account, project, site) = d.ensure_dev_site(connector, 1).await.expect("ensure the dev site");
+    let (account, project, site) = d.ensure_dev_site(connector, owner_of(connector), 1).await.expect("ensure the dev site");
     assert_eq!(site.kind, SiteKind::Dev);
     assert_eq!((site.project_id.as_str(), site.account_id.as_str()), (project.id.as_str(), account.id.as_str()));
     assert_eq!(project.account_id, account.id);
     let items = a.items().await;
-    let again = d.ensure_dev_site(connector, 1).await.expect("ensure the dev site again");
+    let again = d.ensure_dev_site(connector, owner_of(connector), 1).await.expect("ensure the dev site again");
     assert_eq!(again, (account.clone(), project.clone(), site.clone()), "the same dev site again");
     assert_eq!(a.items().await, items, "nothing new is written the second time");
 
@@ -258,11 +263,11 @@ async fn ensure_dev_site_twice_gives_the_same_ids(a: Arc<Adapter>) {
     assert_eq!(l.sites.len(), example_listing().sites.len() + 1);
 
     // Another version: its own site, in the same project and account.
-    let (account2, project2, site2) = d.ensure_dev_site(connector, 2).await.unwrap();
+    let (account2, project2, site2) = d.ensure_dev_site(connector, owner_of(connector), 2).await.unwrap();
     assert_eq!((account2, project2), (account.clone(), project.clone()));
     assert_ne!(site2.id, site.id);
     // Another connector: its own project, in the same dev account.
-    let (account3, project3, site3) = d.ensure_dev_site(ConnectorId::new(), 1).await.unwrap();
+    let (account3, project3, site3) = d.ensure_dev_site(ConnectorId::new(), OrgId::new(), 1).await.unwrap();
     assert_eq!(account3, account);
     assert_ne!(project3.id, project.id);
     assert_ne!(site3.id, site.id);
@@ -277,7 +282,7 @@ async fn ensure_dev_site_concurrently_gives_the_same_ids_and_one_record_each(a: 
     let connector = ConnectorId::new();
     let results = concurrently(8, |_| {
         let a = a.clone();
-        async move { a.directory().ensure_dev_site(connector, 3).await }
+        async move { a.directory().ensure_dev_site(connector, owner_of(connector), 3).await }
     })
     .await;
     let first = results[0].clone().expect("ensure the dev site");
@@ -294,7 +299,7 @@ async fn install_and_assign_are_idempotent_also_concurrently(a: Arc<Adapter>) {
     let d = a.directory();
     let connector = ConnectorId::new();
     let digest = "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
-    let (_, _, site) = d.ensure_dev_site(connector, 1).await.unwrap();
+    let (_, _, site) = d.ensure_dev_site(connector, owner_of(connector), 1).await.unwrap();
 
     let installation = d.install(connector, 1, digest).await.expect("install");
     assert!(!installation.is_empty());
@@ -341,7 +346,7 @@ async fn lists_are_complete_and_in_id_order(a: Arc<Adapter>) {
     let connectors: Vec<ConnectorId> = (0..12).map(|_| ConnectorId::new()).collect();
     let made = concurrently(connectors.len() * 3, |i| {
         let (a, connector) = (a.clone(), connectors[i / 3]);
-        async move { a.directory().ensure_dev_site(connector, (i % 3) as u32 + 1).await.expect("ensure the dev site") }
+        async move { a.directory().ensure_dev_site(connector, owner_of(connector), (i % 3) as u32 + 1).await.expect("ensure the dev site") }
     })
     .await;
     let l = listing(a.directory()).await;
@@ -372,7 +377,7 @@ async fn both_adapters_store_the_same_records() {
     for a in [&local, &dynamo] {
         a.seed().await.unwrap();
         let d = a.directory();
-        let (_, _, site) = d.ensure_dev_site(connector, 1).await.unwrap();
+        let (_, _, site) = d.ensure_dev_site(connector, owner_of(connector), 1).await.unwrap();
         let installation = d.install(connector, 1, digest).await.unwrap();
         d.assign(&site.id, &installation).await.unwrap();
     }

@@ -20,7 +20,7 @@ use devportal_domain::ids::{ConnectorId, OrgId, UserId};
 use devportal_domain::pipeline::{
     Access, AccessChange, Actor, Job, JobId, JobParams, JobStatus, LogStream, ProductionRelease, Stage, StageMessage, Targets, Transition,
 };
-use devportal_domain::ports::{CatalogEntry, ConnectorStore, Delivery, JobLogStore, JobQueue, PipelineStore, StoreError};
+use devportal_domain::ports::{CatalogEntry, CatalogPlace, ConnectorStore, Delivery, JobLogStore, JobQueue, KeyClaim, PipelineStore, StoreError};
 use devportal_domain::version::{Version, VersionState};
 use devportal_embedded::{Db, SqliteJobLogs, SqlitePipelineStore, SqliteQueue, SqliteStore};
 use devportal_tests::moto;
@@ -83,45 +83,28 @@ fn s3_client(config: &SdkConfig) -> aws_sdk_s3::Client {
     aws_sdk_s3::Client::from_conf(aws_sdk_s3::config::Builder::from(config).force_path_style(true).build())
 }
 
-/// Runs every listed suite function against both adapter families.
-macro_rules! contract {
-    ($($name:ident),* $(,)?) => {
-        mod embedded {
-            $(
-                #[tokio::test]
-                async fn $name() {
-                    super::$name(&super::embedded().await).await;
-                }
-            )*
-        }
-        mod aws {
-            $(
-                #[tokio::test]
-                async fn $name() {
-                    super::$name(&super::aws().await).await;
-                }
-            )*
-        }
-    };
-}
-
-contract!(
-    start_job_writes_the_job_the_version_the_transition_and_the_key_together,
-    a_used_idempotency_key_answers_already_exists_and_writes_nothing,
-    a_stale_version_answers_conflict_and_writes_nothing,
-    finish_job_is_conditional_on_job_and_version_and_writes_transition_and_catalog_atomically,
-    update_job_is_conditional_on_its_revision,
-    list_jobs_is_newest_first_per_version,
-    transitions_list_oldest_first_and_a_stale_edit_records_none,
-    unfinished_jobs_are_the_pending_and_running_ones,
-    catalog_lists_every_production_release_once,
-    a_received_message_is_invisible_and_comes_back_after_the_timeout,
-    ack_removes_a_message,
-    retry_later_delays_a_message,
-    dead_letter_parks_a_message_and_dead_letters_lists_it_repeatedly,
-    receive_returns_only_messages_of_its_stage_and_at_most_max,
-    job_logs_page_in_order_with_after_and_limit,
-    long_log_lines_are_cut_alike,
+devportal_tests::contract_suite!(
+    [embedded, aws]
+    [
+        start_job_writes_the_job_the_version_the_transition_and_the_key_together,
+        a_used_idempotency_key_answers_already_exists_and_writes_nothing,
+        a_stale_version_answers_conflict_and_writes_nothing,
+        an_expired_idempotency_key_is_free_again,
+        finish_job_is_conditional_on_job_and_version_and_writes_transition_and_catalog_atomically,
+        update_job_is_conditional_on_its_revision,
+        list_jobs_is_newest_first_per_version,
+        transitions_list_oldest_first_and_a_stale_edit_records_none,
+        unfinished_jobs_are_the_pending_and_running_ones,
+        catalog_lists_every_production_release_once,
+        a_received_message_is_invisible_and_comes_back_after_the_timeout,
+        ack_removes_a_message,
+        retry_later_delays_a_message,
+        dead_letter_parks_a_message_and_dead_letters_lists_it_repeatedly,
+        receive_returns_only_messages_of_its_stage_and_at_most_max,
+        job_logs_page_in_order_with_after_and_limit,
+        long_log_lines_are_cut_alike,
+        batches_of_log_lines_are_numbered_on_and_read_with_any_cursor,
+    ]
 );
 
 // ---------------------------------------------------------------------------------------
@@ -190,6 +173,8 @@ fn job(v: &Version, stage: Stage) -> Job {
         started_at: None,
         finished_at: None,
         revision: 1,
+        lease: None,
+        remote_build: None,
     }
 }
 
@@ -286,14 +271,14 @@ async fn start_job_writes_the_job_the_version_the_transition_and_the_key_togethe
     // Without a transition (the state does not change), with an idempotency key.
     let access = job(&v2, Stage::Access);
     let v3 = moved(&v2, VersionState::Building);
-    s.start_job(&access, &v3, 2, None, Some("key-1")).await.unwrap();
+    s.start_job(&access, &v3, 2, None, claim("key-1")).await.unwrap();
     assert_eq!(s.get_job(access.id).await.unwrap(), Some(access.clone()));
     assert_eq!(stored_version(a, &v1).await, v3);
     assert_eq!(s.list_transitions(v1.connector_id, 1).await.unwrap(), vec![t1], "no transition was written");
-    assert_eq!(s.job_for_idempotency_key(v1.connector_id, "key-1").await.unwrap(), Some(access.id));
-    assert_eq!(s.job_for_idempotency_key(v1.connector_id, "key-2").await.unwrap(), None);
+    assert_eq!(s.job_for_idempotency_key(v1.connector_id, "key-1", Utc::now()).await.unwrap(), Some(access.id));
+    assert_eq!(s.job_for_idempotency_key(v1.connector_id, "key-2", Utc::now()).await.unwrap(), None);
     // Keys belong to their connector.
-    assert_eq!(s.job_for_idempotency_key(ConnectorId::new(), "key-1").await.unwrap(), None);
+    assert_eq!(s.job_for_idempotency_key(ConnectorId::new(), "key-1", Utc::now()).await.unwrap(), None);
 }
 
 async fn a_used_idempotency_key_answers_already_exists_and_writes_nothing(a: &Adapters) {
@@ -302,13 +287,13 @@ async fn a_used_idempotency_key_answers_already_exists_and_writes_nothing(a: &Ad
     let first = job(&v1, Stage::Build);
     let v2 = moved(&v1, VersionState::Building);
     let t1 = transition(&v1, VersionState::Building, Some(&first));
-    s.start_job(&first, &v2, 1, Some(&t1), Some("deploy-42")).await.unwrap();
+    s.start_job(&first, &v2, 1, Some(&t1), claim("deploy-42")).await.unwrap();
 
     // Everything else is right (the version revision too): only the key is taken.
     let second = job(&v2, Stage::Access);
     let v3 = moved(&v2, VersionState::Built);
     let t2 = transition(&v2, VersionState::Built, Some(&second));
-    match s.start_job(&second, &v3, 2, Some(&t2), Some("deploy-42")).await {
+    match s.start_job(&second, &v3, 2, Some(&t2), claim("deploy-42")).await {
         Err(StoreError::AlreadyExists { what }) => assert!(what.contains("Idempotency-Key"), "{what}"),
         other => panic!("expected AlreadyExists, got {other:?}"),
     }
@@ -316,13 +301,38 @@ async fn a_used_idempotency_key_answers_already_exists_and_writes_nothing(a: &Ad
     assert_eq!(stored_version(a, &v1).await, v2, "the version was not written");
     assert_eq!(s.list_transitions(v1.connector_id, 1).await.unwrap(), vec![t1], "the transition was not written");
     assert_eq!(s.list_jobs(v1.connector_id, 1).await.unwrap(), vec![first.clone()]);
-    assert_eq!(s.job_for_idempotency_key(v1.connector_id, "deploy-42").await.unwrap(), Some(first.id));
+    assert_eq!(s.job_for_idempotency_key(v1.connector_id, "deploy-42", Utc::now()).await.unwrap(), Some(first.id));
 
     // The same key on another connector is free.
     let other = version(a).await;
     let j = job(&other, Stage::Build);
-    s.start_job(&j, &moved(&other, VersionState::Building), 1, None, Some("deploy-42")).await.unwrap();
-    assert_eq!(s.job_for_idempotency_key(other.connector_id, "deploy-42").await.unwrap(), Some(j.id));
+    s.start_job(&j, &moved(&other, VersionState::Building), 1, None, claim("deploy-42")).await.unwrap();
+    assert_eq!(s.job_for_idempotency_key(other.connector_id, "deploy-42", Utc::now()).await.unwrap(), Some(j.id));
+}
+
+/// A claim of `key` made now, for the usual lifetime.
+fn claim(key: &str) -> Option<KeyClaim<'_>> {
+    Some(KeyClaim::new(key, Utc::now()))
+}
+
+async fn an_expired_idempotency_key_is_free_again(a: &Adapters) {
+    let s = a.pipeline.as_ref();
+    let v1 = version(a).await;
+    let first = job(&v1, Stage::Build);
+    let v2 = moved(&v1, VersionState::Building);
+    // A claim that expired a minute ago (TTL has not removed it yet).
+    let expired = KeyClaim { key: "old-key", expires_at: Utc::now() - chrono::Duration::minutes(1) };
+    s.start_job(&first, &v2, 1, None, Some(expired)).await.unwrap();
+    assert_eq!(s.job_for_idempotency_key(v1.connector_id, "old-key", Utc::now()).await.unwrap(), None, "an expired claim answers nothing");
+    assert_eq!(
+        s.job_for_idempotency_key(v1.connector_id, "old-key", expired.expires_at - chrono::Duration::seconds(5)).await.unwrap(),
+        Some(first.id),
+        "before its expiry it answered the job"
+    );
+    // A new job may claim the key; it then answers the new job until its own expiry.
+    let second = job(&v2, Stage::Access);
+    s.start_job(&second, &moved(&v2, VersionState::Building), 2, None, claim("old-key")).await.unwrap();
+    assert_eq!(s.job_for_idempotency_key(v1.connector_id, "old-key", Utc::now()).await.unwrap(), Some(second.id));
 }
 
 async fn a_stale_version_answers_conflict_and_writes_nothing(a: &Adapters) {
@@ -335,14 +345,14 @@ async fn a_stale_version_answers_conflict_and_writes_nothing(a: &Adapters) {
     let late = job(&v1, Stage::Build);
     let stale = moved(&v1, VersionState::Building);
     let t = transition(&v1, VersionState::Building, Some(&late));
-    match s.start_job(&late, &stale, 1, Some(&t), Some("late-key")).await {
+    match s.start_job(&late, &stale, 1, Some(&t), claim("late-key")).await {
         Err(StoreError::Conflict { current }) => assert_eq!(current, 2),
         other => panic!("expected Conflict, got {other:?}"),
     }
     assert_eq!(s.get_job(late.id).await.unwrap(), None, "the job was not written");
     assert_eq!(stored_version(a, &v1).await, v2, "the version was not written");
     assert_eq!(s.list_transitions(v1.connector_id, 1).await.unwrap(), transitions, "the transition was not written");
-    assert_eq!(s.job_for_idempotency_key(v1.connector_id, "late-key").await.unwrap(), None, "the key was not claimed");
+    assert_eq!(s.job_for_idempotency_key(v1.connector_id, "late-key", Utc::now()).await.unwrap(), None, "the key was not claimed");
     assert_eq!(s.list_jobs(v1.connector_id, 1).await.unwrap(), vec![first]);
 
     // A version that does not exist.
@@ -382,7 +392,7 @@ async fn finish_job_is_conditional_on_job_and_version_and_writes_transition_and_
     assert_eq!(s.get_job(j1.id).await.unwrap(), Some(running.clone()), "the job is untouched");
     assert_eq!(stored_version(a, &v1).await, v2, "the version is untouched");
     assert_eq!(s.list_transitions(v1.connector_id, 1).await.unwrap(), before, "a conflicting finish leaves no transition");
-    assert_eq!(s.catalog().await.unwrap(), vec![], "nor a catalog entry");
+    assert_eq!(catalog_at(s, &[acct()]).await, vec![], "nor a catalog entry");
 
     // Both revisions right: all four written.
     s.finish_job(&done, 2, &v3, 2, Some(&t), Some(&entry)).await.unwrap();
@@ -391,7 +401,7 @@ async fn finish_job_is_conditional_on_job_and_version_and_writes_transition_and_
     let mut expected = before.clone();
     expected.push(t);
     assert_eq!(s.list_transitions(v1.connector_id, 1).await.unwrap(), expected);
-    assert_eq!(s.catalog().await.unwrap(), vec![entry.clone()]);
+    assert_eq!(catalog_at(s, &[acct()]).await, vec![entry.clone()]);
 
     // An access job: no transition, the catalog entry replaced (not added); then one that
     // passes `None` keeps it.
@@ -402,13 +412,13 @@ async fn finish_job_is_conditional_on_job_and_version_and_writes_transition_and_
     let v5 = moved(&v4, VersionState::SynchronizedToProd);
     let released = CatalogEntry { access: Access { released: true, ..Default::default() }, ..entry.clone() };
     s.finish_job(&access_done, 1, &v5, 4, None, Some(&released)).await.unwrap();
-    assert_eq!(s.catalog().await.unwrap(), vec![released.clone()]);
+    assert_eq!(catalog_at(s, &[acct()]).await, vec![released.clone()]);
     assert_eq!(s.list_transitions(v1.connector_id, 1).await.unwrap(), expected, "no transition without one");
     let other = job(&v5, Stage::Access);
     let v6 = moved(&v5, VersionState::SynchronizedToProd);
     s.start_job(&other, &v6, 5, None, None).await.unwrap();
     s.finish_job(&job_moved(&other, JobStatus::Failed), 1, &moved(&v6, VersionState::SynchronizedToProd), 6, None, None).await.unwrap();
-    assert_eq!(s.catalog().await.unwrap(), vec![released], "`None` keeps the entry");
+    assert_eq!(catalog_at(s, &[acct()]).await, vec![released], "`None` keeps the entry");
 
     // A job that does not exist.
     let ghost = job(&v1, Stage::Build);
@@ -512,21 +522,59 @@ async fn unfinished_jobs_are_the_pending_and_running_ones(a: &Adapters) {
 
 async fn catalog_lists_every_production_release_once(a: &Adapters) {
     let s = a.pipeline.as_ref();
-    assert_eq!(s.catalog().await.unwrap(), vec![]);
+    let (site, project) = (CatalogPlace::Site("site-1".into()), CatalogPlace::Project("proj-1".into()));
+    let places = [acct(), project.clone(), site.clone()];
+    assert_eq!(catalog_at(s, &places).await, vec![]);
+    // Released to the account; to the project; to the project and the site (two pointers).
+    let targets = [
+        Targets { accounts: vec!["acct-1".into()], ..Default::default() },
+        Targets { projects: vec!["proj-1".into()], ..Default::default() },
+        Targets { projects: vec!["proj-1".into()], sites: vec!["site-1".into()], ..Default::default() },
+    ];
     let mut expected = vec![];
-    for released in [false, true, false] {
+    for (i, t) in targets.into_iter().enumerate() {
         let v = version(a).await;
         let j = job(&v, Stage::SyncProd);
         let v2 = moved(&v, VersionState::SynchronizingToProd);
         s.start_job(&j, &v2, 1, Some(&transition(&v, VersionState::SynchronizingToProd, Some(&j))), None).await.unwrap();
         let v3 = moved(&v2, VersionState::SynchronizedToProd);
-        let entry = catalog_entry(&v3, &j, released);
+        let mut entry = catalog_entry(&v3, &j, i == 1);
+        entry.release.targets = t;
         s.finish_job(&job_moved(&j, JobStatus::Done), 1, &v3, 2, None, Some(&entry)).await.unwrap();
         expected.push(entry);
     }
-    // In key order: connector id (UUIDv7, creation order), then version.
+    // In key order: connector id (UUIDv7, creation order), then version; each entry once,
+    // also the one filed under two of the places, page after page.
     expected.sort_by_key(|e| (e.connector_id.to_string(), e.version));
-    assert_eq!(s.catalog().await.unwrap(), expected);
+    assert_eq!(catalog_at(s, &places).await, expected);
+    // One place: only what was released there.
+    assert_eq!(catalog_at(s, &[site]).await, vec![expected[2].clone()]);
+    assert_eq!(catalog_at(s, &[project]).await, expected[1..].to_vec());
+    // Pages: exactly `limit` entries with a cursor while more follow, none after the last.
+    let first = s.catalog_at(&places, None, 2).await.unwrap();
+    assert_eq!(first.entries, expected[..2].to_vec());
+    assert_eq!(first.next, Some((expected[1].connector_id, expected[1].version)));
+    let last = s.catalog_at(&places, first.next, 2).await.unwrap();
+    assert_eq!((last.entries, last.next), (expected[2..].to_vec(), None));
+}
+
+fn acct() -> CatalogPlace {
+    CatalogPlace::Account("acct-1".into())
+}
+
+/// Every entry filed under `places`, read a page of one at a time (so the cursor is used).
+async fn catalog_at(s: &dyn PipelineStore, places: &[CatalogPlace]) -> Vec<CatalogEntry> {
+    let mut out = vec![];
+    let mut after = None;
+    loop {
+        let page = s.catalog_at(places, after, 1).await.unwrap();
+        assert!(page.entries.len() <= 1);
+        out.extend(page.entries);
+        match page.next {
+            Some(next) => after = Some(next),
+            None => return out,
+        }
+    }
 }
 
 // ---------------------------------------------------------------------------------------
@@ -723,6 +771,35 @@ async fn long_log_lines_are_cut_alike(a: &Adapters) {
     assert_eq!(lines[2].text, "");
 }
 
+async fn batches_of_log_lines_are_numbered_on_and_read_with_any_cursor(a: &Adapters) {
+    let logs = a.logs.as_ref();
+    let job = JobId::new();
+    logs.append(job, LogStream::System, "first").await.unwrap();
+    let batch: Vec<(LogStream, String)> = (2..=1600u64).map(|i| (LogStream::Stdout, format!("line {i}"))).collect();
+    logs.append_batch(job, &batch).await.unwrap();
+    logs.append_batch(job, &[]).await.unwrap();
+    logs.append_batch(job, &[(LogStream::Stderr, "line 1601".into()), (LogStream::System, "line 1602".into())]).await.unwrap();
+    logs.append(job, LogStream::System, "last").await.unwrap();
+    // Every cursor, including ones inside a batch and at its edges, reads on from the next line.
+    for after in [None, Some(1), Some(2), Some(500), Some(999), Some(1000), Some(1001), Some(1599), Some(1600), Some(1602), Some(1603)] {
+        let page = logs.read(job, after, 300).await.unwrap();
+        let from = after.unwrap_or(0) + 1;
+        let expected: Vec<u64> = (from..=1603).take(300).collect();
+        assert_eq!(page.iter().map(|l| l.seq).collect::<Vec<_>>(), expected, "after {after:?}");
+        for l in &page {
+            let text = match l.seq {
+                1 => "first".to_string(),
+                1603 => "last".to_string(),
+                n => format!("line {n}"),
+            };
+            assert_eq!(l.text, text);
+        }
+    }
+    let all = logs.read(job, None, 5000).await.unwrap();
+    assert_eq!(all.len(), 1603);
+    assert_eq!(all[1600].stream, LogStream::Stderr);
+}
+
 // ---------------------------------------------------------------------------------------
 // AWS-only checks: queue set-up, SQS's own redrive, the item layout, concurrent log writers.
 // ---------------------------------------------------------------------------------------
@@ -795,7 +872,7 @@ mod aws_only {
         DynamoStore::new(client.clone(), &table).create_connector(&c, &v).await.unwrap();
         let j = job(&v, Stage::SyncProd);
         let v2 = moved(&v, VersionState::SynchronizingToProd);
-        store.start_job(&j, &v2, 1, Some(&transition(&v, VersionState::SynchronizingToProd, Some(&j))), Some("k-1")).await.unwrap();
+        store.start_job(&j, &v2, 1, Some(&transition(&v, VersionState::SynchronizingToProd, Some(&j))), claim("k-1")).await.unwrap();
         let v3 = moved(&v2, VersionState::SynchronizedToProd);
         store.finish_job(&job_moved(&j, JobStatus::Done), 1, &v3, 2, None, Some(&catalog_entry(&v3, &j, true))).await.unwrap();
 
@@ -803,10 +880,7 @@ mod aws_only {
             let client = client.clone();
             let table = table.clone();
             async move {
-                let key = std::collections::HashMap::from([
-                    ("pk".to_string(), AttributeValue::S(pk)),
-                    ("sk".to_string(), AttributeValue::S(sk)),
-                ]);
+                let key = std::collections::HashMap::from([("pk".to_string(), AttributeValue::S(pk)), ("sk".to_string(), AttributeValue::S(sk))]);
                 client.get_item().table_name(table).set_key(Some(key)).send().await.unwrap().item
             }
         };
@@ -828,6 +902,31 @@ mod aws_only {
             .await
             .unwrap();
         assert_eq!(transitions.items().len(), 1);
+    }
+
+    #[tokio::test]
+    async fn a_batch_of_lines_is_one_object_not_a_put_per_line() {
+        let config = moto::config().await;
+        let s3 = s3_client(&config);
+        let bucket = aws_names().bucket;
+        create_bucket(&s3, &bucket).await.unwrap();
+        let logs = S3JobLogs::new(s3.clone(), &bucket);
+        let job = JobId::new();
+        let batch: Vec<(LogStream, String)> = (1..=500u64).map(|i| (LogStream::Stdout, format!("line {i}"))).collect();
+        logs.append_batch(job, &batch).await.unwrap();
+        logs.append_batch(job, &batch).await.unwrap();
+        let keys = s3.list_objects_v2().bucket(&bucket).prefix(format!("job-logs/{job}/")).send().await.unwrap();
+        let keys: Vec<&str> = keys.contents().iter().filter_map(|o| o.key()).collect();
+        assert_eq!(
+            keys,
+            [format!("job-logs/{job}/00000000000000000001.json"), format!("job-logs/{job}/00000000000000000501.json")],
+            "one object per batch"
+        );
+        // A second writer (a re-delivered job elsewhere) continues after the last batch.
+        let other = S3JobLogs::new(s3.clone(), &bucket);
+        other.append(job, LogStream::System, "after").await.unwrap();
+        let last = logs.read(job, Some(1000), 10).await.unwrap();
+        assert_eq!(last.iter().map(|l| (l.seq, l.text.as_str())).collect::<Vec<_>>(), vec![(1001, "after")]);
     }
 
     #[tokio::test]
@@ -857,4 +956,3 @@ mod aws_only {
 // ---------------------------------------------------------------------------------------
 // moto_server, once per test process (`devportal_tests::moto`).
 // ---------------------------------------------------------------------------------------
-

@@ -11,12 +11,13 @@
 use chrono::Utc;
 use devportal_aws::{create_table, DynamoStore, SecretsManagerSecrets};
 use devportal_domain::connector::{Connector, ConnectorType, ExecutionMode, Flow};
+use devportal_domain::idempotency::CreateClaim;
 use devportal_domain::identity::{Email, Membership, Organization, Role, TokenHash, TokenRecord, TokenSecret, User};
 use devportal_domain::ids::{ConnectorId, OrgId, TokenId, UserId};
 use devportal_domain::ports::{ConnectorQuery, ConnectorStore, IdentityStore, SecretStore, StoreError};
 use devportal_domain::secret::{SecretKind, SecretRef, SecretValue};
 use devportal_domain::version::{Version, VersionState};
-use devportal_embedded::{Db, LocalSecrets, SqliteStore};
+use devportal_embedded::{Db, KeySource, LocalSecrets, SecretKey, SqliteStore};
 use devportal_tests::moto::{self, free_port};
 use std::any::Any;
 
@@ -34,7 +35,7 @@ async fn embedded() -> Adapters {
     Adapters {
         identity: Box::new(SqliteStore::new(db.clone())),
         connectors: Box::new(SqliteStore::new(db.clone())),
-        secrets: Box::new(LocalSecrets::new(db)),
+        secrets: Box::new(LocalSecrets::open(db, SecretKey::generate(), &KeySource::Given).await.expect("open the local secrets")),
         _keep: Box::new(dir),
     }
 }
@@ -53,41 +54,23 @@ fn unique_prefix() -> String {
     format!("contract/{}", uuid::Uuid::new_v4().simple())
 }
 
-/// Runs every listed suite function against both adapter families.
-macro_rules! contract {
-    ($($name:ident),* $(,)?) => {
-        mod embedded {
-            $(
-                #[tokio::test]
-                async fn $name() {
-                    super::$name(&super::embedded().await).await;
-                }
-            )*
-        }
-        mod aws {
-            $(
-                #[tokio::test]
-                async fn $name() {
-                    super::$name(&super::aws().await).await;
-                }
-            )*
-        }
-    };
-}
-
-contract!(
-    organization_and_user_round_trip,
-    unique_email_and_failed_transactions_leave_nothing_behind,
-    tokens_create_find_list_revoke,
-    memberships_of_lists_each_organization_once,
-    conditional_updates_answer_conflict_with_the_current_revision_or_not_found,
-    connector_and_first_version_are_created_together,
-    list_connectors_walks_every_item_once_in_id_order_across_organizations,
-    list_connectors_filters_by_name_type_and_released,
-    list_connectors_pages_past_many_non_matching_connectors,
-    versions_are_read_and_listed_in_number_order,
-    large_records_round_trip,
-    secrets_put_get_delete,
+devportal_tests::contract_suite!(
+    [embedded, aws]
+    [
+        organization_and_user_round_trip,
+        unique_email_and_failed_transactions_leave_nothing_behind,
+        tokens_create_find_list_revoke,
+        create_claims_hold_their_key_until_they_expire,
+        memberships_of_lists_each_organization_once,
+        conditional_updates_answer_conflict_with_the_current_revision_or_not_found,
+        connector_and_first_version_are_created_together,
+        list_connectors_walks_every_item_once_in_id_order_across_organizations,
+        list_connectors_filters_by_name_type_and_released,
+        list_connectors_pages_past_many_non_matching_connectors,
+        versions_are_read_and_listed_in_number_order,
+        large_records_round_trip,
+        secrets_put_get_delete,
+    ]
 );
 
 // ---------------------------------------------------------------------------------------
@@ -113,7 +96,7 @@ fn user(email: &str) -> User {
 }
 
 fn token(user: UserId, name: &str) -> TokenRecord {
-    TokenRecord { id: TokenId::new(), user_id: user, name: name.into(), hash: TokenSecret::generate().hash(), created_at: Utc::now() }
+    TokenRecord::new(user, name, TokenSecret::generate().hash(), Utc::now())
 }
 
 fn unique_email() -> String {
@@ -240,6 +223,24 @@ async fn unique_email_and_failed_transactions_leave_nothing_behind(a: &Adapters)
     assert_eq!(s.find_user_by_email(&third.email).await.unwrap(), Some(third));
 }
 
+async fn create_claims_hold_their_key_until_they_expire(a: &Adapters) {
+    let s = a.identity.as_ref();
+    let (alice, bob) = (UserId::new(), UserId::new());
+    let now = Utc::now();
+    let first = CreateClaim::new("body-a".into(), "id-1".into(), now);
+    assert_eq!(s.claim_create(alice, "connectors", "k", &first).await.unwrap(), first, "a free key takes the claim");
+    // Another claim of the same key answers the first, whatever it says.
+    let second = CreateClaim::new("body-b".into(), "id-2".into(), now);
+    assert_eq!(s.claim_create(alice, "connectors", "k", &second).await.unwrap(), first);
+    // Keys are per user and per route.
+    assert_eq!(s.claim_create(bob, "connectors", "k", &second).await.unwrap(), second);
+    assert_eq!(s.claim_create(alice, "tokens", "k", &second).await.unwrap(), second);
+    // An expired claim gives the key back.
+    let old = CreateClaim { expires_at: now - chrono::Duration::seconds(1), ..CreateClaim::new("body-a".into(), "id-3".into(), now) };
+    assert_eq!(s.claim_create(alice, "versions", "k", &old).await.unwrap(), old);
+    assert_eq!(s.claim_create(alice, "versions", "k", &second).await.unwrap(), second, "the expired claim no longer holds the key");
+}
+
 async fn tokens_create_find_list_revoke(a: &Adapters) {
     let s: &dyn IdentityStore = a.identity.as_ref();
     let u = user(&unique_email());
@@ -260,11 +261,17 @@ async fn tokens_create_find_list_revoke(a: &Adapters) {
     assert_eq!(s.list_tokens(u.id).await.unwrap(), vec![t1.clone(), t2.clone()]);
     assert_eq!(s.list_tokens(UserId::new()).await.unwrap(), vec![]);
 
-    // Only the owner revokes; revoking removes both the listing and the lookup by hash.
+    // Only the owner revokes; revoking removes the listing and marks the lookup by hash revoked.
     assert!(!s.revoke_token(UserId::new(), t1.id).await.unwrap());
     assert_eq!(s.find_token(&t1.hash).await.unwrap(), Some(t1.clone()));
     assert!(s.revoke_token(u.id, t1.id).await.unwrap());
-    assert_eq!(s.find_token(&t1.hash).await.unwrap(), None);
+    // The lookup by hash stays, marked revoked (a revoked preset token is not registered again).
+    let tombstone = s.find_token(&t1.hash).await.unwrap().expect("the revoked token's hash record stays");
+    assert!(tombstone.revoked_at.is_some(), "marked revoked: {tombstone:?}");
+    assert_eq!(TokenRecord { revoked_at: None, ..tombstone }, t1);
+    let (revoked, _, _) = s.principal_by_token(&t1.hash).await.unwrap().expect("the record is found");
+    assert!(revoked.revoked_at.is_some(), "authentication sees it revoked");
+    assert!(matches!(s.create_token(&t1).await, Err(StoreError::AlreadyExists { .. })), "a revoked hash is never registered again");
     assert_eq!(s.list_tokens(u.id).await.unwrap(), vec![t2.clone()]);
     assert!(!s.revoke_token(u.id, t1.id).await.unwrap(), "a second revoke finds none");
     assert!(!s.revoke_token(u.id, TokenId::new()).await.unwrap());
@@ -425,11 +432,7 @@ async fn list_connectors_filters_by_name_type_and_released(a: &Adapters) {
     assert_eq!(ids(released(false)).await, vec![amazon.id, mini.id]);
 
     // Combined, and paged one at a time.
-    let combined = ConnectorQuery {
-        name_contains: Some("shop".into()),
-        connector_type: Some(ConnectorType::Datasource),
-        ..query(&orgs, 1)
-    };
+    let combined = ConnectorQuery { name_contains: Some("shop".into()), connector_type: Some(ConnectorType::Datasource), ..query(&orgs, 1) };
     assert_eq!(walk(s, &combined).await, vec![vec![shop_orders.id], vec![mini.id]]);
     let combined = ConnectorQuery { released: Some(true), ..combined };
     assert_eq!(walk(s, &combined).await, vec![vec![shop_orders.id]]);
@@ -551,7 +554,7 @@ mod aws_only {
     use aws_sdk_dynamodb::types::{BillingMode, TimeToLiveStatus};
 
     #[tokio::test]
-    async fn create_table_is_idempotent_with_on_demand_billing_gsi1_and_ttl() {
+    async fn create_table_is_idempotent_with_on_demand_billing_both_indexes_and_ttl() {
         let config = moto::config().await;
         let client = aws_sdk_dynamodb::Client::new(&config);
         let table = format!("contract-{}", uuid::Uuid::new_v4().simple());
@@ -564,11 +567,17 @@ mod aws_only {
         assert_eq!(keys, vec![("pk".into(), "HASH".into()), ("sk".into(), "RANGE".into())]);
         let billing = t.billing_mode_summary().and_then(|b| b.billing_mode());
         assert_eq!(billing, Some(&BillingMode::PayPerRequest));
-        let gsis = t.global_secondary_indexes();
-        assert_eq!(gsis.len(), 1);
-        assert_eq!(gsis[0].index_name(), Some("gsi1"));
-        let gsi_keys: Vec<&str> = gsis[0].key_schema().iter().map(|k| k.attribute_name()).collect();
-        assert_eq!(gsi_keys, vec!["gsi1pk", "gsi1sk"]);
+        let mut gsis: Vec<(String, Vec<String>)> = t
+            .global_secondary_indexes()
+            .iter()
+            .map(|g| (g.index_name().unwrap_or_default().to_string(), g.key_schema().iter().map(|k| k.attribute_name().to_string()).collect()))
+            .collect();
+        gsis.sort();
+        // gsi1: the lists; gsi2: the sparse housekeeping index (unfinished jobs, binned connectors).
+        assert_eq!(
+            gsis,
+            vec![("gsi1".into(), vec!["gsi1pk".to_string(), "gsi1sk".into()]), ("gsi2".into(), vec!["gsi2pk".to_string(), "gsi2sk".into()])]
+        );
 
         let ttl = client.describe_time_to_live().table_name(&table).send().await.unwrap();
         let ttl = ttl.time_to_live_description().unwrap();
@@ -684,4 +693,3 @@ mod aws_only {
 // ---------------------------------------------------------------------------------------
 // moto_server, once per test process (`devportal_tests::moto`).
 // ---------------------------------------------------------------------------------------
-

@@ -28,9 +28,11 @@ impl Host {
     #[allow(clippy::zombie_processes)]
     fn start(data_dir: &Path) -> Host {
         let mut child = Command::new(binary())
-            .args(["serve", "--addr", "127.0.0.1:0", "--data-dir"])
+            .args(["serve", "--addr", "127.0.0.1:0", "--allow-local-repos", "--data-dir"])
             .arg(data_dir)
             .env("DEVPORTAL_TOKEN", TOKEN)
+            // The same key at every restart, and no key file left beside the temporary directory.
+            .env("DEVPORTAL_SECRET_KEY", "c4".repeat(32))
             .env("DEVPORTAL_LOG", "warn")
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
@@ -86,7 +88,12 @@ async fn killing_the_host_during_each_step_loses_nothing_and_doubles_nothing() {
     let id = c["id"].as_str().unwrap().to_string();
     let v = format!("/connectors/{id}/versions/1");
     host.call(reqwest::Method::PUT, &format!("{v}/steps/vcs"), Some(json!({"authorization": "public", "url": repo.file_url()}))).await;
-    host.call(reqwest::Method::PUT, &format!("{v}/steps/application"), Some(json!({"command": "sh", "arguments": "/app/main.sh", "health_check": "--health-check"}))).await;
+    host.call(
+        reqwest::Method::PUT,
+        &format!("{v}/steps/application"),
+        Some(json!({"command": "sh", "arguments": "/app/main.sh", "health_check": "--health-check"})),
+    )
+    .await;
 
     let steps: [(&str, Option<Value>); 5] = [
         ("build", None),

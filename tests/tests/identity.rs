@@ -83,27 +83,15 @@ async fn organization_admins_add_members_who_then_see_the_organizations_connecto
 
     member.get(&path).await.expect_error(404, "not_found");
     // A non-member cannot learn the organization exists.
-    member
-        .post(&format!("/organizations/{org_id}/members"), json!({"email": "member@example.com"}))
-        .await
-        .expect_error(404, "not_found");
+    member.post(&format!("/organizations/{org_id}/members"), json!({"email": "member@example.com"})).await.expect_error(404, "not_found");
 
     let added = admin.post(&format!("/organizations/{org_id}/members"), json!({"email": "member@example.com"})).await.expect(201);
     assert_eq!(added["role"], "member");
-    admin
-        .post(&format!("/organizations/{org_id}/members"), json!({"email": "member@example.com"}))
-        .await
-        .expect_error(409, "already_exists");
-    admin
-        .post(&format!("/organizations/{org_id}/members"), json!({"email": "ghost@example.com"}))
-        .await
-        .expect_error(422, "validation_failed");
+    admin.post(&format!("/organizations/{org_id}/members"), json!({"email": "member@example.com"})).await.expect_error(409, "already_exists");
+    admin.post(&format!("/organizations/{org_id}/members"), json!({"email": "ghost@example.com"})).await.expect_error(422, "validation_failed");
     assert_eq!(member.get(&path).await.expect(200)["name"], "Shared");
     // Members are not admins: they cannot add others.
-    member
-        .post(&format!("/organizations/{org_id}/members"), json!({"email": "admin@localhost"}))
-        .await
-        .expect_error(403, "forbidden");
+    member.post(&format!("/organizations/{org_id}/members"), json!({"email": "admin@localhost"})).await.expect_error(403, "forbidden");
 }
 
 #[tokio::test]
@@ -132,10 +120,7 @@ async fn a_second_organization_sees_nothing_of_the_first() {
         other.get(&path).await.expect_error(404, "not_found");
     }
     other.patch(&format!("/connectors/{id}"), json!({"name": "hijack", "revision": 1})).await.expect_error(404, "not_found");
-    other
-        .put(&format!("/connectors/{id}/versions/1/steps/application"), json!({"command": "evil"}))
-        .await
-        .expect_error(404, "not_found");
+    other.put(&format!("/connectors/{id}/versions/1/steps/application"), json!({"command": "evil"})).await.expect_error(404, "not_found");
     other.post(&format!("/connectors/{id}/versions/1/vcs/test"), json!({})).await.expect_error(404, "not_found");
     // Filtering by the other organization as owner yields nothing either.
     let owner = first["owner"].as_str().unwrap();

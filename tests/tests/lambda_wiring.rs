@@ -3,8 +3,8 @@
 //! at moto_server here) and the `DEVPORTAL_*` names `infra/template.yaml` sets — then fed the
 //! sample events of `events/`. Also the first-token bootstrap from Secrets Manager.
 //!
-//! One test function: it sets process-wide environment variables, which parallel tests in the
-//! same binary would race on.
+//! One test function sets process-wide environment variables (parallel tests in the same
+//! binary would race on them); the other reads settings through a map only.
 
 use axum::body::to_bytes;
 use devportal_aws::aws_sdk_secretsmanager;
@@ -74,6 +74,10 @@ async fn a_function_configured_by_its_environment_runs_on_the_aws_resources() {
     }
 
     let lambda = devportal_wiring::lambda_app().await.expect("wired from the environment");
+    // A deployed stack starts with an empty platform directory (no demo accounts) unless
+    // SeedDemoDirectory asks for them.
+    assert!(lambda.app.ports.directory.accounts().await.unwrap().is_empty(), "no demo accounts without DEVPORTAL_SEED_DEMO_DIRECTORY");
+    assert!(lambda.app.ports.directory.sites().await.unwrap().is_empty());
     // Before the bootstrap, the samples' token is unknown.
     assert_eq!(get_me(&lambda.app).await.0, 401);
     assert!(devportal_wiring::bootstrap_from_secret(&lambda.app, &lambda.sdk).await.unwrap(), "first start creates the administrator");
@@ -99,9 +103,59 @@ async fn a_function_configured_by_its_environment_runs_on_the_aws_resources() {
     let answer = devportal_worker::handle_sqs_batch(&third.app, devportal_domain::pipeline::Stage::Build, batch).await;
     assert!(answer.batch_item_failures.is_empty());
 
+    // SeedDemoDirectory=true: the example directory is seeded on the next cold start.
+    std::env::set_var(LambdaEnvironment::SEED_DEMO_DIRECTORY, "true");
+    let seeded = devportal_wiring::lambda_app().await.unwrap();
+    let expected = devportal_domain::directory::example_directory();
+    assert_eq!(seeded.app.ports.directory.accounts().await.unwrap().len(), expected.accounts.len());
+    assert_eq!(seeded.app.ports.directory.sites().await.unwrap().len(), expected.sites.len());
+    std::env::set_var(LambdaEnvironment::SEED_DEMO_DIRECTORY, "yes");
+    assert!(matches!(devportal_wiring::lambda_app().await, Err(WiringError::InvalidSetting("DEVPORTAL_SEED_DEMO_DIRECTORY", _))));
+    std::env::set_var(LambdaEnvironment::SEED_DEMO_DIRECTORY, "false");
+
     // A missing or malformed setting is a clear error naming it, not a panic.
     std::env::set_var(LambdaEnvironment::BUILD_POLL_SECONDS, "0");
     assert!(matches!(devportal_wiring::lambda_app().await, Err(WiringError::InvalidSetting("DEVPORTAL_BUILD_POLL_SECONDS", _))));
     std::env::set_var(LambdaEnvironment::TABLE, "");
     assert!(matches!(devportal_wiring::lambda_app().await, Err(WiringError::MissingSetting("DEVPORTAL_TABLE"))));
+}
+
+/// Where runs start comes from the environment too (no process environment touched here).
+#[test]
+fn run_settings_are_read_from_the_environment_and_checked() {
+    let settings = |extra: &'static [(&'static str, &'static str)]| {
+        move |name: &str| {
+            let base = [
+                (LambdaEnvironment::TABLE, "t"),
+                (LambdaEnvironment::QUEUE_PREFIX, "q"),
+                (LambdaEnvironment::BUCKET, "b"),
+                (LambdaEnvironment::SECRET_PREFIX, "dp/stack"),
+                (LambdaEnvironment::BUILD_PROJECT, "p"),
+                (LambdaEnvironment::BUILD_LOG_GROUP, "g"),
+                (LambdaEnvironment::ECR_PREFIX, "e"),
+                (LambdaEnvironment::ECS_CLUSTER, "runs"),
+                (LambdaEnvironment::TASK_EXECUTION_ROLE, "arn:aws:iam::123456789012:role/x"),
+                (LambdaEnvironment::TASK_LOG_GROUP, "/dp/connectors"),
+                (LambdaEnvironment::TASK_FAMILY_PREFIX, "stack-"),
+            ];
+            base.iter().chain(extra.iter()).find(|(k, _)| *k == name).map(|(_, v)| v.to_string())
+        }
+    };
+    let env = LambdaEnvironment::from_lookup(settings(&[
+        (LambdaEnvironment::RUN_SUBNETS, "subnet-a, subnet-b"),
+        (LambdaEnvironment::RUN_SECURITY_GROUPS, "sg-1"),
+        (LambdaEnvironment::RUN_ASSIGN_PUBLIC_IP, "true"),
+    ]))
+    .unwrap();
+    assert_eq!(env.runs.subnets, vec!["subnet-a".to_string(), "subnet-b".to_string()]);
+    assert_eq!(env.runs.security_groups, vec!["sg-1".to_string()]);
+    assert!(env.runs.assign_public_ip);
+    assert_eq!((env.runs.cluster.as_str(), env.runs.family_prefix.as_str(), env.runs.secret_prefix.as_str()), ("runs", "stack-", "dp/stack"));
+    // The template's empty list parameters: no subnets (a start then fails and names them).
+    let env = LambdaEnvironment::from_lookup(settings(&[(LambdaEnvironment::RUN_SUBNETS, "")])).unwrap();
+    assert!(env.runs.subnets.is_empty() && !env.runs.assign_public_ip);
+    match LambdaEnvironment::from_lookup(settings(&[(LambdaEnvironment::RUN_ASSIGN_PUBLIC_IP, "yes")])) {
+        Err(WiringError::InvalidSetting(name, _)) => assert_eq!(name, LambdaEnvironment::RUN_ASSIGN_PUBLIC_IP),
+        other => panic!("expected an invalid setting, got {other:?}"),
+    }
 }

@@ -37,7 +37,9 @@ async fn a_new_version_goes_through_its_own_pipeline_while_the_old_one_stays_liv
     let build = c.post(&format!("/connectors/{id}/versions/2/build"), json!({})).await.expect(202);
     assert_eq!(titles(&catalog(&c, "acme-shop-live").await), ["Shop v1"]);
     c.wait_job(build["id"].as_str().unwrap(), 180).await;
-    for (step, body) in [("sync-runtime", None), ("sync-dev", None), ("sync-prod", Some(json!({"targets": {"accounts": ["acme"]}}))), ("release", None)] {
+    for (step, body) in
+        [("sync-runtime", None), ("sync-dev", None), ("sync-prod", Some(json!({"targets": {"accounts": ["acme"]}}))), ("release", None)]
+    {
         let job = c.send(Method::POST, &format!("/connectors/{id}/versions/2/{step}"), body).await.expect(202);
         assert_eq!(c.wait_job(job["id"].as_str().unwrap(), 60).await["status"], "done");
     }
@@ -52,7 +54,8 @@ async fn a_new_version_goes_through_its_own_pipeline_while_the_old_one_stays_liv
     c.post(&format!("/connectors/{id}/versions"), json!({})).await.expect(201);
     let conn = c.get(&format!("/connectors/{id}")).await.expect(200);
     assert_eq!(conn["latest_version"], 3);
-    let e = c.patch(&format!("/connectors/{id}"), json!({"main_version": 3, "revision": conn["revision"]})).await.expect_error(422, "validation_failed");
+    let e =
+        c.patch(&format!("/connectors/{id}"), json!({"main_version": 3, "revision": conn["revision"]})).await.expect_error(422, "validation_failed");
     assert_eq!(e["fields"][0]["field"], "main_version");
 
     // Deleting: refused in production, allowed otherwise, never the last one.
@@ -85,9 +88,15 @@ async fn production_rolls_back_to_an_earlier_release_without_rebuilding() {
     let old = releases[1]["release_id"].as_str().unwrap();
 
     let jobs_before = c.get(&format!("/connectors/{id}/versions/1/jobs")).await.expect(200)["items"].as_array().unwrap().len();
-    let e = c.post(&format!("/connectors/{id}/versions/1/rollback"), json!({"release_id": "nope", "reason": "x"})).await.expect_error(422, "validation_failed");
+    let e = c
+        .post(&format!("/connectors/{id}/versions/1/rollback"), json!({"release_id": "nope", "reason": "x"}))
+        .await
+        .expect_error(422, "validation_failed");
     assert_eq!(e["fields"][0]["field"], "release_id");
-    let job = c.post(&format!("/connectors/{id}/versions/1/rollback"), json!({"release_id": old, "reason": "the new import breaks prices"})).await.expect(202);
+    let job = c
+        .post(&format!("/connectors/{id}/versions/1/rollback"), json!({"release_id": old, "reason": "the new import breaks prices"}))
+        .await
+        .expect(202);
     assert_eq!(c.wait_job(job["id"].as_str().unwrap(), 30).await["status"], "done");
     let live = catalog(&c, "acme-shop-live").await;
     assert_eq!(live[0]["digest"], first_digest.as_str(), "the catalog serves the old digest");
@@ -112,9 +121,10 @@ async fn the_bin_keeps_connectors_out_of_sight_until_restored_or_deleted() {
     let e = c.delete(&format!("/connectors/{live}")).await.expect_error(409, "transition_not_allowed");
     assert!(e["message"].as_str().unwrap().contains("version 1"), "names the version: {e}");
 
-    // An unused one (built, with a job log and an image) goes to the bin.
+    // An unused one (built and registered with the runtime, with a job log and an image) goes to the bin.
     let id = c.ready_connector("Unused", &repo.file_url()).await;
     let build = c.run_stage(&id, "build", None).await;
+    assert_eq!(c.run_stage(&id, "sync-runtime", None).await["status"], "done");
     c.put(&format!("/connectors/{id}/versions/1/steps/auth"), json!({"secrets": [{"path": "vault/x", "fields": ["k"]}]})).await.expect(200);
     let before = (c.get(&format!("/connectors/{id}")).await.expect(200), c.get(&format!("/connectors/{id}/versions")).await.expect(200));
     let binned = c.delete(&format!("/connectors/{id}")).await.expect(200);
@@ -144,7 +154,9 @@ async fn the_bin_keeps_connectors_out_of_sight_until_restored_or_deleted() {
     c.delete(&format!("/bin/{id}")).await.expect_error(404, "not_found");
     c.get(&format!("/jobs/{}", build["id"].as_str().unwrap())).await.expect_error(404, "not_found");
     assert_eq!(store_items_mentioning(&portal, &id).await, 0, "no item of the connector remains");
-    let images = std::fs::read_dir(portal.data_dir.path().join("images")).map(|d| d.filter_map(Result::ok).filter(|e| e.file_name().to_string_lossy().starts_with(&id)).count()).unwrap_or(0);
+    let images = std::fs::read_dir(portal.data_dir.path().join("images"))
+        .map(|d| d.filter_map(Result::ok).filter(|e| e.file_name().to_string_lossy().starts_with(&id)).count())
+        .unwrap_or(0);
     assert_eq!(images, 0, "its images are gone");
     let app = portal.app().await;
     let job_id = build["id"].as_str().unwrap().parse().unwrap();
@@ -212,9 +224,12 @@ async fn duplicate_copies_the_configuration_without_git_credentials() {
     let src = c.create_connector("Feed", "export").await;
     let id = src["id"].as_str().unwrap();
     c.patch(&format!("/connectors/{id}"), json!({"description": "d", "readme": "# r", "revision": 1})).await.expect(200);
-    c.put(&format!("/connectors/{id}/versions/1/steps/vcs"), json!({"authorization": "basic", "url": "https://git.example.com/r.git", "username": "u", "token": "s3cret-token"}))
-        .await
-        .expect(200);
+    c.put(
+        &format!("/connectors/{id}/versions/1/steps/vcs"),
+        json!({"authorization": "basic", "url": "https://git.example.com/r.git", "username": "u", "token": "s3cret-token"}),
+    )
+    .await
+    .expect(200);
     c.put(&format!("/connectors/{id}/versions/1/steps/application"), json!({"command": "node", "arguments": "x.js"})).await.expect(200);
     c.put(&format!("/connectors/{id}/versions/1/steps/type-specific"), json!({"channels": ["c"]})).await.expect(200);
     let copy = c.post(&format!("/connectors/{id}/copy"), json!({})).await.expect(201);
@@ -261,6 +276,8 @@ async fn logos_are_svg_only_and_sanitised() {
     put("<svg xmlns='http://www.w3.org/2000/svg'/>", "image/png").await.expect_error(415, "unsupported_media_type");
     let e = put("<html><body/></html>", "image/svg+xml").await.expect_error(422, "validation_failed");
     assert_eq!(e["fields"][0]["field"], "logo");
-    let e = put("<!DOCTYPE svg [<!ENTITY x 'y'>]><svg xmlns='http://www.w3.org/2000/svg'>&x;</svg>", "image/svg+xml").await.expect_error(422, "validation_failed");
+    let e = put("<!DOCTYPE svg [<!ENTITY x 'y'>]><svg xmlns='http://www.w3.org/2000/svg'>&x;</svg>", "image/svg+xml")
+        .await
+        .expect_error(422, "validation_failed");
     assert_eq!(e["fields"][0]["code"], "invalid_svg");
 }

@@ -2,9 +2,9 @@
 //! describing the answers the API really gives — each answer of a walk through every route
 //! is validated against the schema the document declares for its status.
 
+use devportal_domain::pipeline::Stage;
 use devportal_tests::{Client, Portal};
 use reqwest::Method;
-use devportal_domain::pipeline::Stage;
 use serde_json::{json, Value};
 
 /// Every route (method, path template) the API serves today.
@@ -41,8 +41,11 @@ const ROUTES: &[(&str, &str)] = &[
     ("post", "/api/v1/jobs/{job}/retry"),
     ("get", "/api/v1/dead-letters"),
     ("get", "/api/v1/accounts"),
+    ("post", "/api/v1/accounts"),
     ("get", "/api/v1/projects"),
+    ("post", "/api/v1/projects"),
     ("get", "/api/v1/sites"),
+    ("post", "/api/v1/sites"),
     ("get", "/api/v1/catalog"),
     ("post", "/api/v1/connectors/{id}/versions"),
     ("delete", "/api/v1/connectors/{id}/versions/{v}"),
@@ -55,6 +58,17 @@ const ROUTES: &[(&str, &str)] = &[
     ("post", "/api/v1/connectors/{id}/copy"),
     ("put", "/api/v1/connectors/{id}/logo"),
     ("get", "/api/v1/connectors/{id}/logo"),
+    ("post", "/api/v1/sites/{site}/runs"),
+    ("get", "/api/v1/runs"),
+    ("get", "/api/v1/runs/{id}"),
+    ("post", "/api/v1/runs/{id}/cancel"),
+    ("get", "/api/v1/runs/{id}/logs"),
+    ("get", "/api/v1/runs/{id}/stdio"),
+    ("get", "/api/v1/runs/{id}/output"),
+    ("get", "/api/v1/connectors/{id}/logs"),
+    ("put", "/api/v1/vault/{path}"),
+    ("get", "/api/v1/vault"),
+    ("delete", "/api/v1/vault/{path}"),
 ];
 
 struct Checker {
@@ -120,6 +134,17 @@ async fn the_document_is_public_openapi_3_1_with_every_route_and_bearer_security
     // And nothing is documented that the API does not serve.
     let documented: usize = doc["paths"].as_object().unwrap().values().map(|p| p.as_object().unwrap().len()).sum();
     assert_eq!(documented, ROUTES.len());
+    // Every operation has its own operationId (the spec requires it; generators refuse
+    // documents that repeat one, e.g. the web UI's `npm run gen:api`).
+    let mut ids = std::collections::BTreeMap::new();
+    for (p, ops) in doc["paths"].as_object().unwrap() {
+        for (m, op) in ops.as_object().unwrap() {
+            let id = op["operationId"].as_str().unwrap_or_else(|| panic!("{m} {p} has no operationId")).to_string();
+            if let Some(other) = ids.insert(id.clone(), format!("{m} {p}")) {
+                panic!("operationId `{id}` is used by {other} and by {m} {p}");
+            }
+        }
+    }
 }
 
 #[tokio::test]
@@ -197,6 +222,29 @@ async fn every_answer_matches_the_documented_schema() {
     step(stages[1]).await;
     ck.call(Method::POST, &format!("{pv}/sync-dev"), None).await;
     step(stages[2]).await;
+    // Runs on the dev site (no launcher here: the run stays queued until cancelled), the vault.
+    let synced = ck.call(Method::GET, &pv, None).await;
+    let site = synced["deployment"]["dev"]["site_id"].as_str().unwrap().to_string();
+    ck.call(Method::PUT, "/vault/acme", Some(json!({"fields": {"api-key": "v-1"}}))).await;
+    ck.call(Method::PUT, "/vault/acme", Some(json!({"fields": {}}))).await; // 422
+    ck.call(Method::GET, "/vault", None).await;
+    let run = ck.call(Method::POST, &format!("/sites/{site}/runs"), Some(json!({"connector_id": pid, "version": 1}))).await;
+    ck.call(Method::POST, "/sites/nowhere/runs", Some(json!({"connector_id": pid, "version": 1}))).await; // 404
+    ck.call(Method::POST, &format!("/sites/{site}/runs"), Some(json!({"connector_id": pid, "version": 0}))).await; // 422
+    let run_id = run["id"].as_str().unwrap().to_string();
+    ck.call(Method::GET, "/runs", None).await;
+    ck.call(Method::GET, "/runs?status=nope", None).await; // 422
+    ck.call(Method::GET, &format!("/runs/{run_id}"), None).await;
+    ck.call(Method::GET, &format!("/runs/{}", uuid::Uuid::now_v7()), None).await; // 404
+    ck.call(Method::GET, &format!("/runs/{run_id}/logs?min_level=3"), None).await;
+    ck.call(Method::GET, &format!("/runs/{run_id}/logs?min_level=x"), None).await; // 422
+    ck.call(Method::GET, &format!("/runs/{run_id}/stdio"), None).await;
+    ck.call(Method::GET, &format!("/runs/{run_id}/output"), None).await;
+    ck.call(Method::GET, &format!("/connectors/{pid}/logs"), None).await;
+    ck.call(Method::POST, &format!("/runs/{run_id}/cancel"), None).await;
+    ck.call(Method::POST, &format!("/runs/{run_id}/cancel"), None).await; // 409
+    ck.call(Method::DELETE, "/vault/acme", None).await;
+    ck.call(Method::DELETE, "/vault/acme", None).await; // 404
     ck.call(Method::POST, &format!("{pv}/sync-prod"), Some(json!({"targets": {"accounts": ["nope"]}}))).await; // 422
     ck.call(Method::POST, &format!("{pv}/sync-prod"), Some(json!({"targets": {"accounts": ["acme"]}}))).await;
     step(stages[3]).await;
@@ -210,9 +258,14 @@ async fn every_answer_matches_the_documented_schema() {
     ck.call(Method::GET, &format!("{pv}/transitions"), None).await;
     ck.call(Method::GET, "/dead-letters", None).await;
     ck.call(Method::GET, "/accounts", None).await;
+    ck.call(Method::POST, "/accounts", Some(json!({"id": "initech", "name": "Initech"}))).await;
+    ck.call(Method::POST, "/accounts", Some(json!({"id": "initech", "name": "Initech"}))).await; // 422: taken
     ck.call(Method::GET, "/projects", None).await;
+    ck.call(Method::POST, "/projects", Some(json!({"id": "initech-web", "account_id": "initech", "name": "Web"}))).await;
     ck.call(Method::GET, "/sites", None).await;
+    ck.call(Method::POST, "/sites", Some(json!({"id": "initech-live", "project_id": "initech-web", "name": "Live"}))).await;
     ck.call(Method::GET, "/catalog?account_id=acme", None).await;
+    ck.call(Method::GET, "/catalog?site_id=acme-shop-live&limit=1", None).await;
     ck.call(Method::GET, "/catalog", None).await; // 422
 
     // Versions, releases, rollback, the bin, duplicate.
@@ -233,12 +286,19 @@ async fn every_answer_matches_the_documented_schema() {
     ck.call(Method::DELETE, &format!("/bin/{cid}"), None).await;
     // The logo travels as SVG, not JSON.
     let logo = format!("/connectors/{pid}/logo");
-    let a = Client::answer(ck.client.raw(Method::PUT, &logo).header("content-type", "image/svg+xml").body("<svg xmlns='http://www.w3.org/2000/svg'/>")).await;
+    let a =
+        Client::answer(ck.client.raw(Method::PUT, &logo).header("content-type", "image/svg+xml").body("<svg xmlns='http://www.w3.org/2000/svg'/>"))
+            .await;
     assert_eq!(a.status, 200, "{}", a.text);
     ck.checked.push(("put".into(), "/api/v1/connectors/{id}/logo".into(), 200));
     let res = ck.client.raw(Method::GET, &logo).send().await.unwrap();
     assert_eq!(res.status(), 200);
-    let documented = ck.doc["paths"]["/api/v1/connectors/{id}/logo"]["get"]["responses"]["200"]["content"].as_object().unwrap().keys().cloned().collect::<Vec<_>>();
+    let documented = ck.doc["paths"]["/api/v1/connectors/{id}/logo"]["get"]["responses"]["200"]["content"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .cloned()
+        .collect::<Vec<_>>();
     assert_eq!(documented, ["image/svg+xml"]);
     ck.checked.push(("get".into(), "/api/v1/connectors/{id}/logo".into(), 200));
 

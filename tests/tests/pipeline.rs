@@ -83,7 +83,10 @@ async fn a_good_connector_goes_from_created_to_released_through_five_calls() {
     let dev_site = job["result"]["site_id"].as_str().unwrap().to_string();
     assert!(c.get("/sites").await.expect(200)["items"].as_array().unwrap().iter().any(|s| s["id"] == dev_site.as_str() && s["kind"] == "dev"));
     // Production targets must exist and be named.
-    let e = c.post(&format!("/connectors/{id}/versions/1/sync-prod"), json!({"targets": {"sites": ["nowhere"]}})).await.expect_error(422, "validation_failed");
+    let e = c
+        .post(&format!("/connectors/{id}/versions/1/sync-prod"), json!({"targets": {"sites": ["nowhere"]}}))
+        .await
+        .expect_error(422, "validation_failed");
     assert_eq!(e["fields"][0]["field"], "targets.sites[0]");
     c.post(&format!("/connectors/{id}/versions/1/sync-prod"), json!({"targets": {}})).await.expect_error(422, "validation_failed");
     let job = c.run_stage(&id, "sync-prod", Some(json!({"targets": {"accounts": ["acme"]}}))).await;
@@ -164,7 +167,16 @@ async fn each_bad_fixture_fails_at_the_right_step_with_the_right_reason() {
 
 #[tokio::test]
 async fn a_private_repository_builds_with_the_stored_token_only() {
-    let repo = good_repo();
+    // The build itself prints the token, its basic header and a URL password: the job log
+    // stores them masked (docs/ARCHITECTURE.md, "Secrets in logs").
+    let basic = "Y2k6dG9rLVByaXZhdGVWYWx1ZS00Mg=="; // base64("ci:tok-PrivateValue-42")
+    let repo = connector_repo(
+        "echo healthy; exit 0",
+        &format!(
+            "RUN echo leak tok-PrivateValue-42; echo 'Authorization: Basic {basic}'; echo 'Authorization: Bearer abc.def-123'; \
+             echo clone https://ci:pw-Hidden-77@git.example/r.git\n"
+        ),
+    );
     let server = SmartHttpServer::start(&repo.base_dir(), "ci", "tok-PrivateValue-42");
     let url = server.url(repo.name());
     let portal = Portal::start().await;
@@ -173,13 +185,20 @@ async fn a_private_repository_builds_with_the_stored_token_only() {
     let job = c.run_stage(&id, "build", None).await;
     assert_eq!(job["status"], "failed", "a public clone of a private repository fails");
     assert!(job["reason"].as_str().unwrap().contains("git clone failed"), "{job}");
-    c.put(&format!("/connectors/{id}/versions/1/steps/vcs"), json!({"authorization": "basic", "url": url, "username": "ci", "token": "tok-PrivateValue-42"}))
-        .await
-        .expect(200);
+    c.put(
+        &format!("/connectors/{id}/versions/1/steps/vcs"),
+        json!({"authorization": "basic", "url": url, "username": "ci", "token": "tok-PrivateValue-42"}),
+    )
+    .await
+    .expect(200);
     let job = c.run_stage(&id, "build", None).await;
     assert_eq!(job["status"], "done", "{job}");
     let log = c.job_log_text(job["id"].as_str().unwrap()).await;
     assert!(!log.contains("tok-PrivateValue-42"), "the token never reaches the job log");
+    assert!(!log.contains(basic) && !log.contains("abc.def-123") && !log.contains("pw-Hidden-77"), "{log}");
+    assert!(log.contains("leak ****"), "{log}");
+    assert!(log.contains("Authorization: Basic ****") && log.contains("Authorization: Bearer ****"), "{log}");
+    assert!(log.contains("clone https://ci:****@git.example/r.git"), "{log}");
     assert!(!job.to_string().contains("tok-PrivateValue-42"));
 }
 
@@ -202,13 +221,17 @@ async fn one_transition_at_a_time_in_order_and_only_when_complete() {
     let job = c.post(&format!("/connectors/{id}/versions/1/build"), json!({})).await.expect(202);
     let e = c.post(&format!("/connectors/{id}/versions/1/build"), json!({})).await.expect_error(409, "transition_not_allowed");
     assert_eq!(e["message"], "transition not allowed, version is `building`");
-    let e = c.put(&format!("/connectors/{id}/versions/1/steps/application"), json!({"command": "x"})).await.expect_error(409, "transition_not_allowed");
+    let e =
+        c.put(&format!("/connectors/{id}/versions/1/steps/application"), json!({"command": "x"})).await.expect_error(409, "transition_not_allowed");
     assert_eq!(e["state"], "building");
     assert_eq!(c.wait_job(job["id"].as_str().unwrap(), 120).await["status"], "done");
     // Editing a built version marks it `updated`; the next step needs a rebuild.
-    c.put(&format!("/connectors/{id}/versions/1/steps/application"), json!({"command": "sh", "arguments": "/app/main.sh", "health_check": "--health-check --verbose"}))
-        .await
-        .expect(200);
+    c.put(
+        &format!("/connectors/{id}/versions/1/steps/application"),
+        json!({"command": "sh", "arguments": "/app/main.sh", "health_check": "--health-check --verbose"}),
+    )
+    .await
+    .expect(200);
     assert_eq!(c.get(&format!("/connectors/{id}/versions/1")).await.expect(200)["state"], "updated");
     c.post(&format!("/connectors/{id}/versions/1/sync-runtime"), json!({})).await.expect_error(409, "transition_not_allowed");
     let t = c.get(&format!("/connectors/{id}/versions/1/transitions")).await.expect(200);
@@ -280,12 +303,8 @@ async fn duplicate_delivery_of_every_message_changes_nothing() {
         let job = c.send(Method::POST, &format!("/connectors/{id}/versions/1/{path}"), body).await.expect(202);
         let job_id = job["id"].as_str().unwrap();
         // The message is delivered, then delivered again (the same message sent twice).
-        let message = devportal_domain::pipeline::StageMessage {
-            job_id: job_id.parse().unwrap(),
-            connector_id: id.parse().unwrap(),
-            version: 1,
-            stage,
-        };
+        let message =
+            devportal_domain::pipeline::StageMessage { job_id: job_id.parse().unwrap(), connector_id: id.parse().unwrap(), version: 1, stage };
         app.ports.queue.send(&message).await.unwrap();
         let handler = |app, m| async move { devportal_worker::handle(&app, stage, &m).await };
         assert!(devportal_worker::run_once(&app, stage, handler).await);
@@ -356,4 +375,77 @@ async fn a_repository_served_by_git_daemon_builds() {
     let job = c.run_stage(&id, "build", None).await;
     assert_eq!(job["status"], "done", "{job}");
     assert_eq!(job["result"]["commit"], repo.head_commit());
+}
+
+async fn version_view(c: &Client, id: &str) -> Value {
+    c.get(&format!("/connectors/{id}/versions/1")).await.expect(200)
+}
+
+#[tokio::test]
+async fn the_version_view_shows_its_deployment_without_internal_references() {
+    let repo = good_repo();
+    let portal = Portal::start().await;
+    let c = portal.admin();
+    let id = c.ready_connector("Deployed", &repo.file_url()).await;
+    let d = version_view(&c, &id).await["deployment"].clone();
+    assert_eq!(d["image"], Value::Null, "{d}");
+    assert_eq!(d["released"], false);
+    assert_eq!(d["main"], false);
+
+    let build = c.run_stage(&id, "build", None).await;
+    assert_eq!(build["status"], "done", "{build}");
+    let v = version_view(&c, &id).await;
+    let image = &v["deployment"]["image"];
+    assert_eq!(image["commit"], repo.head_commit());
+    assert_eq!(image["digest"], build["result"]["digest"]);
+    assert_eq!(image["size_bytes"], build["result"]["size_bytes"]);
+    assert_eq!(image["job_id"], build["id"]);
+    assert_eq!(image["built_at"], build["finished_at"]);
+    assert!(image.get("image_ref").is_none(), "where the image is stored stays internal: {image}");
+    assert_eq!(v["deployment"]["runtime"], Value::Null);
+    assert_eq!(v["deployment"]["active_job"], Value::Null);
+
+    // While a step runs, its job is the active one.
+    let job = c.post(&format!("/connectors/{id}/versions/1/sync-runtime"), json!({})).await.expect(202);
+    let v = version_view(&c, &id).await;
+    if v["state"] == "synchronizing-to-runtime" {
+        assert_eq!(v["deployment"]["active_job"], job["id"]);
+    }
+    assert_eq!(c.wait_job(job["id"].as_str().unwrap(), 30).await["status"], "done");
+    let digest = image["digest"].clone();
+    assert_eq!(version_view(&c, &id).await["deployment"]["runtime"]["digest"], digest);
+
+    let dev = c.run_stage(&id, "sync-dev", None).await;
+    assert_eq!(dev["status"], "done", "{dev}");
+    let d = version_view(&c, &id).await["deployment"].clone();
+    assert_eq!(d["dev"]["site_id"], dev["result"]["site_id"]);
+    assert!(d["dev"]["account_id"].is_string() && d["dev"]["project_id"].is_string(), "{d}");
+    assert_eq!(d["dev"]["digest"], digest);
+
+    let prod = c.run_stage(&id, "sync-prod", Some(json!({"targets": {"accounts": ["acme"]}}))).await;
+    assert_eq!(prod["status"], "done", "{prod}");
+    let job = c.send(Method::PUT, &format!("/connectors/{id}/versions/1/access"), Some(json!({"sites": ["acme-shop-live"]}))).await.expect(202);
+    assert_eq!(c.wait_job(job["id"].as_str().unwrap(), 30).await["status"], "done");
+    let d = version_view(&c, &id).await["deployment"].clone();
+    assert_eq!(d["production"]["release_id"], prod["result"]["release_id"]);
+    assert_eq!(d["production"]["digest"], digest);
+    assert_eq!(d["production"]["targets"]["accounts"], json!(["acme"]));
+    assert!(d["production"]["released_at"].is_string(), "{d}");
+    assert!(d["production"].get("configuration").is_none(), "the configuration snapshot (secret references) is not shown: {d}");
+    assert_eq!(d["access"]["grants"]["sites"], json!(["acme-shop-live"]));
+    assert_eq!(d["released"], false);
+    assert_eq!(d["main"], true, "the first version in production becomes the main version");
+
+    let rel = c.run_stage(&id, "release", None).await;
+    assert_eq!(rel["status"], "done");
+    let d = version_view(&c, &id).await["deployment"].clone();
+    assert_eq!(d["released"], true);
+    // Nothing internal: no secret references, ARNs or filesystem paths anywhere in it.
+    let text = d.to_string();
+    for internal in ["local:", "arn:", "/tmp", "oci:", "runtime_ref", "image_ref"] {
+        assert!(!text.contains(internal), "`{internal}` in the deployment view: {text}");
+    }
+    // The list of versions carries the same view.
+    let list = c.get(&format!("/connectors/{id}/versions")).await.expect(200);
+    assert_eq!(list["items"][0]["deployment"], d);
 }

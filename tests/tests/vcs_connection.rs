@@ -75,14 +75,16 @@ fn reason(test: &Value) -> String {
     test["reason"].as_str().unwrap_or("").to_ascii_lowercase()
 }
 
-/// Every record of the portal's storage as (pk, sk, body): the embedded store's items; on the
-/// AWS backend the DynamoDB table's items plus every live Secrets Manager secret under the
-/// portal's prefix, listed as `SECRET#<arn>` (the embedded store's key form for secrets).
+/// Every record of the portal's storage as (pk, sk, body): the embedded store's items, with
+/// each secret item's value opened with the portal's key and appended to its body (the raw
+/// body is sealed: `tests/tests/secrets_at_rest.rs`); on the AWS backend the DynamoDB table's
+/// items plus every live Secrets Manager secret under the portal's prefix, listed as
+/// `SECRET#<arn>` (the embedded store's key form for secrets).
 async fn store_items(portal: &Portal) -> Vec<(String, String, String)> {
     let Some(aws) = &portal.aws else {
         let db = devportal_embedded::Db::open(portal.data_dir.path()).expect("open the portal's database");
         let fail = |e: String| StoreError::Unavailable { message: e, retryable: false };
-        return db
+        let rows: Vec<(String, String, String)> = db
             .read(move |c| {
                 let mut stmt = c.prepare("SELECT pk, sk, body FROM items").map_err(|e| fail(e.to_string()))?;
                 let rows = stmt
@@ -92,6 +94,19 @@ async fn store_items(portal: &Portal) -> Vec<(String, String, String)> {
             })
             .await
             .expect("read the portal's items");
+        let devportal::config::SecretKeyConfig::Value(key) = devportal_tests::test_secret_key() else { unreachable!("tests use a key value") };
+        let secrets = devportal_embedded::LocalSecrets::open(db, key, &devportal_embedded::KeySource::Given).await.expect("the portal's key");
+        let mut out = vec![];
+        for (pk, sk, mut body) in rows {
+            if let Some(id) = pk.strip_prefix("SECRET#") {
+                let reference = devportal_domain::secret::SecretRef(format!("local:{id}"));
+                if let Ok(Some(value)) = devportal_domain::ports::SecretStore::get(&secrets, &reference).await {
+                    body.push_str(&format!(" opened: {}", value.expose()));
+                }
+            }
+            out.push((pk, sk, body));
+        }
+        return out;
     };
     let sdk = aws.sdk.as_ref().expect("test portals carry their SDK configuration");
     let mut out = vec![];

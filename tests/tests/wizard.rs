@@ -37,7 +37,9 @@ async fn fill_every_step(c: &Client, id: &str, connector_type: &str) {
     .expect(200);
     let type_specific = match connector_type {
         "datasource" => Some(json!({"categories": ["shop_systems", "orders"]})),
-        "export" | "export-delta" => Some(json!({"channels": ["google-shopping"], "feedback_file": true, "source_column": "sku", "target_column": "id"})),
+        "export" | "export-delta" => {
+            Some(json!({"channels": ["google-shopping"], "feedback_file": true, "source_column": "sku", "target_column": "id"}))
+        }
         "data-service" => Some(json!({"settings": {"batch": 100}})),
         _ => None,
     };
@@ -115,6 +117,7 @@ async fn the_execution_preview_follows_the_execution_mode() {
             "CDE_SITE_ID",
             "CDE_CONNECTOR_VERSION",
             "CDE_RUN_API",
+            "CDE_RUN_TOKEN",
             "SHOP_URL",
             "API_KEY",
             "MODE",
@@ -125,6 +128,7 @@ async fn the_execution_preview_follows_the_execution_mode() {
     let value = |n: &str| env_vars.iter().find(|(k, _)| k == n).unwrap().1.clone();
     assert_eq!(value("SHOP_URL"), "https://shop.example");
     assert_eq!(value("API_KEY"), "********", "password values are masked");
+    assert_eq!(value("CDE_RUN_TOKEN"), "********", "the run token is listed, masked");
     assert_eq!(value("MODE"), "delta");
     assert_eq!(value("CDE_CONNECTOR_VERSION"), "1");
     assert!(value("CDE_RUN_API").starts_with(&portal.base) && value("CDE_RUN_API").ends_with("/run-api/v1"));
@@ -145,7 +149,7 @@ async fn the_execution_preview_follows_the_execution_mode() {
         ])
     );
     let names: Vec<_> = data["environment"].as_array().unwrap().iter().map(|e| e["name"].as_str().unwrap()).collect();
-    assert_eq!(names, ["CDE_RUN_ID", "CDE_SITE_ID", "CDE_CONNECTOR_VERSION", "CDE_RUN_API", "CDE_SECRET_ACME_API_KEY"]);
+    assert_eq!(names, ["CDE_RUN_ID", "CDE_SITE_ID", "CDE_CONNECTOR_VERSION", "CDE_RUN_API", "CDE_RUN_TOKEN", "CDE_SECRET_ACME_API_KEY"]);
     // Execution is computed: it cannot be written.
     c.put(&format!("/connectors/{}/versions/1/steps/execution", opts["id"].as_str().unwrap()), json!({}))
         .await
@@ -256,10 +260,7 @@ async fn wizard_puts_honour_the_version_revision() {
     let stale = c.put(&step, json!({"command": "b", "revision": 1})).await.expect_error(409, "stale_revision");
     assert_eq!(stale["current_revision"], 2);
     // If-Match works as well as the body field.
-    let a = devportal_tests::Client::answer(
-        c.raw(reqwest::Method::PUT, &step).header("If-Match", "\"1\"").json(&json!({"command": "c"})),
-    )
-    .await;
+    let a = devportal_tests::Client::answer(c.raw(reqwest::Method::PUT, &step).header("If-Match", "\"1\"").json(&json!({"command": "c"}))).await;
     a.expect_error(409, "stale_revision");
     c.put(&step, json!({"command": "b", "revision": 2})).await.expect(200);
     // The same values again change nothing, not even the revision.

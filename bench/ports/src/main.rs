@@ -24,7 +24,7 @@ use devportal_domain::pipeline::{Actor, Job, JobId, JobParams, JobStatus, LogStr
 use devportal_domain::ports::{ConnectorQuery, ConnectorStore, JobLogStore, JobQueue, PipelineStore, SecretStore};
 use devportal_domain::secret::{SecretKind, SecretValue};
 use devportal_domain::version::{Version, VersionState};
-use devportal_embedded::{Db, LocalSecrets, SqliteJobLogs, SqlitePipelineStore, SqliteQueue, SqliteStore};
+use devportal_embedded::{Db, KeySource, LocalSecrets, SecretKey, SqliteJobLogs, SqlitePipelineStore, SqliteQueue, SqliteStore};
 use std::any::Any;
 use std::time::{Duration, Instant};
 
@@ -38,7 +38,7 @@ struct Ports {
     _keep: Box<dyn Any>,
 }
 
-fn embedded() -> Ports {
+async fn embedded() -> Ports {
     let dir = tempfile::tempdir().expect("temp dir");
     let db = Db::open(dir.path()).expect("open the embedded database");
     Ports {
@@ -46,7 +46,7 @@ fn embedded() -> Ports {
         pipeline: Box::new(SqlitePipelineStore::new(db.clone())),
         queue: Box::new(SqliteQueue::new(db.clone())),
         logs: Box::new(SqliteJobLogs::new(db.clone())),
-        secrets: Box::new(LocalSecrets::new(db)),
+        secrets: Box::new(LocalSecrets::open(db, SecretKey::generate(), &KeySource::Given).await.expect("open the local secrets")),
         _keep: Box::new(dir),
     }
 }
@@ -169,6 +169,8 @@ fn build_job(v: &Version) -> Job {
         started_at: None,
         finished_at: None,
         revision: 1,
+        lease: None,
+        remote_build: None,
     }
 }
 
@@ -177,7 +179,16 @@ fn moved(v: &Version, state: VersionState) -> Version {
 }
 
 fn transition(v: &Version, to: VersionState, job: &Job) -> Transition {
-    Transition { connector_id: v.connector_id, version: v.number, from: v.state, to, at: Utc::now(), by: Actor::System, job_id: Some(job.id), reason: None }
+    Transition {
+        connector_id: v.connector_id,
+        version: v.number,
+        from: v.state,
+        to,
+        at: Utc::now(),
+        by: Actor::System,
+        job_id: Some(job.id),
+        reason: None,
+    }
 }
 
 /// A spread-out index into a pool (a fixed stride, so runs are repeatable).
@@ -237,10 +248,8 @@ async fn run(p: &Ports, warmup: usize, n: usize) -> Vec<Stats> {
     out.push(measure!(warmup, n, |i| assert!(p.pipeline.get_job(finished[pick(i, total)].0.id).await.expect("get a job").is_some())));
 
     // JobQueue: every message sent, then each received and acknowledged.
-    let messages: Vec<StageMessage> = started
-        .iter()
-        .map(|(job, v, _, _)| StageMessage { job_id: job.id, connector_id: v.connector_id, version: 1, stage: Stage::Build })
-        .collect();
+    let messages: Vec<StageMessage> =
+        started.iter().map(|(job, v, _, _)| StageMessage { job_id: job.id, connector_id: v.connector_id, version: 1, stage: Stage::Build }).collect();
     out.push(measure!(warmup, n, |i| p.queue.send(&messages[i]).await.expect("send a message")));
     out.push(measure!(warmup, n, |_i| {
         // Every message was sent: one is there (moto's SQS may answer an empty receive now and then).
@@ -256,7 +265,11 @@ async fn run(p: &Ports, warmup: usize, n: usize) -> Vec<Stats> {
 
     // JobLogStore: one job's log grows by `total` lines, then is read.
     let job = started[0].0.id;
-    out.push(measure!(warmup, n, |i| p.logs.append(job, LogStream::Stdout, &format!("step {i}: compiling module {i} of {total}")).await.expect("append")));
+    out.push(measure!(warmup, n, |i| p
+        .logs
+        .append(job, LogStream::Stdout, &format!("step {i}: compiling module {i} of {total}"))
+        .await
+        .expect("append")));
     out.push(measure!(warmup, n, |_i| assert_eq!(p.logs.read(job, Some(total as u64 - 10), 500).await.expect("read").len(), 10)));
     out.push(measure!(warmup, n, |i| {
         let after = pick(i, total - 100) as u64;
@@ -265,9 +278,8 @@ async fn run(p: &Ports, warmup: usize, n: usize) -> Vec<Stats> {
 
     // SecretStore.
     let mut refs = Vec::with_capacity(total);
-    out.push(measure!(warmup, n, |i| refs.push(
-        p.secrets.put(SecretKind::GitToken, fresh[i].0.id, &SecretValue::new(format!("ghp_bench{i:034}"))).await.expect("put a secret")
-    )));
+    out.push(measure!(warmup, n, |i| refs
+        .push(p.secrets.put(SecretKind::GitToken, fresh[i].0.id, &SecretValue::new(format!("ghp_bench{i:034}"))).await.expect("put a secret"))));
     out.push(measure!(warmup, n, |i| assert!(p.secrets.get(&refs[pick(i, total)]).await.expect("get a secret").is_some())));
 
     out
@@ -319,7 +331,7 @@ async fn main() {
     let a = args();
     eprintln!("[ports] embedded adapters: {} iterations after {} warm-up", a.iterations, a.warmup);
     let started = Instant::now();
-    let local = run(&embedded(), a.warmup, a.iterations).await;
+    let local = run(&embedded().await, a.warmup, a.iterations).await;
     eprintln!("[ports] embedded done in {:.1} s", started.elapsed().as_secs_f64());
     let remote = match &a.endpoint {
         Some(endpoint) => {

@@ -1,20 +1,26 @@
 //! Request extractors that turn every kind of bad input into an [`ApiError`] naming the
 //! field or parameter and the rule, instead of axum's plain-text rejections.
 
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorCode};
 use crate::AppState;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
+use axum::extract::ConnectInfo;
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::header::{AUTHORIZATION, CONTENT_TYPE, IF_MATCH};
 use axum::http::request::Parts;
+use axum::http::Method;
 use axum::http::StatusCode;
-use devportal_domain::identity::Principal;
-use devportal_domain::ids::ConnectorId;
+use devportal_app::idempotency::CreateRequest;
+use devportal_domain::idempotency::{fingerprint, IdempotencyKey};
+use devportal_domain::identity::{Principal, TokenScope};
+use devportal_domain::ids::{ConnectorId, RunId};
+use devportal_domain::pipeline::JobId;
 use devportal_domain::version::VersionSelector;
 use devportal_domain::FieldError;
 use serde::de::DeserializeOwned;
 use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr};
 
 /// A JSON body: `application/json` required, size-limited, unknown fields refused by the
 /// target types, and errors reported with the JSON path of the offending field.
@@ -48,19 +54,13 @@ impl<S: Send + Sync> FromRequest<S> for JsonBytes {
             })
             .unwrap_or(false);
         if !is_json {
-            return Err(ApiError::new(
-                StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                "unsupported_media_type",
-                "send the body as JSON with `Content-Type: application/json`",
-            ));
+            return Err(ApiError::new(ErrorCode::UnsupportedMediaType, "send the body as JSON with `Content-Type: application/json`"));
         }
         let bytes = Bytes::from_request(req, state).await.map_err(|e| match e {
-            BytesRejection::FailedToBufferBody(_) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => ApiError::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "payload_too_large",
-                format!("the body is larger than the limit of {} bytes", crate::BODY_LIMIT),
-            ),
-            other => ApiError::new(StatusCode::BAD_REQUEST, "unreadable_body", format!("the body could not be read: {}", other.body_text())),
+            BytesRejection::FailedToBufferBody(_) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                ApiError::new(ErrorCode::PayloadTooLarge, format!("the body is larger than the limit of {} bytes", crate::BODY_LIMIT))
+            }
+            other => ApiError::new(ErrorCode::UnreadableBody, format!("the body could not be read: {}", other.body_text())),
         })?;
         Ok(JsonBytes(bytes))
     }
@@ -74,21 +74,13 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for OptionalJson<T> {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        let empty_declared = req
-            .headers()
-            .get(axum::http::header::CONTENT_LENGTH)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| v.trim() == "0");
+        let empty_declared = req.headers().get(axum::http::header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).is_some_and(|v| v.trim() == "0");
         if empty_declared || (!req.headers().contains_key(CONTENT_TYPE) && !req.headers().contains_key(axum::http::header::TRANSFER_ENCODING)) {
             let bytes = Bytes::from_request(req, state).await.unwrap_or_default();
             if bytes.is_empty() {
                 return Ok(OptionalJson(None));
             }
-            return Err(ApiError::new(
-                StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                "unsupported_media_type",
-                "send the body as JSON with `Content-Type: application/json`",
-            ));
+            return Err(ApiError::new(ErrorCode::UnsupportedMediaType, "send the body as JSON with `Content-Type: application/json`"));
         }
         let JsonBytes(bytes) = JsonBytes::from_request(req, state).await?;
         if bytes.is_empty() {
@@ -98,14 +90,48 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for OptionalJson<T> {
     }
 }
 
-/// The `Idempotency-Key` header of a trigger, if any.
-pub fn idempotency_key(headers: &axum::http::HeaderMap) -> Result<Option<String>, ApiError> {
+/// The `Idempotency-Key` header, if any, checked (`IdempotencyKey::parse`: 422 naming it).
+fn parsed_idempotency_key(headers: &axum::http::HeaderMap) -> Result<Option<IdempotencyKey>, ApiError> {
     match headers.get("idempotency-key") {
         None => Ok(None),
-        Some(v) => v.to_str().map(|s| Some(s.trim().to_string())).map_err(|_| {
-            ApiError::new(StatusCode::BAD_REQUEST, "invalid_header", "`Idempotency-Key` must be printable ASCII")
-                .field("Idempotency-Key", "invalid_format", "printable ASCII")
-        }),
+        Some(v) => {
+            let raw = v.to_str().unwrap_or("\u{fffd}");
+            IdempotencyKey::parse(raw).map(Some).map_err(|e| ApiError::from(devportal_app::AppError::from(e)))
+        }
+    }
+}
+
+/// The `Idempotency-Key` header of a trigger, if any.
+pub fn idempotency_key(headers: &axum::http::HeaderMap) -> Result<Option<String>, ApiError> {
+    Ok(parsed_idempotency_key(headers)?.map(|k| k.as_str().to_string()))
+}
+
+/// A create's JSON body with its `Idempotency-Key` (if sent) and the body's fingerprint, so
+/// a retry answers what the first request made (`devportal_app::idempotency`).
+pub struct KeyedJson<T> {
+    pub body: T,
+    pub key: Option<CreateRequest>,
+}
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for KeyedJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let key = parsed_idempotency_key(req.headers())?;
+        let JsonBytes(bytes) = JsonBytes::from_request(req, state).await?;
+        let body = parse_json(&bytes)?;
+        Ok(KeyedJson { body, key: key.map(|key| CreateRequest { key, fingerprint: fingerprint(&bytes) }) })
+    }
+}
+
+/// The `Idempotency-Key` of a create that takes no body (a copy, a new version).
+pub struct CreateKey(pub Option<CreateRequest>);
+
+impl<S: Send + Sync> FromRequestParts<S> for CreateKey {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(CreateKey(parsed_idempotency_key(&parts.headers)?.map(|key| CreateRequest { key, fingerprint: fingerprint(b"") })))
     }
 }
 
@@ -116,7 +142,7 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
         // Trailing garbage after the value is malformed JSON too.
         Ok(v) => match de.end() {
             Ok(()) => Ok(v),
-            Err(e) => Err(ApiError::new(StatusCode::BAD_REQUEST, "malformed_json", format!("the body is not valid JSON: {e}"))),
+            Err(e) => Err(ApiError::new(ErrorCode::MalformedJson, format!("the body is not valid JSON: {e}"))),
         },
         Err(err) => {
             let path = err.path().to_string();
@@ -125,14 +151,13 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
                 serde_json::error::Category::Data => {
                     let field = if path == "." { "body".to_string() } else { path };
                     let message = strip_position(&inner.to_string());
-                    Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_body", format!("`{field}`: {message}"))
-                        .with_fields(vec![FieldError { field, code: "invalid".into(), message }]))
+                    Err(ApiError::new(ErrorCode::InvalidBody, format!("`{field}`: {message}")).with_fields(vec![FieldError {
+                        field,
+                        code: "invalid".into(),
+                        message,
+                    }]))
                 }
-                _ => Err(ApiError::new(
-                    StatusCode::BAD_REQUEST,
-                    "malformed_json",
-                    format!("the body is not valid JSON: {}", inner),
-                )),
+                _ => Err(ApiError::new(ErrorCode::MalformedJson, format!("the body is not valid JSON: {}", inner))),
             }
         }
     };
@@ -146,13 +171,30 @@ fn strip_position(message: &str) -> String {
     }
 }
 
-/// The caller, from `Authorization: Bearer <token>`.
+/// The address a request came from, for throttling failed authentications: put into the
+/// request's extensions by the Lambda `main` (API Gateway's source IP); the local host's
+/// `ConnectInfo` is read when it is absent.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ClientAddr(pub IpAddr);
+
+fn client_addr(parts: &Parts) -> Option<IpAddr> {
+    parts.extensions.get::<ClientAddr>().map(|c| c.0).or_else(|| parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip()))
+}
+
+/// The caller, from `Authorization: Bearer <token>`. Here, before any handler runs: an
+/// address that failed authentication too often is refused (429), a failure is counted
+/// against its address, a read-scoped token may only `GET`, and each request is metered
+/// against the caller's and its organizations' rates.
 pub struct Auth(pub Principal);
 
 impl FromRequestParts<AppState> for Auth {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let client = client_addr(parts);
+        if let Some(ip) = client {
+            state.app.check_auth_throttle(ip)?;
+        }
         let presented = parts
             .headers
             .get(AUTHORIZATION)
@@ -160,11 +202,25 @@ impl FromRequestParts<AppState> for Auth {
             .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
             .map(str::trim)
             .filter(|t| !t.is_empty() && t.len() <= 512);
-        let Some(presented) = presented else {
-            return Err(devportal_app::AppError::Unauthenticated.into());
+        let authenticated = match presented {
+            Some(presented) => state.app.authenticate(presented).await,
+            None => Err(devportal_app::AppError::Unauthenticated),
         };
-        let principal = state.app.authenticate(presented).await?;
+        let principal = match authenticated {
+            Ok(p) => p,
+            Err(e @ (devportal_app::AppError::Unauthenticated | devportal_app::AppError::TokenExpired)) => {
+                if let Some(ip) = client {
+                    state.app.record_auth_failure(ip);
+                }
+                return Err(e.into());
+            }
+            Err(e) => return Err(e.into()),
+        };
         tracing::Span::current().record("user_id", tracing::field::display(principal.user.id));
+        if principal.scope == TokenScope::Read && !matches!(parts.method, Method::GET | Method::HEAD) {
+            return Err(devportal_app::AppError::InsufficientScope.into());
+        }
+        state.app.meter_request(&principal)?;
         Ok(Auth(principal))
     }
 }
@@ -178,7 +234,7 @@ impl<S: Send + Sync> FromRequestParts<S> for PathParams {
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let axum::extract::Path(map) = axum::extract::Path::<HashMap<String, String>>::from_request_parts(parts, state)
             .await
-            .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "invalid_path_parameter", e.body_text()))?;
+            .map_err(|e| ApiError::new(ErrorCode::InvalidPathParameter, e.body_text()))?;
         Ok(PathParams(map))
     }
 }
@@ -190,8 +246,11 @@ impl PathParams {
 
     pub fn uuid<T: std::str::FromStr>(&self, name: &str, what: &str) -> Result<T, ApiError> {
         self.raw(name).parse().map_err(|_| {
-            ApiError::new(StatusCode::BAD_REQUEST, "invalid_path_parameter", format!("`{name}` must be the UUID of {what}"))
-                .field(name, "invalid_uuid", format!("`{name}` must be a UUID"))
+            ApiError::new(ErrorCode::InvalidPathParameter, format!("`{name}` must be the UUID of {what}")).field(
+                name,
+                "invalid_uuid",
+                format!("`{name}` must be a UUID"),
+            )
         })
     }
 
@@ -203,8 +262,11 @@ impl PathParams {
 
     pub fn version(&self) -> Result<VersionSelector, ApiError> {
         let v = VersionSelector::parse(self.raw("v")).ok_or_else(|| {
-            ApiError::new(StatusCode::BAD_REQUEST, "invalid_path_parameter", "`v` must be a version number (1, 2, …), `latest` or `main`")
-                .field("v", "invalid_version", "a version number, `latest` or `main`")
+            ApiError::new(ErrorCode::InvalidPathParameter, "`v` must be a version number (1, 2, …), `latest` or `main`").field(
+                "v",
+                "invalid_version",
+                "a version number, `latest` or `main`",
+            )
         })?;
         tracing::Span::current().record("version", tracing::field::display(v));
         Ok(v)
@@ -212,6 +274,78 @@ impl PathParams {
 
     pub fn raw_param(&self, name: &str) -> &str {
         self.raw(name)
+    }
+}
+
+/// `…/connectors/{id}`: the connector a route is about (recorded on the request's span).
+#[derive(Debug, utoipa::IntoParams)]
+#[into_params(parameter_in = Path)]
+pub struct ConnectorPath {
+    #[param(value_type = String, format = Uuid)]
+    pub id: ConnectorId,
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for ConnectorPath {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        Ok(Self { id: PathParams::from_request_parts(parts, state).await?.connector()? })
+    }
+}
+
+/// `…/connectors/{id}/versions/{v}`: a connector and one of its versions.
+#[derive(Debug, utoipa::IntoParams)]
+#[into_params(parameter_in = Path)]
+pub struct VersionPath {
+    #[param(value_type = String, format = Uuid)]
+    pub id: ConnectorId,
+    /// A version number, `latest` or `main`.
+    #[param(value_type = String)]
+    pub v: VersionSelector,
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for VersionPath {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let params = PathParams::from_request_parts(parts, state).await?;
+        Ok(Self { id: params.connector()?, v: params.version()? })
+    }
+}
+
+/// `…/jobs/{job}`: a job (recorded on the request's span).
+#[derive(Debug, utoipa::IntoParams)]
+#[into_params(parameter_in = Path)]
+pub struct JobPath {
+    #[param(value_type = String, format = Uuid)]
+    pub job: JobId,
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for JobPath {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let job: JobId = PathParams::from_request_parts(parts, state).await?.uuid("job", "a job")?;
+        tracing::Span::current().record("job_id", tracing::field::display(job));
+        Ok(Self { job })
+    }
+}
+
+/// `…/runs/{id}`: a run (recorded on the request's span).
+#[derive(Debug, utoipa::IntoParams)]
+#[into_params(parameter_in = Path)]
+pub struct RunPath {
+    #[param(value_type = String, format = Uuid)]
+    pub id: RunId,
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for RunPath {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let id: RunId = PathParams::from_request_parts(parts, state).await?.uuid("id", "a run")?;
+        tracing::Span::current().record("run_id", tracing::field::display(id));
+        Ok(Self { id })
     }
 }
 
@@ -227,8 +361,7 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
         serde_path_to_error::deserialize(de).map(ApiQuery).map_err(|e| {
             let field = e.path().to_string();
             let message = e.into_inner().to_string();
-            ApiError::new(StatusCode::BAD_REQUEST, "invalid_query_parameter", format!("query parameter `{field}`: {message}"))
-                .field(&field, "invalid", message)
+            ApiError::new(ErrorCode::InvalidQueryParameter, format!("query parameter `{field}`: {message}")).field(&field, "invalid", message)
         })
     }
 }
@@ -242,7 +375,10 @@ pub fn revision(body: Option<u64>, parts: &axum::http::HeaderMap) -> Result<Opti
     let text = raw.to_str().unwrap_or("").trim();
     let text = text.strip_prefix("W/").unwrap_or(text).trim_matches('"');
     text.parse::<u64>().map(Some).map_err(|_| {
-        ApiError::new(StatusCode::BAD_REQUEST, "invalid_header", "`If-Match` must carry the revision number, e.g. `If-Match: \"3\"`")
-            .field("If-Match", "invalid_revision", "a revision number")
+        ApiError::new(ErrorCode::InvalidHeader, "`If-Match` must carry the revision number, e.g. `If-Match: \"3\"`").field(
+            "If-Match",
+            "invalid_revision",
+            "a revision number",
+        )
     })
 }

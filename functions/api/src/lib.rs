@@ -7,6 +7,7 @@ pub mod extract;
 pub mod openapi;
 pub mod routes;
 
+use crate::error::ErrorCode;
 use axum::extract::Request;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -31,7 +32,7 @@ pub struct AppState {
 
 /// The `/api/v1` routes, with errors, limits, panics and tracing handled.
 pub fn router(app: App) -> Router {
-    use routes::{connectors, identity, lifecycle, pipeline, wizard};
+    use routes::{connectors, directory, identity, lifecycle, pipeline, run_api, runs, vault, wizard};
     let api = Router::new()
         .route("/openapi.json", get(openapi::serve))
         .route("/me", get(identity::me))
@@ -67,16 +68,40 @@ pub fn router(app: App) -> Router {
         .route("/jobs/{job}/cancel", post(pipeline::cancel_job))
         .route("/jobs/{job}/retry", post(pipeline::retry_job))
         .route("/dead-letters", get(pipeline::dead_letters))
-        .route("/accounts", get(pipeline::accounts))
-        .route("/projects", get(pipeline::projects))
-        .route("/sites", get(pipeline::sites))
-        .route("/catalog", get(pipeline::catalog))
+        .route("/accounts", get(directory::accounts).post(directory::add_account))
+        .route("/projects", get(directory::projects).post(directory::add_project))
+        .route("/sites", get(directory::sites).post(directory::add_site))
+        .route("/catalog", get(directory::catalog))
+        .route("/sites/{site}/runs", post(runs::start))
+        .route("/runs", get(runs::list))
+        .route("/runs/{id}", get(runs::get))
+        .route("/runs/{id}/cancel", post(runs::cancel))
+        .route("/runs/{id}/logs", get(runs::logs))
+        .route("/runs/{id}/stdio", get(runs::stdio))
+        .route("/runs/{id}/output", get(runs::output))
+        .route("/connectors/{id}/logs", get(runs::connector_logs))
+        .route("/vault", get(vault::list))
+        .route("/vault/{*path}", axum::routing::put(vault::put).delete(vault::delete))
         .fallback(unknown_route)
         .method_not_allowed_fallback(method_not_allowed)
+        .layer(axum::middleware::map_response(json_rejections))
         .layer(axum::extract::DefaultBodyLimit::max(BODY_LIMIT))
+        .with_state(AppState { app: app.clone() });
+    // The run API has its own token kind and body limit (1 MiB, checked by each handler so
+    // an oversized call is recorded in the run's log).
+    let run_api = Router::new()
+        .route("/logs", post(run_api::logs))
+        .route("/output", post(run_api::output))
+        .route("/input", get(run_api::input))
+        .route("/progress", post(run_api::progress))
+        .fallback(unknown_route)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(axum::middleware::map_response(json_rejections))
+        .layer(axum::extract::DefaultBodyLimit::disable())
         .with_state(AppState { app });
     Router::new()
         .nest("/api/v1", api)
+        .nest("/run-api/v1", run_api)
         .layer(CatchPanicLayer::custom(|_: Box<dyn std::any::Any + Send>| panic_response()))
         .layer(
             TraceLayer::new_for_http()
@@ -89,6 +114,7 @@ pub fn router(app: App) -> Router {
                         connector_id = tracing::field::Empty,
                         version = tracing::field::Empty,
                         job_id = tracing::field::Empty,
+                        run_id = tracing::field::Empty,
                     )
                 })
                 .on_response(|res: &Response, latency: Duration, _span: &tracing::Span| {
@@ -97,15 +123,63 @@ pub fn router(app: App) -> Router {
         )
 }
 
+/// The router as the Lambda function serves it: the caller's address (API Gateway's
+/// `requestContext.http.sourceIp`) is put where [`extract::Auth`] throttles failed
+/// authentications by address.
+pub fn lambda_router(app: App) -> Router {
+    router(app).layer(axum::middleware::map_request(|mut req: Request| async move {
+        use lambda_http::RequestExt;
+        #[allow(unreachable_patterns)]
+        let ip = match req.request_context_ref() {
+            Some(lambda_http::request::RequestContext::ApiGatewayV2(c)) => c.http.source_ip.as_deref().and_then(|ip| ip.parse().ok()),
+            _ => None,
+        };
+        if let Some(ip) = ip {
+            req.extensions_mut().insert(extract::ClientAddr(ip));
+        }
+        req
+    }))
+}
+
+/// The last line of defence for the one error shape: a failure answered by the framework
+/// itself (an extractor's plain-text rejection, say a body over the limit on the logo route)
+/// leaves as [`ApiError`] JSON with a code for its status.
+async fn json_rejections(response: Response) -> Response {
+    let status = response.status();
+    let is_json =
+        response.headers().get(axum::http::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|v| v.starts_with("application/json"));
+    if !(status.is_client_error() || status.is_server_error()) || is_json {
+        return response;
+    }
+    let (code, message) = match status {
+        StatusCode::PAYLOAD_TOO_LARGE => (ErrorCode::PayloadTooLarge, format!("the body is larger than the limit of {BODY_LIMIT} bytes")),
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => (ErrorCode::UnsupportedMediaType, "the body's content type is not accepted here".to_string()),
+        StatusCode::METHOD_NOT_ALLOWED => (ErrorCode::MethodNotAllowed, "this route does not accept that method".to_string()),
+        StatusCode::NOT_FOUND => (ErrorCode::NotFound, "no such API route".to_string()),
+        StatusCode::BAD_REQUEST => (ErrorCode::BadRequest, "the request could not be read".to_string()),
+        s if s.is_server_error() => (ErrorCode::Internal, "the portal failed to complete the request".to_string()),
+        _ => (ErrorCode::Rejected, format!("the request was rejected ({status})")),
+    };
+    tracing::debug!(status = status.as_u16(), "framework rejection answered in the JSON error shape");
+    let mut rewritten = ApiError::with_status(status, code, message).into_response();
+    // Keep headers the framework set for the client (e.g. `Allow` on 405).
+    for (name, value) in response.headers() {
+        if name != axum::http::header::CONTENT_TYPE && name != axum::http::header::CONTENT_LENGTH {
+            rewritten.headers_mut().entry(name.clone()).or_insert(value.clone());
+        }
+    }
+    rewritten
+}
+
 async fn unknown_route() -> ApiError {
     ApiError::not_found("no such API route")
 }
 
 async fn method_not_allowed() -> ApiError {
-    ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", "this route does not accept that method")
+    ApiError::new(ErrorCode::MethodNotAllowed, "this route does not accept that method")
 }
 
 fn panic_response() -> Response {
     tracing::error!("handler panicked");
-    ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "the portal failed to complete the request").into_response()
+    ApiError::new(ErrorCode::Internal, "the portal failed to complete the request").into_response()
 }

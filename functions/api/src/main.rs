@@ -3,13 +3,12 @@
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    tracing_subscriber::fmt()
-        .json()
-        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
-        .with_current_span(false)
-        .without_time()
-        .init();
-    let lambda = devportal_wiring::lambda_app().await?;
+    devportal_wiring::init_lambda_tracing();
+    let mut lambda = devportal_wiring::lambda_function(devportal_wiring::functions::API).await?;
+    // Quotas and rate limits from the function's environment (docs/ARCHITECTURE.md); rates
+    // are metered per function instance, API Gateway's throttling caps the whole API.
+    let limits = devportal_app::limits::Limits::from_env()?;
+    lambda.app = lambda.app.with_limits(limits);
     // The first administrator of a deployment, with the token the stack generated. A failure
     // (say, two first cold starts racing) must not take the API down: the next start retries.
     match devportal_wiring::bootstrap_from_secret(&lambda.app, &lambda.sdk).await {
@@ -17,5 +16,5 @@ async fn main() -> Result<(), lambda_http::Error> {
         Ok(false) => {}
         Err(e) => tracing::error!(error = %e, "first-token bootstrap failed; retried at the next cold start"),
     }
-    lambda_http::run(devportal_api::router(lambda.app)).await
+    lambda_http::run(devportal_api::lambda_router(lambda.app)).await
 }

@@ -2,7 +2,7 @@
 //! schemas, served without authentication at `/api/v1/openapi.json`.
 
 use crate::error::ErrorBody;
-use crate::routes::{connectors, identity, lifecycle, pipeline, wizard};
+use crate::routes::{connectors, directory, identity, lifecycle, pipeline, runs, vault, wizard};
 use axum::Json;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
@@ -19,18 +19,22 @@ use utoipa::{Modify, OpenApi};
         pipeline::build, pipeline::sync_runtime, pipeline::sync_dev, pipeline::sync_prod, pipeline::access,
         pipeline::release, pipeline::unrelease, pipeline::list_jobs, pipeline::get_job, pipeline::job_log,
         pipeline::cancel_job, pipeline::retry_job, pipeline::transitions, pipeline::dead_letters,
-        pipeline::accounts, pipeline::projects, pipeline::sites, pipeline::catalog,
+        directory::accounts, directory::projects, directory::sites, directory::add_account, directory::add_project,
+        directory::add_site, directory::catalog,
         lifecycle::add_version, lifecycle::delete_version, lifecycle::releases, lifecycle::rollback, lifecycle::bin_connector,
         lifecycle::list_bin, lifecycle::restore, lifecycle::delete_permanently, lifecycle::duplicate, lifecycle::put_logo,
         lifecycle::get_logo,
+        runs::start, runs::list, runs::get, runs::cancel, runs::logs, runs::stdio, runs::output, runs::connector_logs,
+        vault::put, vault::list, vault::delete,
     ),
     components(schemas(ErrorBody, identity::TokenList, identity::OrganizationList, connectors::ConnectorPage,
-        connectors::VersionList, pipeline::JobList, pipeline::TransitionList, pipeline::AccountList, pipeline::ProjectList,
-        pipeline::SiteList, pipeline::CatalogList, pipeline::DeadLetterList, lifecycle::ReleaseList)),
+        connectors::VersionList, pipeline::JobList, pipeline::TransitionList, directory::AccountList, directory::ProjectList,
+        directory::SiteList, directory::CatalogList, pipeline::DeadLetterList, lifecycle::ReleaseList, runs::RunPage, runs::StdioPage,
+        runs::OutputPage, vault::VaultList)),
     modifiers(&BearerAuth, &CommonErrors),
     security(("bearer" = [])),
     tags((name = "identity"), (name = "connectors"), (name = "versions"), (name = "wizard"), (name = "pipeline"), (name = "jobs"),
-        (name = "history"), (name = "platform"), (name = "catalog"), (name = "bin"))
+        (name = "history"), (name = "platform"), (name = "catalog"), (name = "bin"), (name = "runs"), (name = "vault"))
 )]
 pub struct ApiDoc;
 
@@ -54,7 +58,10 @@ impl Modify for CommonErrors {
             RefOr::T(
                 ResponseBuilder::new()
                     .description(description)
-                    .content("application/json", utoipa::openapi::ContentBuilder::new().schema(Some(utoipa::openapi::Ref::from_schema_name("ErrorBody"))).build())
+                    .content(
+                        "application/json",
+                        utoipa::openapi::ContentBuilder::new().schema(Some(utoipa::openapi::Ref::from_schema_name("ErrorBody"))).build(),
+                    )
                     .build(),
             )
         };

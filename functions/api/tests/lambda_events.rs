@@ -5,7 +5,6 @@
 use axum::body::to_bytes;
 use axum::http::StatusCode;
 use devportal_domain::identity::TokenSecret;
-use devportal_domain::wizard::vcs::UrlPolicy;
 use devportal_wiring::{embedded, EmbeddedOptions};
 use serde_json::Value;
 use std::path::PathBuf;
@@ -21,7 +20,7 @@ fn event(name: &str) -> String {
 
 /// A fresh app on the embedded adapters, bootstrapped with the samples' token.
 async fn app(dir: &tempfile::TempDir) -> devportal_app::App {
-    let options = EmbeddedOptions { data_dir: dir.path().join("data"), run_api_url: String::new(), url_policy: UrlPolicy::STRICT };
+    let options = EmbeddedOptions::ephemeral(dir.path().join("data"));
     let app = embedded(options).await.expect("embedded adapters").app;
     app.bootstrap(Some(TokenSecret::parse_preset(SAMPLE_TOKEN).expect("sample token is a valid preset"))).await.expect("bootstrap");
     app
@@ -30,7 +29,7 @@ async fn app(dir: &tempfile::TempDir) -> devportal_app::App {
 /// Sends one sample through the router as `lambda_http::run` would; status and JSON body.
 async fn send(app: &devportal_app::App, sample: &str) -> (StatusCode, Value) {
     let request = lambda_http::request::from_str(&event(sample)).unwrap_or_else(|e| panic!("{sample} is not an API Gateway request: {e}"));
-    let response = devportal_api::router(app.clone()).oneshot(request).await.expect("router is infallible");
+    let response = devportal_api::lambda_router(app.clone()).oneshot(request).await.expect("router is infallible");
     let status = response.status();
     let content_type = response.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or_default().to_string();
     assert!(content_type.starts_with("application/json"), "{sample}: content type {content_type:?}");
@@ -68,7 +67,7 @@ async fn get_me_answers_the_bootstrap_admin() {
 async fn get_me_without_bootstrap_is_unauthenticated() {
     // The same request against an installation that never registered the sample token.
     let dir = tempfile::tempdir().unwrap();
-    let options = EmbeddedOptions { data_dir: dir.path().join("data"), run_api_url: String::new(), url_policy: UrlPolicy::STRICT };
+    let options = EmbeddedOptions::ephemeral(dir.path().join("data"));
     let app = embedded(options).await.unwrap().app;
     let (status, body) = send(&app, "api-get-me.json").await;
     assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
@@ -113,4 +112,52 @@ async fn get_openapi_needs_no_token() {
     for path in ["/api/v1/me", "/api/v1/connectors"] {
         assert!(paths.contains_key(path), "{path} missing from the document");
     }
+}
+
+#[tokio::test]
+async fn failed_authentications_are_throttled_by_the_callers_source_ip() {
+    // An installation that never registered the sample token: every request fails to
+    // authenticate. Two failures per minute per address, then 429 for that address only.
+    let dir = tempfile::tempdir().unwrap();
+    let options = EmbeddedOptions::ephemeral(dir.path().join("data"));
+    let limits = devportal_app::limits::Limits { auth_failures_per_minute: 2, ..devportal_app::limits::Limits::default() };
+    let app = embedded(options).await.unwrap().app.with_limits(limits);
+    let router = devportal_api::lambda_router(app);
+    let from = |ip: &str| {
+        let mut raw: Value = serde_json::from_str(&event("api-get-me.json")).unwrap();
+        raw["requestContext"]["http"]["sourceIp"] = Value::String(ip.into());
+        lambda_http::request::from_str(&raw.to_string()).expect("an API Gateway request")
+    };
+    for _ in 0..2 {
+        let res = router.clone().oneshot(from("203.0.113.7")).await.unwrap();
+        assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    }
+    let res = router.clone().oneshot(from("203.0.113.7")).await.unwrap();
+    assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(res.headers().contains_key("retry-after"));
+    let body: Value = serde_json::from_slice(&to_bytes(res.into_body(), usize::MAX).await.unwrap()).unwrap();
+    assert_eq!(body["code"], "rate_limited", "{body}");
+    let res = router.clone().oneshot(from("198.51.100.9")).await.unwrap();
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED, "another address is not held back");
+}
+
+#[tokio::test]
+async fn the_run_api_route_reaches_the_run_api_handlers() {
+    // CloudFront's /run-api/* behaviour and the `ANY /run-api/{proxy+}` route hand connectors'
+    // calls to this function: the router must serve them, not answer "no such API route".
+    let dir = tempfile::tempdir().unwrap();
+    let app = app(&dir).await;
+    let raw: Value = serde_json::from_str(&event("run-api-post-logs.json")).unwrap();
+    assert_eq!(raw["routeKey"], "ANY /run-api/{proxy+}", "the template's run-API route");
+    let (status, body) = send(&app, "run-api-post-logs.json").await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
+    assert_eq!(body["code"], "unauthenticated", "{body}");
+    assert!(body["message"].as_str().unwrap_or_default().contains("CDE_RUN_TOKEN"), "the run API's own answer: {body}");
+
+    // The same request to a path the run API does not have is the router's 404, so the answer
+    // above came from the run-API handler.
+    let other = event("run-api-post-logs.json").replace("/run-api/v1/logs", "/run-api/v1/nothing-here");
+    let request = lambda_http::request::from_str(&other).unwrap();
+    let response = devportal_api::lambda_router(app.clone()).oneshot(request).await.unwrap();
+    assert_eq!(response.status(), StatusCode::NOT_FOUND);
 }

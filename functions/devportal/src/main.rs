@@ -41,6 +41,9 @@ async fn main() -> ExitCode {
         BootstrapOutcome::Existing { preset_registered: true, .. } => {
             println!("Registered the token from DEVPORTAL_TOKEN for the administrator.");
         }
+        BootstrapOutcome::Existing { preset_revoked: true, .. } => {
+            println!("DEVPORTAL_TOKEN was revoked and stays revoked: it does not authenticate. Unset it or use another token.");
+        }
         BootstrapOutcome::Existing { .. } => {}
     }
     println!("Data directory: {}", config.data_dir.display());

@@ -19,10 +19,20 @@ impl Server {
     /// Starts `devportal serve` on a free loopback port and waits for its "listening" line.
     // The child moves into the returned value, whose stop path waits for it.
     #[allow(clippy::zombie_processes)]
-    fn start(data_dir: &Path, preset: Option<&str>) -> Server {
+    /// `root` is a temporary directory: the data directory is `root/data`, so the secret key
+    /// file (beside it, `root/data.key`) stays inside `root` too.
+    fn start(root: &Path, preset: Option<&str>) -> Server {
+        Self::start_with(root, preset, &[])
+    }
+
+    /// [`Server::start`] with more environment variables (e.g. limits).
+    #[allow(clippy::zombie_processes)]
+    fn start_with(root: &Path, preset: Option<&str>, env: &[(&str, &str)]) -> Server {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_devportal"));
+        cmd.envs(env.iter().copied());
         cmd.args(["serve", "--addr", "127.0.0.1:0", "--data-dir"])
-            .arg(data_dir)
+            .arg(root.join("data"))
+            .env_remove("DEVPORTAL_SECRET_KEY")
             .args(["--static-dir", concat!(env!("CARGO_MANIFEST_DIR"), "/../../static-site")])
             .env_remove("DEVPORTAL_TOKEN")
             .env("DEVPORTAL_LOG", "warn")
@@ -145,7 +155,10 @@ async fn a_bad_preset_token_is_refused_at_start() {
 async fn no_acknowledged_write_is_lost_when_the_process_is_killed() {
     let dir = tempfile::tempdir().unwrap();
     let token = "crash-test-token-0123456789abcdef";
-    let server = Server::start(dir.path(), Some(token));
+    // Write as fast as possible and read every write back: no rate or count limit.
+    let unlimited =
+        [("DEVPORTAL_USER_REQUESTS_PER_SECOND", "0"), ("DEVPORTAL_ORG_REQUESTS_PER_SECOND", "0"), ("DEVPORTAL_MAX_CONNECTORS_PER_ORG", "0")];
+    let server = Server::start_with(dir.path(), Some(token), &unlimited);
     let base = server.base.clone();
     // Writers create connectors until the process dies under them.
     let mut writers = vec![];
@@ -184,7 +197,7 @@ async fn no_acknowledged_write_is_lost_when_the_process_is_killed() {
     }
     assert!(acknowledged.len() > 10, "the writers got going before the kill ({} writes)", acknowledged.len());
 
-    let server = Server::start(dir.path(), Some(token));
+    let server = Server::start_with(dir.path(), Some(token), &unlimited);
     for id in &acknowledged {
         let (status, _) = call(&server.base, token, reqwest::Method::GET, &format!("/connectors/{id}"), None).await;
         assert_eq!(status, 200, "acknowledged connector {id} survived the kill");
@@ -195,7 +208,112 @@ async fn no_acknowledged_write_is_lost_when_the_process_is_killed() {
     let (status, list) = call(&server.base, token, reqwest::Method::GET, "/connectors?limit=200", None).await;
     assert_eq!(status, 200);
     for c in list["items"].as_array().unwrap() {
-        let (status, _) = call(&server.base, token, reqwest::Method::GET, &format!("/connectors/{}/versions/1", c["id"].as_str().unwrap()), None).await;
+        let (status, _) =
+            call(&server.base, token, reqwest::Method::GET, &format!("/connectors/{}/versions/1", c["id"].as_str().unwrap()), None).await;
         assert_eq!(status, 200);
     }
+}
+
+#[tokio::test]
+async fn a_revoked_preset_token_stays_revoked_and_the_host_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let preset = "preset-token-to-revoke-0123456789";
+    let server = Server::start(dir.path(), Some(preset));
+    let (status, me) = call(&server.base, preset, reqwest::Method::GET, "/me", None).await;
+    assert_eq!(status, 200);
+    let (status, _) = call(&server.base, preset, reqwest::Method::DELETE, &format!("/tokens/{}", me["token_id"].as_str().unwrap()), None).await;
+    assert_eq!(status, 204);
+    server.signal("TERM");
+    assert!(server.wait().success());
+
+    let again = Server::start(dir.path(), Some(preset));
+    assert!(
+        again.stdout_lines.iter().any(|l| l.contains("DEVPORTAL_TOKEN was revoked and stays revoked")),
+        "the host says so at start: {:?}",
+        again.stdout_lines
+    );
+    assert!(!again.stdout_lines.iter().any(|l| l.starts_with("Registered the token")), "{:?}", again.stdout_lines);
+    let (status, body) = call(&again.base, preset, reqwest::Method::GET, "/me", None).await;
+    assert_eq!((status, body["code"].as_str()), (401, Some("unauthenticated")));
+}
+
+/// Runs `devportal serve` expecting it to refuse to start; its standard error.
+fn start_refused(root: &Path, key: Option<&str>) -> String {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_devportal"));
+    cmd.args(["serve", "--addr", "127.0.0.1:0", "--data-dir"]).arg(root.join("data")).env_remove("DEVPORTAL_TOKEN").stdin(Stdio::null());
+    match key {
+        Some(k) => cmd.env("DEVPORTAL_SECRET_KEY", k),
+        None => cmd.env_remove("DEVPORTAL_SECRET_KEY"),
+    };
+    let mut child = cmd.stdout(Stdio::null()).stderr(Stdio::piped()).spawn().unwrap();
+    for _ in 0..200 {
+        if let Some(status) = child.try_wait().unwrap() {
+            assert!(!status.success(), "the portal started");
+            let mut err = String::new();
+            std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut err).unwrap();
+            return err;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let _ = child.kill();
+    panic!("the portal started (or hung) instead of refusing");
+}
+
+#[tokio::test]
+async fn secrets_at_rest_are_encrypted_with_a_key_kept_outside_the_data_directory() {
+    let root = tempfile::tempdir().unwrap();
+    let admin = "key-test-admin-token-0123456789";
+    let git_token = "ghp_KeyTestGitToken0123456789abcdef";
+    let server = Server::start(root.path(), Some(admin));
+    let key_file = root.path().join("data.key");
+    let mode = std::os::unix::fs::PermissionsExt::mode(
+        &std::fs::metadata(&key_file).expect("the key file is created beside the data directory").permissions(),
+    );
+    assert_eq!(mode & 0o777, 0o600);
+    let (status, c) = call(&server.base, admin, reqwest::Method::POST, "/connectors", Some(json!({"name": "Keyed", "type": "upload"}))).await;
+    assert_eq!(status, 201);
+    let vcs = json!({"authorization": "basic", "url": "https://github.com/org/repo.git", "username": "ci", "token": git_token});
+    let (status, _) =
+        call(&server.base, admin, reqwest::Method::PUT, &format!("/connectors/{}/versions/1/steps/vcs", c["id"].as_str().unwrap()), Some(vcs)).await;
+    assert_eq!(status, 200);
+    server.signal("TERM");
+    assert!(server.wait().success());
+
+    // Nothing under the data directory holds the key or the token.
+    let key_text = std::fs::read_to_string(&key_file).unwrap();
+    for entry in walk(&root.path().join("data")) {
+        let bytes = std::fs::read(&entry).unwrap();
+        for secret in [git_token, key_text.trim()] {
+            assert!(!bytes.windows(secret.len()).any(|w| w == secret.as_bytes()), "{} holds a secret", entry.display());
+        }
+    }
+
+    // Another key: refused with a clear error, not garbage.
+    let err = start_refused(root.path(), Some(&"ab".repeat(32)));
+    assert!(err.contains("DEVPORTAL_SECRET_KEY is not the key this data directory's secrets were encrypted with"), "{err}");
+    // The key file lost: refused, and no new key is left behind.
+    std::fs::rename(&key_file, root.path().join("saved.key")).unwrap();
+    let err = start_refused(root.path(), None);
+    assert!(err.contains("is missing") && err.contains("data.key"), "{err}");
+    assert!(!key_file.exists(), "a new key file was left behind");
+    // The key back: the portal starts and the secret is still usable (the version is complete).
+    std::fs::rename(root.path().join("saved.key"), &key_file).unwrap();
+    let server = Server::start(root.path(), Some(admin));
+    let (status, v) =
+        call(&server.base, admin, reqwest::Method::GET, &format!("/connectors/{}/versions/1/steps/vcs", c["id"].as_str().unwrap()), None).await;
+    assert_eq!(status, 200);
+    assert_eq!(v["data"]["has_token"], true, "{v}");
+}
+
+fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut files = vec![];
+    for entry in std::fs::read_dir(dir).unwrap().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            files.extend(walk(&path));
+        } else {
+            files.push(path);
+        }
+    }
+    files
 }

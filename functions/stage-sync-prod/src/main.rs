@@ -2,7 +2,7 @@
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
-    tracing_subscriber::fmt().json().without_time().init();
-    let app = devportal_wiring::lambda_app().await?.app;
+    devportal_wiring::init_lambda_tracing();
+    let app = devportal_wiring::lambda_function(devportal_wiring::functions::STAGE_SYNC_PROD).await?.app;
     devportal_worker::run_lambda(app, stage_sync_prod::STAGE).await
 }

@@ -8,7 +8,12 @@
 //!   and images, so the purge is a use case run on a schedule;
 //! - lost stage messages: jobs recorded as pending whose queue message was never sent (a
 //!   crash between the two) get it again (`App::resend_pending_jobs`), once they are older
-//!   than [`RESEND_AFTER`] so that messages merely waiting in a queue are not doubled.
+//!   than [`RESEND_AFTER`] so that messages merely waiting in a queue are not doubled, and
+//!   running jobs whose worker's lease ran out that long ago (a stage function that died);
+//!   a job under a live lease is left alone;
+//! - dead letters whose job is unfinished: SQS's redrive moves a message to the dead-letter
+//!   queue when its last delivery died (timed out) before the handler could fail the job, so
+//!   the sweep fails those jobs with a reason (`App::give_up`).
 
 use chrono::{DateTime, Duration, Utc};
 use devportal_app::App;
@@ -25,6 +30,8 @@ pub const RESEND_AFTER: Duration = Duration::minutes(15);
 pub struct SweepReport {
     pub purged_connectors: usize,
     pub resent_jobs: usize,
+    /// Unfinished jobs whose message was found dead-lettered, now failed.
+    pub failed_dead_letters: usize,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -35,6 +42,8 @@ pub enum SweepError {
     Purge(String),
     #[error("re-sending pending jobs failed: {0}")]
     Resend(String),
+    #[error("failing dead-lettered jobs failed: {0}")]
+    DeadLetters(String),
 }
 
 impl SweepError {
@@ -59,11 +68,47 @@ pub fn retention(raw: Option<&str>) -> Result<Duration, SweepError> {
 pub async fn sweep(app: &App, retention: Duration, now: DateTime<Utc>) -> Result<SweepReport, SweepError> {
     let purged = app.purge_expired_bin(retention, now).await.map_err(|e| SweepError::Purge(e.to_string()));
     let resent = app.resend_pending_jobs(now - RESEND_AFTER).await.map_err(|e| SweepError::Resend(e.to_string()));
-    let report = SweepReport { purged_connectors: *purged.as_ref().unwrap_or(&0), resent_jobs: *resent.as_ref().unwrap_or(&0) };
+    let dead = fail_dead_lettered_jobs(app).await.map_err(|e| SweepError::DeadLetters(e.to_string()));
+    let report = SweepReport {
+        purged_connectors: *purged.as_ref().unwrap_or(&0),
+        resent_jobs: *resent.as_ref().unwrap_or(&0),
+        failed_dead_letters: *dead.as_ref().unwrap_or(&0),
+    };
     if report != SweepReport::default() {
-        tracing::info!(purged_connectors = report.purged_connectors, resent_jobs = report.resent_jobs, "sweep done");
+        tracing::info!(
+            purged_connectors = report.purged_connectors,
+            resent_jobs = report.resent_jobs,
+            failed_dead_letters = report.failed_dead_letters,
+            "sweep done"
+        );
     }
     purged?;
     resent?;
+    dead?;
     Ok(report)
+}
+
+/// Fails every unfinished job whose message is in a dead-letter queue; how many.
+async fn fail_dead_lettered_jobs(app: &App) -> Result<usize, devportal_app::pipeline::WorkerError> {
+    let mut failed = 0;
+    for letter in app.ports.queue.dead_letters().await? {
+        let Some(job) = app.ports.pipeline.get_job(letter.job_id).await? else { continue };
+        if job.status.is_finished() {
+            continue;
+        }
+        let message = devportal_domain::pipeline::StageMessage {
+            stage: letter.stage,
+            job_id: letter.job_id,
+            connector_id: letter.connector_id,
+            version: letter.version,
+        };
+        let why = if letter.error.is_empty() { "its message was dead-lettered".to_string() } else { letter.error.clone() };
+        app.give_up(&message, &why).await?;
+        // Under a live lease give_up leaves the job to its worker.
+        if app.ports.pipeline.get_job(letter.job_id).await?.is_some_and(|j| j.status.is_finished()) {
+            tracing::warn!(job_id = %letter.job_id, stage = %letter.stage, "job failed: its message was dead-lettered");
+            failed += 1;
+        }
+    }
+    Ok(failed)
 }

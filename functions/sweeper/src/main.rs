@@ -18,9 +18,9 @@ impl From<SweepFailed> for Diagnostic {
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
-    tracing_subscriber::fmt().json().without_time().init();
+    devportal_wiring::init_lambda_tracing();
     let retention = sweeper::retention(std::env::var(sweeper::RETENTION_DAYS_VAR).ok().as_deref())?;
-    let app = devportal_wiring::lambda_app().await?.app;
+    let app = devportal_wiring::lambda_function(devportal_wiring::functions::SWEEPER).await?.app;
     let app = &app;
     lambda_runtime::run(service_fn(move |event: LambdaEvent<CloudWatchEvent>| async move {
         let now = event.payload.time;

@@ -3,7 +3,6 @@
 //! at the event's time on the embedded adapters.
 
 use aws_lambda_events::event::cloudwatch_events::CloudWatchEvent;
-use devportal_domain::wizard::vcs::UrlPolicy;
 use devportal_wiring::{embedded, EmbeddedOptions};
 
 #[tokio::test]
@@ -15,7 +14,7 @@ async fn the_scheduled_event_sample_runs_a_sweep_at_its_time() {
     assert_eq!(event.time.to_rfc3339(), "2026-11-26T03:00:00+00:00");
 
     let dir = tempfile::tempdir().unwrap();
-    let options = EmbeddedOptions { data_dir: dir.path().join("data"), run_api_url: String::new(), url_policy: UrlPolicy::STRICT };
+    let options = EmbeddedOptions::ephemeral(dir.path().join("data"));
     let app = embedded(options).await.unwrap().app;
     let report = sweeper::sweep(&app, sweeper::retention(None).unwrap(), event.time).await.unwrap();
     assert_eq!(report, sweeper::SweepReport::default(), "an empty portal has nothing to sweep");

@@ -6,7 +6,7 @@ use crate::identity::first_token;
 use crate::App;
 use chrono::Utc;
 use devportal_domain::identity::{Email, Membership, Organization, Role, TokenRecord, TokenSecret, User};
-use devportal_domain::ids::{OrgId, TokenId, UserId};
+use devportal_domain::ids::{OrgId, UserId};
 
 pub const BOOTSTRAP_EMAIL: &str = "admin@localhost";
 
@@ -15,8 +15,9 @@ pub const BOOTSTRAP_EMAIL: &str = "admin@localhost";
 pub enum BootstrapOutcome {
     /// First start: the token to print (`None` when the preset token was used).
     Created { user: User, generated_token: Option<TokenSecret> },
-    /// Already bootstrapped; `preset_registered` when `DEVPORTAL_TOKEN` was new and was added.
-    Existing { user: User, preset_registered: bool },
+    /// Already bootstrapped; `preset_registered` when `DEVPORTAL_TOKEN` was new and was added,
+    /// `preset_revoked` when `DEVPORTAL_TOKEN` was revoked earlier (it stays revoked).
+    Existing { user: User, preset_registered: bool, preset_revoked: bool },
 }
 
 impl App {
@@ -56,14 +57,22 @@ impl App {
         if outcome_created {
             return Ok(BootstrapOutcome::Created { user, generated_token: generated });
         }
-        let mut preset_registered = false;
+        let (mut preset_registered, mut preset_revoked) = (false, false);
         if let Some(p) = preset {
-            if identity.find_token(&p.hash()).await?.is_none() {
-                let record = TokenRecord { id: TokenId::new(), user_id: user.id, name: "DEVPORTAL_TOKEN".into(), hash: p.hash(), created_at: Utc::now() };
-                identity.create_token(&record).await?;
-                preset_registered = true;
+            match identity.find_token(&p.hash()).await? {
+                None => {
+                    let record = TokenRecord::new(user.id, "DEVPORTAL_TOKEN", p.hash(), Utc::now());
+                    identity.create_token(&record).await?;
+                    preset_registered = true;
+                }
+                // A revoked token keeps its hash record: it is not brought back.
+                Some(t) if t.revoked_at.is_some() => {
+                    tracing::warn!(token_id = %t.id, "DEVPORTAL_TOKEN was revoked and stays revoked; it does not authenticate");
+                    preset_revoked = true;
+                }
+                Some(_) => {}
             }
         }
-        Ok(BootstrapOutcome::Existing { user, preset_registered })
+        Ok(BootstrapOutcome::Existing { user, preset_registered, preset_revoked })
     }
 }

@@ -2,6 +2,7 @@
 //! Tenancy lives here: a connector of an organization the caller is not in is "not found".
 
 use crate::error::{AppError, AppResult};
+use crate::idempotency::{CreateRequest, CreateRoute};
 use crate::views::VersionView;
 use crate::App;
 use chrono::Utc;
@@ -9,7 +10,7 @@ use devportal_domain::connector::{Connector, ConnectorDetailsPatch, ConnectorTyp
 use devportal_domain::identity::Principal;
 use devportal_domain::ids::{ConnectorId, OrgId};
 use devportal_domain::page::{decode_cursor, encode_cursor, parse_limit, Page};
-use devportal_domain::ports::ConnectorQuery;
+use devportal_domain::ports::{ConnectorQuery, StoreError};
 use devportal_domain::version::{Version, VersionSelector};
 use devportal_domain::ValidationErrors;
 
@@ -39,7 +40,24 @@ pub struct ListConnectors {
 }
 
 impl App {
-    pub async fn create_connector(&self, principal: &Principal, input: CreateConnector) -> AppResult<(Connector, Version)> {
+    /// Refuses a new connector for `org` when it already owns `max_connectors_per_org` live ones.
+    pub(crate) async fn check_connector_quota(&self, org: OrgId) -> AppResult<()> {
+        let max = self.limits.max_connectors_per_org;
+        if max == 0 {
+            return Ok(());
+        }
+        let page = self.ports.connectors.list_connectors(&ConnectorQuery { orgs: vec![org], limit: max, ..ConnectorQuery::default() }).await?;
+        self.check_quota(crate::limits::Quota::ConnectorsPerOrg, page.items.len())
+    }
+
+    /// Creates a connector with its version 1. With an `Idempotency-Key` already used for the
+    /// same request, answers the connector it made (`false`: not newly created).
+    pub async fn create_connector(
+        &self,
+        principal: &Principal,
+        input: CreateConnector,
+        request: Option<&CreateRequest>,
+    ) -> AppResult<(Connector, bool)> {
         let parsed = NewConnector::parse(
             input.name.as_deref(),
             input.connector_type,
@@ -63,9 +81,17 @@ impl App {
                 return Err(errors.into());
             }
         };
-        let now = Utc::now();
+        let claimed = self.claim_create(principal, CreateRoute::Connectors, request, ConnectorId::new().to_string()).await?;
+        let id: ConnectorId = claimed.id()?;
+        if claimed.keyed {
+            if let Some(existing) = self.ports.connectors.get_connector(id).await? {
+                return Ok((existing, false));
+            }
+        }
+        self.check_connector_quota(owner).await?;
+        let now = claimed.at;
         let connector = Connector {
-            id: ConnectorId::new(),
+            id,
             name: parsed.name,
             connector_type: parsed.connector_type,
             description: parsed.description,
@@ -85,9 +111,13 @@ impl App {
             revision: 1,
         };
         let first = Version::first(connector.id, now);
-        self.ports.connectors.create_connector(&connector, &first).await?;
+        match self.ports.connectors.create_connector(&connector, &first).await {
+            // A concurrent retry with the same key made it first.
+            Err(StoreError::AlreadyExists { .. }) if claimed.keyed => return Ok((self.connector(principal, id).await?, false)),
+            other => other?,
+        }
         tracing::info!(connector_id = %connector.id, version = 1, owner = %owner, user_id = %principal.user.id, "connector created");
-        Ok((connector, first))
+        Ok((connector, true))
     }
 
     pub async fn list_connectors(&self, principal: &Principal, q: ListConnectors) -> AppResult<Page<Connector>> {
@@ -118,7 +148,8 @@ impl App {
         if orgs.is_empty() {
             return Ok(Page { items: vec![], next_cursor: None });
         }
-        let query = ConnectorQuery { orgs, name_contains: name, connector_type: q.connector_type, released: q.released, after, limit, binned: q.binned };
+        let query =
+            ConnectorQuery { orgs, name_contains: name, connector_type: q.connector_type, released: q.released, after, limit, binned: q.binned };
         let page = self.ports.connectors.list_connectors(&query).await?;
         Ok(Page { next_cursor: page.next_cursor.map(|k| encode_cursor(&k)), items: page.items })
     }
@@ -174,9 +205,9 @@ impl App {
         let connector = self.connector(principal, id).await?;
         let number = match selector {
             VersionSelector::Number(n) => n,
-            VersionSelector::Main => connector
-                .main_version
-                .ok_or_else(|| AppError::NotFound(format!("connector {id} has no released main version yet")))?,
+            VersionSelector::Main => {
+                connector.main_version.ok_or_else(|| AppError::NotFound(format!("connector {id} has no released main version yet")))?
+            }
             VersionSelector::Latest => {
                 let versions = self.ports.connectors.list_versions(id).await?;
                 versions.iter().map(|v| v.number).max().ok_or_else(|| AppError::NotFound(format!("connector {id} has no versions")))?

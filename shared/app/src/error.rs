@@ -11,6 +11,18 @@ pub enum AppError {
     Validation(#[from] ValidationErrors),
     #[error("missing or unknown bearer token")]
     Unauthenticated,
+    /// The token's `expires_at` has passed.
+    #[error("the token has expired")]
+    TokenExpired,
+    /// A read-scoped token asked to change something.
+    #[error("a read-scoped token may only read")]
+    InsufficientScope,
+    /// A request-rate or concurrency limit: try again after `retry_after_seconds`.
+    #[error("{message}")]
+    RateLimited { message: String, retry_after_seconds: u64 },
+    /// A count limit (connectors, versions, tokens) is reached.
+    #[error("{message}")]
+    QuotaExceeded { message: String, limit: String, max: u32 },
     #[error("{0}")]
     Forbidden(String),
     /// Also used for resources of organizations the caller is not in (404, not 403).
@@ -27,6 +39,12 @@ pub enum AppError {
     TransitionNotAllowed { message: String, state: VersionState },
     #[error("{0}")]
     AlreadyExists(String),
+    /// The request conflicts with the resource's current state (a finished run).
+    #[error("{0}")]
+    Conflict(String),
+    /// A run token whose run is not running (any more).
+    #[error("{0}")]
+    RunTokenExpired(String),
     /// Storage or another dependency failed; details are logged, not returned.
     #[error("dependency failure: {message}")]
     Unavailable { message: String, retryable: bool },

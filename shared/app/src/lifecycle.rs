@@ -4,6 +4,7 @@
 
 use crate::connectors::ListConnectors;
 use crate::error::{AppError, AppResult};
+use crate::idempotency::{CreateRequest, CreateRoute};
 use crate::logo::{sanitize_svg, LogoError};
 use crate::App;
 use chrono::{DateTime, Duration, Utc};
@@ -21,13 +22,35 @@ use devportal_domain::ValidationErrors;
 /// How long binned connectors are kept before they are purged, by default.
 pub const DEFAULT_BIN_RETENTION_DAYS: i64 = 30;
 
-/// A production release of a version, as listed by `GET …/{v}/releases`.
+/// A production release of a version, as listed by `GET …/{v}/releases`. Its configuration
+/// snapshot is shown as the wizard shows configuration: secrets as flags, never references.
 #[derive(Clone, Debug, serde::Serialize, utoipa::ToSchema)]
 pub struct ReleaseView {
-    #[serde(flatten)]
-    pub release: ProductionRelease,
+    pub release_id: String,
+    pub job_id: devportal_domain::pipeline::JobId,
+    pub digest: String,
+    pub commit: String,
+    /// The version's configuration when the release was made.
+    pub configuration: crate::views::ConfigurationView,
+    pub targets: devportal_domain::pipeline::Targets,
+    pub released_at: DateTime<Utc>,
     /// The release production serves now.
     pub live: bool,
+}
+
+impl ReleaseView {
+    pub fn new(r: &ProductionRelease, live: bool) -> Self {
+        Self {
+            release_id: r.release_id.clone(),
+            job_id: r.job_id,
+            digest: r.digest.clone(),
+            commit: r.commit.clone(),
+            configuration: crate::views::ConfigurationView::of_snapshot(&r.configuration),
+            targets: r.targets.clone(),
+            released_at: r.released_at,
+            live,
+        }
+    }
 }
 
 /// Versions of a connector that production uses: they keep a connector out of the bin and
@@ -45,12 +68,29 @@ pub(crate) fn secret_refs(c: &VersionConfig) -> Vec<SecretRef> {
 impl App {
     /// Adds a version copying the newest one's configuration (the Git token stays the same
     /// stored reference) and its dev site; build, state and production start afresh.
-    pub async fn add_version(&self, principal: &Principal, id: ConnectorId) -> AppResult<Version> {
+    ///
+    /// With an `Idempotency-Key` already used for this request, answers the version it added
+    /// (`false`: not newly created): the claim names the number and the creation time, which
+    /// tells that version from one another request added under the same number meanwhile.
+    pub async fn add_version(&self, principal: &Principal, id: ConnectorId, request: Option<&CreateRequest>) -> AppResult<(Version, bool)> {
         let connector = self.connector(principal, id).await?;
         let versions = self.ports.connectors.list_versions(id).await?;
         let newest = versions.iter().max_by_key(|v| v.number).ok_or_else(|| AppError::NotFound(format!("connector {id} has no versions")))?;
-        let number = newest.number.max(connector.latest_version) + 1;
-        let now = Utc::now();
+        let proposed = newest.number.max(connector.latest_version) + 1;
+        let claimed = self.claim_create(principal, CreateRoute::Versions, request, proposed.to_string()).await?;
+        let number: u32 = claimed.id()?;
+        let now = claimed.at;
+        if claimed.keyed {
+            match versions.iter().find(|v| v.number == number) {
+                Some(v) if v.created_at == now => return Ok((v.clone(), false)),
+                Some(_) => return Err(AppError::AlreadyExists(format!("version {number} was added by another request; use a new Idempotency-Key"))),
+                None if number <= connector.latest_version && number != proposed => {
+                    return Err(AppError::NotFound(format!("version {number}, which this Idempotency-Key added, was deleted")))
+                }
+                None => {}
+            }
+        }
+        self.check_quota(crate::limits::Quota::VersionsPerConnector, versions.len())?;
         let version = Version {
             connector_id: id,
             number,
@@ -69,7 +109,7 @@ impl App {
         }
         self.bump_latest_version(id, number).await;
         tracing::info!(connector_id = %id, version = number, user_id = %principal.user.id, "version added");
-        Ok(version)
+        Ok((version, true))
     }
 
     /// Keeps `latest_version` (numbers are never reused) in step; best effort, a stale value
@@ -125,13 +165,7 @@ impl App {
     pub async fn releases(&self, principal: &Principal, id: ConnectorId, selector: VersionSelector) -> AppResult<Vec<ReleaseView>> {
         let (_, version) = self.version(principal, id, selector).await?;
         let live = version.deployment.production.as_ref().map(|p| p.release_id.clone());
-        Ok(version
-            .deployment
-            .releases
-            .iter()
-            .rev()
-            .map(|r| ReleaseView { live: live.as_deref() == Some(r.release_id.as_str()), release: r.clone() })
-            .collect())
+        Ok(version.deployment.releases.iter().rev().map(|r| ReleaseView::new(r, live.as_deref() == Some(r.release_id.as_str()))).collect())
     }
 
     /// Chooses the main version among those released to production.
@@ -192,14 +226,19 @@ impl App {
     }
 
     /// Deletes a binned connector and everything it owns.
+    /// Only admins of the owning organization delete for good (members may bin and restore).
     pub async fn delete_permanently(&self, principal: &Principal, id: ConnectorId) -> AppResult<()> {
-        self.binned_connector(principal, id).await?;
+        crate::identity::require_write(principal)?;
+        let connector = self.binned_connector(principal, id).await?;
+        if !principal.is_admin_of(connector.owner) {
+            return Err(AppError::Forbidden("only admins of the owning organization may delete a connector permanently".into()));
+        }
         self.purge(id).await?;
         tracing::info!(connector_id = %id, user_id = %principal.user.id, "connector deleted permanently");
         Ok(())
     }
 
-    /// Removes a connector with its secrets, job logs, images and store records. Safe to
+    /// Removes a connector with its secrets, job logs, images, runtime registrations and store records. Safe to
     /// repeat: each part is idempotent, and the store records go last so a retry finds the rest.
     async fn purge(&self, id: ConnectorId) -> AppResult<()> {
         let versions = self.ports.connectors.list_versions(id).await?;
@@ -211,7 +250,11 @@ impl App {
                 self.ports.logs.delete(job.id).await?;
             }
         }
+        if let Some(connector) = self.ports.connectors.get_connector(id).await? {
+            self.purge_runs(id, connector.owner).await?;
+        }
         self.ports.builder.delete_images(id).await.map_err(|e| AppError::Unavailable { message: e.reason, retryable: e.retryable })?;
+        self.ports.runtime.deregister(id).await.map_err(|e| AppError::Unavailable { message: e.reason, retryable: e.retryable })?;
         self.ports.connectors.purge_connector(id).await?;
         Ok(())
     }
@@ -230,17 +273,25 @@ impl App {
 
     /// Duplicates a connector: "<name> - Copy", the newest version's configuration without
     /// Git credentials, as a fresh version 1 in state `created`.
-    pub async fn duplicate_connector(&self, principal: &Principal, id: ConnectorId) -> AppResult<Connector> {
+    pub async fn duplicate_connector(&self, principal: &Principal, id: ConnectorId, request: Option<&CreateRequest>) -> AppResult<(Connector, bool)> {
         let source = self.connector(principal, id).await?;
+        let claimed = self.claim_create(principal, CreateRoute::Copies, request, ConnectorId::new().to_string()).await?;
+        let copy_id: ConnectorId = claimed.id()?;
+        if claimed.keyed {
+            if let Some(existing) = self.ports.connectors.get_connector(copy_id).await? {
+                return Ok((existing, false));
+            }
+        }
+        self.check_connector_quota(source.owner).await?;
         let versions = self.ports.connectors.list_versions(id).await?;
         let newest = versions.iter().max_by_key(|v| v.number).ok_or_else(|| AppError::NotFound(format!("connector {id} has no versions")))?;
         let mut name = format!("{} - Copy", source.name);
         if name.chars().count() > devportal_domain::connector::NAME_MAX {
             name = format!("{} - Copy", source.name.chars().take(devportal_domain::connector::NAME_MAX - 7).collect::<String>());
         }
-        let now = Utc::now();
+        let now = claimed.at;
         let copy = Connector {
-            id: ConnectorId::new(),
+            id: copy_id,
             name,
             created_by: principal.user.id,
             created_at: now,
@@ -260,14 +311,18 @@ impl App {
             vcs.deploy_key = None;
         }
         let version = Version { config, ..Version::first(copy.id, now) };
-        self.ports.connectors.create_connector(&copy, &version).await?;
+        match self.ports.connectors.create_connector(&copy, &version).await {
+            // A concurrent retry with the same key made it first.
+            Err(StoreError::AlreadyExists { .. }) if claimed.keyed => return Ok((self.connector(principal, copy_id).await?, false)),
+            other => other?,
+        }
         if source.has_logo {
             if let Some(svg) = self.ports.connectors.get_logo(id).await? {
                 self.set_logo_svg(principal, copy.id, &svg).await?;
             }
         }
         tracing::info!(connector_id = %copy.id, source = %id, user_id = %principal.user.id, "connector duplicated");
-        self.connector(principal, copy.id).await
+        Ok((self.connector(principal, copy.id).await?, true))
     }
 
     /// Stores an uploaded SVG logo after sanitising it.

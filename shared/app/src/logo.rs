@@ -202,14 +202,11 @@ pub fn sanitize_svg(input: &[u8]) -> Result<String, LogoError> {
     if input.len() > LOGO_MAX_BYTES {
         return Err(LogoError::TooLarge { max: LOGO_MAX_BYTES });
     }
-    let text = std::str::from_utf8(input).map_err(|_| {
-        LogoError::NotSvg("the file is not UTF-8 text (PNG, JPEG and other bitmap formats are not accepted)".into())
-    })?;
+    let text = std::str::from_utf8(input)
+        .map_err(|_| LogoError::NotSvg("the file is not UTF-8 text (PNG, JPEG and other bitmap formats are not accepted)".into()))?;
     let options = ParsingOptions { allow_dtd: false, ..ParsingOptions::default() };
     let doc = Document::parse_with_options(text, options).map_err(|e| match e {
-        roxmltree::Error::DtdDetected => {
-            LogoError::Invalid("DOCTYPE and entity declarations are not allowed; remove the <!DOCTYPE …> block".into())
-        }
+        roxmltree::Error::DtdDetected => LogoError::Invalid("DOCTYPE and entity declarations are not allowed; remove the <!DOCTYPE …> block".into()),
         other => LogoError::NotSvg(format!("the file is not well-formed XML ({other})")),
     })?;
 
@@ -317,18 +314,12 @@ impl Writer {
                     }
                     None => continue,
                 },
-                Some(XML_NS) if local == "space" && matches!(value, "default" | "preserve") => {
-                    ("xml:space", value.into())
-                }
+                Some(XML_NS) if local == "space" && matches!(value, "default" | "preserve") => ("xml:space", value.into()),
                 None if local == "style" => match sanitize_style(value) {
                     Some(v) => ("style", v.into()),
                     None => continue,
                 },
-                None if (ALLOWED_ATTRIBUTES.contains(&local) || STYLE_PROPERTIES.contains(&local))
-                    && value_is_safe(value) =>
-                {
-                    (local, value.into())
-                }
+                None if (ALLOWED_ATTRIBUTES.contains(&local) || STYLE_PROPERTIES.contains(&local)) && value_is_safe(value) => (local, value.into()),
                 _ => continue,
             };
             out.push(' ');
@@ -361,8 +352,7 @@ fn sanitize_style(style: &str) -> Option<String> {
         let property = property.trim().to_ascii_lowercase();
         let value = value.trim();
         let balanced_quotes = value.matches('"').count() % 2 == 0 && value.matches('\'').count() % 2 == 0;
-        if STYLE_PROPERTIES.contains(&property.as_str()) && !value.is_empty() && balanced_quotes && value_is_safe(value)
-        {
+        if STYLE_PROPERTIES.contains(&property.as_str()) && !value.is_empty() && balanced_quotes && value_is_safe(value) {
             kept.push(format!("{property}:{value}"));
         }
     }
@@ -433,8 +423,7 @@ fn push_escaped(out: &mut String, text: &str, attribute: bool) {
 mod tests {
     use super::*;
 
-    const FORBIDDEN_ELEMENTS: &[&str] =
-        &["script", "foreignObject", "iframe", "image", "style", "animate", "set", "a", "div", "body"];
+    const FORBIDDEN_ELEMENTS: &[&str] = &["script", "foreignObject", "iframe", "image", "style", "animate", "set", "a", "div", "body"];
 
     /// Re-parses the output and checks it structurally.
     fn assert_clean(svg: &str) -> Document<'_> {
@@ -473,9 +462,7 @@ mod tests {
     }
 
     fn wrap(body: &str) -> String {
-        format!(
-            r#"<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" viewBox="0 0 10 10">{body}</svg>"#
-        )
+        format!(r#"<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" viewBox="0 0 10 10">{body}</svg>"#)
     }
 
     #[test]
@@ -504,23 +491,7 @@ mod tests {
         assert_eq!(root.attribute("viewBox"), Some("0 0 64 64"));
         assert_eq!(root.attribute("width"), Some("64"));
         let names: Vec<&str> = doc.descendants().filter(|n| n.is_element()).map(|n| n.tag_name().name()).collect();
-        assert_eq!(
-            names,
-            [
-                "svg",
-                "title",
-                "defs",
-                "linearGradient",
-                "stop",
-                "stop",
-                "g",
-                "rect",
-                "circle",
-                "path",
-                "polygon",
-                "text"
-            ]
-        );
+        assert_eq!(names, ["svg", "title", "defs", "linearGradient", "stop", "stop", "g", "rect", "circle", "path", "polygon", "text"]);
         let find = |tag: &str| doc.descendants().find(|n| n.has_tag_name((SVG_NS, tag))).unwrap();
         assert_eq!(find("rect").attribute("fill"), Some("url(#g1)"));
         assert_eq!(find("circle").attribute("fill"), Some("#FFFFFF"));
@@ -535,26 +506,18 @@ mod tests {
         // Compact: no comments, no declaration, no whitespace between elements.
         assert!(out.starts_with(r#"<svg xmlns="http://www.w3.org/2000/svg" width="64""#), "{out}");
         assert!(!out.contains("<?xml") && !out.contains("<!--") && !out.contains(">\n"), "{out}");
-        assert!(
-            out.contains("<text x=\"5\" y=\"60\" font-family=\"'Open Sans', sans-serif\">A &lt; B</text>"),
-            "{out}"
-        );
+        assert!(out.contains("<text x=\"5\" y=\"60\" font-family=\"'Open Sans', sans-serif\">A &lt; B</text>"), "{out}");
     }
 
     #[test]
     fn svg_without_namespace_is_accepted_and_gets_one() {
         let out = clean(r#"<svg viewBox="0 0 1 1"><rect width="1" height="1"/></svg>"#);
-        assert_eq!(
-            out,
-            r#"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 1 1"><rect width="1" height="1"/></svg>"#
-        );
+        assert_eq!(out, r#"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 1 1"><rect width="1" height="1"/></svg>"#);
     }
 
     #[test]
     fn script_is_removed() {
-        let out = clean(&wrap(
-            r#"<script>alert(1)</script><script type="text/javascript"><![CDATA[alert(2)]]></script><rect/>"#,
-        ));
+        let out = clean(&wrap(r#"<script>alert(1)</script><script type="text/javascript"><![CDATA[alert(2)]]></script><rect/>"#));
         assert!(!out.contains("alert"), "{out}");
         assert!(out.contains("<rect/>"), "{out}");
     }
@@ -579,10 +542,7 @@ mod tests {
             <use xlink:href="#a" x="2"/>
             <use href="#xpointer(id('a'))"/>"##,
         ));
-        assert!(
-            !out.contains("evil") && !out.to_ascii_lowercase().contains("javascript") && !out.contains("xpointer"),
-            "{out}"
-        );
+        assert!(!out.contains("evil") && !out.to_ascii_lowercase().contains("javascript") && !out.contains("xpointer"), "{out}");
         assert!(out.contains(r##"<use href="#a" x="1"/>"##), "{out}");
         assert!(out.contains(r##"<use xlink:href="#a" x="2"/>"##), "{out}");
         assert!(out.contains(r#"xmlns:xlink="http://www.w3.org/1999/xlink""#), "{out}");
@@ -593,9 +553,7 @@ mod tests {
         let out = clean(&wrap("<rect/>"));
         assert!(!out.contains("xlink"), "{out}");
         // Another prefix bound to the xlink namespace is written as `xlink:`.
-        let out = clean(
-            r##"<svg xmlns="http://www.w3.org/2000/svg" xmlns:l="http://www.w3.org/1999/xlink"><use l:href="#a"/></svg>"##,
-        );
+        let out = clean(r##"<svg xmlns="http://www.w3.org/2000/svg" xmlns:l="http://www.w3.org/1999/xlink"><use l:href="#a"/></svg>"##);
         assert!(out.contains(r##"<use xlink:href="#a"/>"##) && out.contains("xmlns:xlink="), "{out}");
     }
 

@@ -24,18 +24,8 @@ use devportal_domain::ValidationErrors;
 /// A wizard step as sent in a `PUT`.
 #[derive(Clone, Debug)]
 pub enum StepInput {
-    Vcs {
-        authorization: Option<Authorization>,
-        url: Option<String>,
-        branch: Option<String>,
-        username: Option<String>,
-        token: Option<String>,
-    },
-    Application {
-        command: Option<String>,
-        arguments: Option<String>,
-        health_check: Option<String>,
-    },
+    Vcs { authorization: Option<Authorization>, url: Option<String>, branch: Option<String>, username: Option<String>, token: Option<String> },
+    Application { command: Option<String>, arguments: Option<String>, health_check: Option<String> },
     Auth(AuthConfig),
     Individual(Vec<FormFieldInput>),
     TypeSpecific(TypeSpecificInput),
@@ -76,10 +66,7 @@ impl App {
             Step::TypeSpecific => StepData::TypeSpecific(c.type_specific.clone()),
             Step::Execution | Step::Details => StepData::Execution(self.preview(connector, version)),
         };
-        let status = step_statuses(connector.connector_type, c)
-            .into_iter()
-            .find(|s| s.step == step)
-            .expect("every step has a status");
+        let status = step_statuses(connector.connector_type, c).into_iter().find(|s| s.step == step).expect("every step has a status");
         StepView { step, status, revision: version.revision, state: version.state, data }
     }
 
@@ -226,14 +213,15 @@ impl App {
         };
         let credentials = match vcs.authorization {
             Authorization::Public => GitCredentials::None,
-            Authorization::Basic => GitCredentials::Basic {
-                username: vcs.username.clone().unwrap_or_default(),
-                token: self.secret(vcs.token.as_ref(), "token").await?,
-            },
-            Authorization::DeployKey => GitCredentials::DeployKey {
-                private_key: self.secret(vcs.deploy_key.as_ref().map(|k| &k.private), "deploy key").await?,
-            },
+            Authorization::Basic => {
+                GitCredentials::Basic { username: vcs.username.clone().unwrap_or_default(), token: self.secret(vcs.token.as_ref(), "token").await? }
+            }
+            Authorization::DeployKey => {
+                GitCredentials::DeployKey { private_key: self.secret(vcs.deploy_key.as_ref().map(|k| &k.private), "deploy key").await? }
+            }
         };
+        // Each test holds a Git process (or an HTTP exchange) open: a user runs a few at once.
+        let _slot = self.connection_test_slot(principal.user.id)?;
         let outcome = self.ports.git.probe(&vcs.url, &vcs.branch, &credentials).await;
         tracing::info!(connector_id = %id, version = version.number, ok = matches!(outcome, GitProbeOutcome::Reachable { .. }), "git connection tested");
         let (ok, commit, reason) = match outcome {

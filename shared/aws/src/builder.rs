@@ -9,11 +9,11 @@
 //! stage therefore waits for its CodeBuild build from inside the call: every `poll_interval` it
 //! asks `BatchGetBuilds` for the build's status and reads the build's CloudWatch Logs stream
 //! (`GetLogEvents` with the forward token) into the job log, so users watch the build live,
-//! which they want anyway. The wait is bounded by the project's timeout, which stays below the
-//! build Lambda's 15 minutes (`TimeoutInMinutes` ≤ 14 in the template), so the Lambda outlives
-//! every build it starts. Completion through EventBridge would need a second entry point and a
-//! build → job index for no gain a user could see; a 256 MB Lambda waiting a few minutes costs
-//! next to nothing.
+//! which they want anyway. The wait never passes the request's `deadline` (the stage function's
+//! budget): then the builder records a [`BuildCheckpoint`] (build id, log position, markers read)
+//! through [`LogSink::checkpoint`] and answers a retryable failure; the next delivery passes
+//! that checkpoint as `resume` and follows the same build from there (docs/ARCHITECTURE.md,
+//! "Build completion is polled").
 //!
 //! ## What the build is told (environment overrides of `StartBuild`)
 //!
@@ -49,20 +49,21 @@
 //!
 //! ## Idempotency (at-least-once delivery)
 //!
-//! The repository is created if missing (an existing one is fine). `StartBuild` carries the job
-//! id as `idempotencyToken`, so a second call for the same job within CodeBuild's token window
-//! (5 minutes) attaches to the same build and answers the same result. A later redelivery (the
-//! build queue's visibility timeout is 30 minutes, longer than any build) starts a fresh build
-//! that pushes the same tag again: harmless, the tag belongs to this job only.
+//! The repository is created if missing (an existing one is fine). The build id is recorded on
+//! the job as soon as the build started, so a redelivery re-attaches to it instead of starting
+//! another. `StartBuild` also carries the job id as `idempotencyToken`, so a second start for the
+//! same job within CodeBuild's token window (5 minutes) attaches to the same build; only a
+//! delivery that died before the id was recorded and came back later starts a fresh build,
+//! which pushes the same tag again: harmless, the tag belongs to this job only.
 
 use crate::error::stage_failure;
 use crate::secrets::is_ours;
 use async_trait::async_trait;
 use aws_sdk_codebuild::types::{Build, BuildPhaseType, EnvironmentVariable, EnvironmentVariableType, StatusType};
 use devportal_domain::ids::ConnectorId;
-use devportal_domain::pipeline::{BuildFailure, BuildFailureKind, BuiltImage, LogStream};
+use devportal_domain::pipeline::{BuildCheckpoint, BuildFailure, BuildFailureKind, BuiltImage, LogStream};
 use devportal_domain::ports::{BuildRequest, Cancellation, GitCredentials, ImageBuilder, LogSink, StageFailure};
-use devportal_domain::secret::MASK;
+use devportal_domain::redact::Redactor;
 use std::time::Duration;
 
 /// Where the builds run and the images go.
@@ -76,6 +77,9 @@ pub struct CodeBuildSettings {
     pub ecr_prefix: String,
     /// How often the build's status and log are read (a few seconds on AWS; short in tests).
     pub poll_interval: Duration,
+    /// Which repositories builds may clone: checked here, after resolving the host, before the
+    /// build starts; the build's git is pinned to the addresses checked (`GIT_RESOLVE`).
+    pub url_policy: devportal_domain::wizard::url_policy::UrlPolicy,
 }
 
 /// Builds connector images with CodeBuild into ECR (see the module documentation).
@@ -98,6 +102,28 @@ const POLL_FAILURES: u32 = 3;
 /// Pages read from the log per poll at most, so a chatty build cannot starve the status poll.
 const LOG_PAGES_PER_POLL: u32 = 20;
 
+/// Days an untagged image stays in a connector's repository.
+pub const UNTAGGED_IMAGE_DAYS: u32 = 7;
+/// Days a build's image stays when it never reached the runtime.
+pub const UNUSED_IMAGE_DAYS: u32 = 30;
+/// The tag prefix of the images the lifecycle policy keeps (`runtime::keep_tag`).
+pub const KEEP_TAG_PREFIX: &str = "keep-";
+
+/// The lifecycle policy of every connector repository. Rule 1 selects the images registered
+/// with the runtime (tagged `keep-<digest hex>` by `EcsRuntime::register`: what dev ran,
+/// production promotes and a rollback returns to); its count is ECR's image quota, so it never
+/// expires them, and an image a rule selects is out of reach of every later rule. Rule 2 expires
+/// untagged images (a tag pushed again by a redelivered job leaves the earlier image untagged)
+/// after [`UNTAGGED_IMAGE_DAYS`]; rule 3 every other build after [`UNUSED_IMAGE_DAYS`]. The
+/// repository itself goes with its connector's purge.
+pub const LIFECYCLE_POLICY: &str = concat!(
+    r#"{"rules":["#,
+    r#"{"rulePriority":1,"description":"keep images registered with the runtime","selection":{"tagStatus":"tagged","tagPrefixList":["keep-"],"countType":"imageCountMoreThan","countNumber":10000},"action":{"type":"expire"}},"#,
+    r#"{"rulePriority":2,"description":"expire untagged images","selection":{"tagStatus":"untagged","countType":"sinceImagePushed","countUnit":"days","countNumber":7},"action":{"type":"expire"}},"#,
+    r#"{"rulePriority":3,"description":"expire builds that never reached the runtime","selection":{"tagStatus":"any","countType":"sinceImagePushed","countUnit":"days","countNumber":30},"action":{"type":"expire"}}"#,
+    r#"]}"#
+);
+
 impl CodeBuildBuilder {
     /// Builds the CodeBuild, ECR and CloudWatch Logs clients once from `config`.
     pub fn new(config: &aws_config::SdkConfig, settings: CodeBuildSettings) -> Self {
@@ -111,7 +137,7 @@ impl CodeBuildBuilder {
 
     /// The connector's ECR repository name: `<ecr_prefix>/<connector id>`.
     pub fn repository_name(&self, connector: ConnectorId) -> String {
-        format!("{}/{connector}", self.settings.ecr_prefix.trim_end_matches('/'))
+        repository_name(&self.settings.ecr_prefix, connector)
     }
 
     /// The tag a job's image is pushed with: `v<version>-<job id>`.
@@ -127,12 +153,21 @@ impl CodeBuildBuilder {
             .repository_name(name)
             // The tag names one job; a redelivered job pushes it again.
             .image_tag_mutability(aws_sdk_ecr::types::ImageTagMutability::Mutable)
+            // Every pushed image is scanned for known vulnerabilities (results in ECR).
+            .image_scanning_configuration(aws_sdk_ecr::types::ImageScanningConfiguration::builder().scan_on_push(true).build())
             .tags(aws_sdk_ecr::types::Tag::builder().key("app").value("devportal").build().map_err(|e| internal(e.to_string()))?)
             .tags(aws_sdk_ecr::types::Tag::builder().key("connector").value(connector.to_string()).build().map_err(|e| internal(e.to_string()))?)
             .send()
             .await;
         match created {
             Ok(out) => {
+                self.ecr
+                    .put_lifecycle_policy()
+                    .repository_name(name)
+                    .lifecycle_policy_text(LIFECYCLE_POLICY)
+                    .send()
+                    .await
+                    .map_err(|e| aws_internal("ECR PutLifecyclePolicy", e))?;
                 if let Some(uri) = out.repository().and_then(|r| r.repository_uri()) {
                     return Ok(uri.to_string());
                 }
@@ -140,13 +175,7 @@ impl CodeBuildBuilder {
             Err(e) if e.as_service_error().is_some_and(|s| s.is_repository_already_exists_exception()) => {}
             Err(e) => return Err(aws_internal("ECR CreateRepository", e)),
         }
-        let out = self
-            .ecr
-            .describe_repositories()
-            .repository_names(name)
-            .send()
-            .await
-            .map_err(|e| aws_internal("ECR DescribeRepositories", e))?;
+        let out = self.ecr.describe_repositories().repository_names(name).send().await.map_err(|e| aws_internal("ECR DescribeRepositories", e))?;
         out.repositories()
             .iter()
             .find_map(|r| r.repository_uri())
@@ -154,8 +183,26 @@ impl CodeBuildBuilder {
             .ok_or_else(|| internal(format!("ECR has no URI for the repository {name}")))
     }
 
+    /// The repository URL policy at build time: the host resolved here and every address
+    /// checked; the answer is the `host:port:addresses` pin the buildspec gives git
+    /// (`http.curloptResolve`), so CodeBuild's own lookup cannot lead the clone elsewhere —
+    /// in particular not to the metadata and credential endpoints (169.254.0.0/16).
+    async fn check_repository(&self, request: &BuildRequest) -> Result<Option<String>, BuildFailure> {
+        use devportal_domain::wizard::url_policy::remote_host;
+        let refused = |why: String| BuildFailure::new(BuildFailureKind::CloneFailed, format!("git clone refused: {why}"), None);
+        let basic = matches!(request.credentials, GitCredentials::Basic { .. });
+        let policy = self.settings.url_policy;
+        policy.check_url(&request.url, basic).map_err(|rule| refused(rule.to_string()))?;
+        let Some(remote) = remote_host(&request.url) else { return Ok(None) };
+        let addresses: Vec<std::net::IpAddr> = match remote.host.parse() {
+            Ok(ip) => vec![ip],
+            Err(_) => tokio::net::lookup_host((remote.host.as_str(), remote.port)).await.map(|a| a.map(|a| a.ip()).collect()).unwrap_or_default(),
+        };
+        policy.check_resolved(&request.url, &addresses, basic).map_err(refused)
+    }
+
     /// The environment overrides of the job's build (see the module documentation).
-    fn environment(request: &BuildRequest, image_uri: &str) -> Result<Vec<EnvironmentVariable>, BuildFailure> {
+    fn environment(request: &BuildRequest, image_uri: &str, git_resolve: Option<&str>) -> Result<Vec<EnvironmentVariable>, BuildFailure> {
         let plain = |name: &str, value: &str| var(name, value, EnvironmentVariableType::Plaintext);
         let timeout = request.health_check_timeout.as_secs_f64().ceil().max(1.0) as u64;
         let mut vars = vec![
@@ -166,6 +213,9 @@ impl CodeBuildBuilder {
             plain("HEALTH_CHECK_TIMEOUT", &timeout.to_string())?,
             plain("DEVPORTAL_JOB_ID", &request.job_id.to_string())?,
         ];
+        if let Some(pin) = git_resolve {
+            vars.push(plain("GIT_RESOLVE", pin)?);
+        }
         let secret = |name: &str| -> Result<EnvironmentVariable, BuildFailure> {
             match &request.credential_ref {
                 // CodeBuild resolves the reference with its own role; only a Secrets Manager
@@ -194,13 +244,13 @@ impl CodeBuildBuilder {
         Ok(vars)
     }
 
-    async fn start(&self, request: &BuildRequest, image_uri: &str) -> Result<Build, BuildFailure> {
+    async fn start(&self, request: &BuildRequest, image_uri: &str, git_resolve: Option<&str>) -> Result<Build, BuildFailure> {
         let out = self
             .codebuild
             .start_build()
             .project_name(&self.settings.project)
             .idempotency_token(request.job_id.to_string())
-            .set_environment_variables_override(Some(Self::environment(request, image_uri)?))
+            .set_environment_variables_override(Some(Self::environment(request, image_uri, git_resolve)?))
             .send()
             .await
             .map_err(|e| aws_internal("CodeBuild StartBuild", e))?;
@@ -208,13 +258,7 @@ impl CodeBuildBuilder {
     }
 
     async fn status(&self, build_id: &str) -> Result<Build, BuildFailure> {
-        let out = self
-            .codebuild
-            .batch_get_builds()
-            .ids(build_id)
-            .send()
-            .await
-            .map_err(|e| aws_internal("CodeBuild BatchGetBuilds", e))?;
+        let out = self.codebuild.batch_get_builds().ids(build_id).send().await.map_err(|e| aws_internal("CodeBuild BatchGetBuilds", e))?;
         out.builds
             .unwrap_or_default()
             .into_iter()
@@ -240,7 +284,9 @@ impl CodeBuildBuilder {
         use aws_sdk_ecr::types::ImageIdentifier;
         let describe = |id: ImageIdentifier| async move {
             match self.ecr.describe_images().repository_name(repository).image_ids(id).send().await {
-                Ok(out) => Ok(out.image_details().first().and_then(|d| Some((d.image_digest()?.to_string(), d.image_size_in_bytes()?.max(0) as u64)))),
+                Ok(out) => {
+                    Ok(out.image_details().first().and_then(|d| Some((d.image_digest()?.to_string(), d.image_size_in_bytes()?.max(0) as u64))))
+                }
                 Err(e) if e.as_service_error().is_some_and(|s| s.is_image_not_found_exception()) => Ok(None),
                 Err(e) => Err(aws_internal("ECR DescribeImages", e)),
             }
@@ -297,6 +343,20 @@ impl CodeBuildBuilder {
                 phase = current;
             }
             tail.read(&self.logs).await?;
+            if !is_terminal(&build) && request.deadline.is_some_and(|d| std::time::Instant::now() >= d) {
+                // The stage function's budget is spent: hand the build to the next delivery.
+                tail.sink
+                    .checkpoint(&BuildCheckpoint {
+                        build_id: build_id.to_string(),
+                        log_token: tail.token.clone(),
+                        markers: tail.markers.lines.clone(),
+                    })
+                    .await;
+                tracing::info!(job = %request.job_id, build = build_id, "time budget spent; the build goes on and the next delivery re-attaches");
+                tail.system(&format!("CodeBuild build {build_id} is still running; the next delivery of this job follows it")).await;
+                tail.handed_on = true;
+                return Err(internal(format!("CodeBuild build {build_id} is still running past this delivery's time budget")));
+            }
             if is_terminal(&build) {
                 for _ in 0..DRAIN_READS {
                     if !tail.markers.missing_for(build.build_status()) {
@@ -315,6 +375,7 @@ impl CodeBuildBuilder {
         if request.health_check_argv.is_empty() {
             return Err(BuildFailure::new(BuildFailureKind::HealthCheckFailed, "no health check command: set the application's command", None));
         }
+        let git_resolve = self.check_repository(request).await?;
         let repository = self.repository_name(request.connector_id);
         let repository_uri = self.ensure_repository(&repository, request.connector_id).await?;
         let tag = Self::image_tag(request);
@@ -322,17 +383,35 @@ impl CodeBuildBuilder {
         if cancel.is_cancelled() {
             return Err(cancelled("cancelled"));
         }
-        let build = self.start(request, &image_uri).await?;
-        let build_id = build.id().ok_or_else(|| internal("CodeBuild StartBuild answered a build without an id"))?.to_string();
-        tracing::info!(connector = %request.connector_id, version = request.version, job = %request.job_id, build = %build_id, image = %image_uri, "CodeBuild build started");
-        tail.system(&format!("CodeBuild build {build_id} in project {} → {image_uri}", self.settings.project)).await;
+        let build_id = match &request.resume {
+            // Started by an earlier delivery of this job: follow that build, and its log from
+            // where the job log has it.
+            Some(checkpoint) => {
+                tail.token = checkpoint.log_token.clone();
+                for line in &checkpoint.markers {
+                    tail.markers.observe(line);
+                }
+                tracing::info!(connector = %request.connector_id, version = request.version, job = %request.job_id, build = %checkpoint.build_id, "re-attaching to the CodeBuild build");
+                tail.system(&format!("re-attached to CodeBuild build {}", checkpoint.build_id)).await;
+                checkpoint.build_id.clone()
+            }
+            None => {
+                let build = self.start(request, &image_uri, git_resolve.as_deref()).await?;
+                let build_id = build.id().ok_or_else(|| internal("CodeBuild StartBuild answered a build without an id"))?.to_string();
+                tracing::info!(connector = %request.connector_id, version = request.version, job = %request.job_id, build = %build_id, image = %image_uri, "CodeBuild build started");
+                tail.sink.checkpoint(&BuildCheckpoint { build_id: build_id.clone(), log_token: None, markers: vec![] }).await;
+                tail.system(&format!("CodeBuild build {build_id} in project {} → {image_uri}", self.settings.project)).await;
+                build_id
+            }
+        };
 
         let build = self.follow(request, &build_id, tail, cancel).await?;
         let status = build.build_status().cloned().unwrap_or(StatusType::InProgress);
         tracing::info!(connector = %request.connector_id, version = request.version, job = %request.job_id, build = %build_id, status = %status, "CodeBuild build ended");
         match status {
             StatusType::Succeeded => {
-                let commit = tail.markers.commit.clone().ok_or_else(|| internal(format!("the log of build {build_id} has no `{MARKER}commit` line")))?;
+                let commit =
+                    tail.markers.commit.clone().ok_or_else(|| internal(format!("the log of build {build_id} has no `{MARKER}commit` line")))?;
                 let (digest, size_bytes) = self.pushed_image(&repository, &tag, tail.markers.digest.as_deref()).await?;
                 let image_ref = format!("{repository_uri}@{digest}");
                 tail.system(&format!("image pushed: {digest} ({size_bytes} bytes) as {image_ref}")).await;
@@ -351,7 +430,7 @@ impl ImageBuilder for CodeBuildBuilder {
         }
         let mut tail = LogTail::new(log, Scrubber::new(request));
         let result = self.run(request, &mut tail, cancel).await;
-        if let Err(f) = &result {
+        if let (Err(f), false) = (&result, tail.handed_on) {
             tracing::info!(connector = %request.connector_id, version = request.version, job = %request.job_id, kind = ?f.kind, reason = %f.reason, "build failed");
             tail.system(&format!("build failed: {}", f.reason)).await;
         }
@@ -359,25 +438,50 @@ impl ImageBuilder for CodeBuildBuilder {
     }
 
     async fn delete_images(&self, connector: ConnectorId) -> Result<(), StageFailure> {
-        let name = self.repository_name(connector);
-        match self.ecr.delete_repository().repository_name(&name).force(true).send().await {
-            Ok(_) => {
-                tracing::info!(connector = %connector, repository = %name, "ECR repository deleted");
-                Ok(())
-            }
-            Err(e) if e.as_service_error().is_some_and(|s| s.is_repository_not_found_exception()) => Ok(()),
-            Err(e) => Err(stage_failure("ECR DeleteRepository", e)),
+        delete_repository(&self.ecr, &self.settings.ecr_prefix, connector).await
+    }
+}
+
+/// The connectors' ECR repositories without the builder: what deletes a connector's images in
+/// a function that never builds (the API and the sweeper purge connectors), so it links the ECR
+/// client only, not CodeBuild and CloudWatch Logs.
+#[derive(Clone, Debug)]
+pub struct EcrRepositories {
+    ecr: aws_sdk_ecr::Client,
+    ecr_prefix: String,
+}
+
+impl EcrRepositories {
+    /// Builds the ECR client once from `config`; repositories are `<ecr_prefix>/<connector id>`.
+    pub fn new(config: &aws_config::SdkConfig, ecr_prefix: &str) -> Self {
+        Self { ecr: aws_sdk_ecr::Client::new(config), ecr_prefix: ecr_prefix.to_string() }
+    }
+
+    /// Deletes the connector's repository with its images, as [`CodeBuildBuilder`] does.
+    pub async fn delete_images(&self, connector: ConnectorId) -> Result<(), StageFailure> {
+        delete_repository(&self.ecr, &self.ecr_prefix, connector).await
+    }
+}
+
+fn repository_name(ecr_prefix: &str, connector: ConnectorId) -> String {
+    format!("{}/{connector}", ecr_prefix.trim_end_matches('/'))
+}
+
+/// Deletes a connector's repository and its images; a repository already gone is success.
+async fn delete_repository(ecr: &aws_sdk_ecr::Client, ecr_prefix: &str, connector: ConnectorId) -> Result<(), StageFailure> {
+    let name = repository_name(ecr_prefix, connector);
+    match ecr.delete_repository().repository_name(&name).force(true).send().await {
+        Ok(_) => {
+            tracing::info!(connector = %connector, repository = %name, "ECR repository deleted");
+            Ok(())
         }
+        Err(e) if e.as_service_error().is_some_and(|s| s.is_repository_not_found_exception()) => Ok(()),
+        Err(e) => Err(stage_failure("ECR DeleteRepository", e)),
     }
 }
 
 fn var(name: &str, value: &str, kind: EnvironmentVariableType) -> Result<EnvironmentVariable, BuildFailure> {
-    EnvironmentVariable::builder()
-        .name(name)
-        .value(value)
-        .r#type(kind)
-        .build()
-        .map_err(|e| internal(format!("environment variable {name}: {e}")))
+    EnvironmentVariable::builder().name(name).value(value).r#type(kind).build().map_err(|e| internal(format!("environment variable {name}: {e}")))
 }
 
 fn is_terminal(build: &Build) -> bool {
@@ -397,11 +501,13 @@ struct LogTail<'a> {
     /// `nextForwardToken` of the last read.
     token: Option<String>,
     markers: Markers,
+    /// The build was handed to the next delivery (time budget spent), not failed.
+    handed_on: bool,
 }
 
 impl<'a> LogTail<'a> {
     fn new(sink: &'a dyn LogSink, scrubber: Scrubber) -> Self {
-        Self { sink, scrubber, location: None, token: None, markers: Markers::default() }
+        Self { sink, scrubber, location: None, token: None, markers: Markers::default(), handed_on: false }
     }
 
     async fn system(&self, text: &str) {
@@ -465,6 +571,8 @@ struct Markers {
     digest: Option<String>,
     failure: Option<(BuildFailureKind, Option<i32>)>,
     last_output: Option<String>,
+    /// The marker lines as read, carried in a checkpoint to the next delivery.
+    lines: Vec<String>,
 }
 
 /// One marker line.
@@ -505,7 +613,11 @@ fn parse_marker(line: &str) -> Option<Marker> {
 
 impl Markers {
     fn observe(&mut self, line: &str) {
-        match parse_marker(line) {
+        let marker = parse_marker(line);
+        if marker.is_some() {
+            self.lines.push(line.to_string());
+        }
+        match marker {
             Some(Marker::Commit(c)) => self.commit = Some(c),
             Some(Marker::Digest(d)) => self.digest = Some(d),
             // The first failure is the cause; later ones are consequences.
@@ -605,41 +717,21 @@ fn failed_phase(build: &Build) -> Option<(BuildPhaseType, Option<String>)> {
 }
 
 /// Removes secret values from log lines before they reach the job log. CodeBuild masks
-/// `SECRETS_MANAGER` variables itself; this also covers the values the request carries and a
-/// password written into the repository URL.
+/// `SECRETS_MANAGER` variables itself; this also covers the values the request carries, a
+/// password written into the repository URL and the domain's secret patterns
+/// ([`Redactor::for_git`], docs/ARCHITECTURE.md "Secrets in logs").
 struct Scrubber {
-    secrets: Vec<String>,
+    redactor: Redactor,
 }
 
 impl Scrubber {
     fn new(request: &BuildRequest) -> Self {
-        let mut secrets = Vec::new();
-        match &request.credentials {
-            GitCredentials::None => {}
-            GitCredentials::Basic { token, .. } => secrets.push(token.expose().to_string()),
-            // A key is printed line by line if at all; its short framing lines are not secret.
-            GitCredentials::DeployKey { private_key } => {
-                secrets.extend(private_key.expose().lines().map(str::trim).filter(|l| l.len() >= 16 && !l.starts_with("-----")).map(str::to_string))
-            }
-        }
-        if let Some(password) = url_password(&request.url) {
-            secrets.push(password);
-        }
-        secrets.retain(|s| s.len() >= 4);
-        Self { secrets }
+        Self { redactor: Redactor::for_git(&request.url, &request.credentials) }
     }
 
     fn scrub(&self, text: &str) -> String {
-        self.secrets.iter().fold(text.to_string(), |t, s| t.replace(s.as_str(), MASK))
+        self.redactor.text(text)
     }
-}
-
-/// The password of `scheme://user:password@host/…`, if any.
-fn url_password(url: &str) -> Option<String> {
-    let rest = url.split_once("://")?.1;
-    let authority = rest.split('/').next()?;
-    let userinfo = authority.rsplit_once('@')?.0;
-    userinfo.split_once(':').map(|(_, p)| p.to_string()).filter(|p| !p.is_empty())
 }
 
 fn internal(reason: impl Into<String>) -> BuildFailure {
@@ -661,7 +753,9 @@ where
 mod tests {
     use super::*;
     use aws_sdk_codebuild::types::{BuildPhase, PhaseContext};
+    use base64::Engine;
     use devportal_domain::pipeline::JobId;
+    use devportal_domain::redact::MASK_SHORT;
     use devportal_domain::secret::{SecretRef, SecretValue};
 
     #[test]
@@ -754,11 +848,13 @@ mod tests {
             credential_ref: credential_ref.map(|r| SecretRef(r.into())),
             health_check_argv: vec!["python".into(), "main.py".into(), "it's ok".into()],
             health_check_timeout: Duration::from_millis(4500),
+            resume: None,
+            deadline: None,
         }
     }
 
     fn vars(request: &BuildRequest) -> Result<Vec<(String, String, EnvironmentVariableType)>, BuildFailure> {
-        Ok(CodeBuildBuilder::environment(request, "repo:tag")?.into_iter().map(|v| (v.name, v.value, v.r#type.expect("a type"))).collect())
+        Ok(CodeBuildBuilder::environment(request, "repo:tag", None)?.into_iter().map(|v| (v.name, v.value, v.r#type.expect("a type"))).collect())
     }
 
     #[test]
@@ -786,7 +882,17 @@ mod tests {
         let mut r = request(GitCredentials::Basic { username: "bot".into(), token: SecretValue::new("ghp_supersecret") }, None);
         r.url = "https://bot:hunter22@git.example/org/repo.git".into();
         let s = Scrubber::new(&r);
-        assert_eq!(s.scrub("token ghp_supersecret and hunter22"), format!("token {MASK} and {MASK}"));
-        assert_eq!(url_password("https://git.example/x"), None);
+        assert_eq!(s.scrub("token ghp_supersecret and hunter22"), format!("token {MASK_SHORT} and {MASK_SHORT}"));
+        assert_eq!(
+            s.scrub("[Container] Running command git clone https://bot:hunter22@git.example/org/repo.git"),
+            "[Container] Running command git clone https://bot:****@git.example/org/repo.git"
+        );
+        assert_eq!(s.scrub("curl -H 'Authorization: Bearer abc.def-123'"), "curl -H 'Authorization: Bearer ****'");
+        let basic = base64::engine::general_purpose::STANDARD.encode("bot:ghp_supersecret");
+        assert_eq!(s.scrub(&format!("Authorization: Basic {basic}")), "Authorization: Basic ****");
+        // A registered deploy key's body, line by line.
+        let key = "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAABG5vbmU\n-----END OPENSSH PRIVATE KEY-----";
+        let s = Scrubber::new(&request(GitCredentials::DeployKey { private_key: SecretValue::new(key) }, None));
+        assert_eq!(s.scrub("echo b3BlbnNzaC1rZXktdjEAAAAABG5vbmU"), "echo ****");
     }
 }

@@ -20,10 +20,10 @@ use crate::items::{self, key, Attrs};
 use async_trait::async_trait;
 use aws_sdk_dynamodb::types::AttributeValue;
 use aws_sdk_dynamodb::Client;
-use devportal_domain::directory::{self, store_failure, Assignment, Installation};
-use devportal_domain::ids::ConnectorId;
+use devportal_domain::directory::{self, store_failure, Assignment, DirectoryRecord, Installation};
+use devportal_domain::ids::{ConnectorId, OrgId};
 use devportal_domain::pipeline::{Account, Project, Site};
-use devportal_domain::ports::{Directory, StageFailure, StoreResult};
+use devportal_domain::ports::{Directory, StageFailure, StoreError, StoreResult};
 use devportal_table::{attr, keys};
 use serde::Serialize;
 
@@ -55,14 +55,13 @@ impl DynamoDirectory {
         Ok(())
     }
 
-    /// Puts a record unless its key is taken (then the stored one stays).
-    async fn insert_if_missing(&self, pk: &str, sk: &str, body: &impl Serialize) -> StoreResult<()> {
+    /// Puts a record unless its key is taken (then the stored one stays); whether it was put.
+    async fn insert_if_missing(&self, pk: &str, sk: &str, body: &impl Serialize) -> StoreResult<bool> {
         let body = serde_json::to_string(body).map_err(|e| fatal(format!("cannot encode item: {e}")))?;
         let mut item: Attrs = key(pk, sk);
         item.insert(attr::REVISION.into(), AttributeValue::N("0".into()));
         item.insert(attr::BODY.into(), AttributeValue::S(body));
-        items::put_if_absent(&self.client, &self.table, item).await?;
-        Ok(())
+        items::put_if_absent(&self.client, &self.table, item).await
     }
 }
 
@@ -80,8 +79,33 @@ impl Directory for DynamoDirectory {
         items::query_prefix(&self.client, &self.table, keys::DIRECTORY, keys::SITE_PREFIX).await
     }
 
-    async fn ensure_dev_site(&self, connector: ConnectorId, version: u32) -> Result<(Account, Project, Site), StageFailure> {
-        let (account, project, site) = directory::dev_site(connector, version);
+    async fn account(&self, id: &str) -> StoreResult<Option<Account>> {
+        items::get(&self.client, &self.table, keys::DIRECTORY, &keys::directory_account(id)).await
+    }
+
+    async fn project(&self, id: &str) -> StoreResult<Option<Project>> {
+        items::get(&self.client, &self.table, keys::DIRECTORY, &keys::directory_project(id)).await
+    }
+
+    async fn site(&self, id: &str) -> StoreResult<Option<Site>> {
+        items::get(&self.client, &self.table, keys::DIRECTORY, &keys::directory_site(id)).await
+    }
+
+    async fn add(&self, record: &DirectoryRecord) -> StoreResult<()> {
+        let added = match record {
+            DirectoryRecord::Account(a) => self.insert_if_missing(keys::DIRECTORY, &keys::directory_account(&a.id), a).await?,
+            DirectoryRecord::Project(p) => self.insert_if_missing(keys::DIRECTORY, &keys::directory_project(&p.id), p).await?,
+            DirectoryRecord::Site(s) => self.insert_if_missing(keys::DIRECTORY, &keys::directory_site(&s.id), s).await?,
+        };
+        if added {
+            Ok(())
+        } else {
+            Err(StoreError::AlreadyExists { what: "directory record".into() })
+        }
+    }
+
+    async fn ensure_dev_site(&self, connector: ConnectorId, owner: OrgId, version: u32) -> Result<(Account, Project, Site), StageFailure> {
+        let (account, project, site) = directory::dev_site(connector, owner, version);
         // Parents first: a site is never listed without its project and account.
         self.insert_if_missing(keys::DIRECTORY, &keys::directory_account(&account.id), &account).await.map_err(store_failure)?;
         self.insert_if_missing(keys::DIRECTORY, &keys::directory_project(&project.id), &project).await.map_err(store_failure)?;
@@ -97,6 +121,7 @@ impl Directory for DynamoDirectory {
 
     async fn assign(&self, site_id: &str, installation_id: &str) -> Result<(), StageFailure> {
         let assignment = Assignment { site_id: site_id.into(), installation_id: installation_id.into() };
-        self.insert_if_missing(&keys::site_assignments(site_id), &keys::assignment(installation_id), &assignment).await.map_err(store_failure)
+        self.insert_if_missing(&keys::site_assignments(site_id), &keys::assignment(installation_id), &assignment).await.map_err(store_failure)?;
+        Ok(())
     }
 }

@@ -12,11 +12,17 @@
 //! redirect to another scheme, host or port is followed without it. SSH, `git://` and `file://`
 //! URLs are not probed here (there is no SSH client on Lambda): the answer says so.
 //! Reasons use the same words as `GitCli`'s and never contain the token.
+//!
+//! The repository URL policy holds on every hop: the URL's text, every address its host
+//! resolves to (the connection goes only to addresses that were checked), and every redirect's
+//! scheme and addresses (`devportal_domain::wizard::url_policy`).
 
 use async_trait::async_trait;
 use base64::Engine;
 use bytes::Bytes;
 use devportal_domain::ports::{GitCredentials, GitProbeOutcome, GitRemote};
+use devportal_domain::redact::Redactor;
+use devportal_domain::wizard::url_policy::{UrlPolicy, UrlRule};
 use http::{header, HeaderValue, Method, Request, Response, StatusCode, Uri};
 use http_body_util::{BodyExt, Empty};
 use hyper::body::Incoming;
@@ -43,6 +49,9 @@ pub struct SmartHttpGitRemote {
     pub max_advertisement: u64,
     /// Redirects followed at most.
     pub max_redirects: usize,
+    /// Which repositories may be reached: checked on the URL, on every address its host
+    /// resolves to, and again on every redirect (STRICT by default: the AWS functions).
+    pub policy: UrlPolicy,
     /// The TLS client configuration (native roots), loaded on the first https probe so that
     /// functions that never probe do not pay for reading the certificate store.
     tls: OnceLock<Result<Arc<rustls::ClientConfig>, String>>,
@@ -55,6 +64,7 @@ impl Default for SmartHttpGitRemote {
             connect_timeout: Duration::from_secs(10),
             max_advertisement: MAX_ADVERTISEMENT,
             max_redirects: 5,
+            policy: UrlPolicy::STRICT,
             tls: OnceLock::new(),
         }
     }
@@ -72,6 +82,12 @@ impl std::fmt::Debug for SmartHttpGitRemote {
 }
 
 impl SmartHttpGitRemote {
+    /// The same remote under another URL policy.
+    pub fn with_policy(mut self, policy: UrlPolicy) -> Self {
+        self.policy = policy;
+        self
+    }
+
     /// Trusting only the PEM certificates in `pem` instead of the host's roots (a private CA
     /// of an on-premises Git server; tests).
     pub fn with_trusted_roots_pem(self, pem: &[u8]) -> Result<Self, String> {
@@ -124,7 +140,7 @@ impl GitRemote for SmartHttpGitRemote {
             UrlKind::File => "file:// repositories exist only on a local installation".into(),
             UrlKind::Other => "the repository URL must start with https://".into(),
         };
-        GitProbeOutcome::Unreachable { reason: scrub(&outcome, credentials) }
+        GitProbeOutcome::Unreachable { reason: Redactor::for_git(url, credentials).text(&outcome) }
     }
 }
 
@@ -155,17 +171,6 @@ fn scheme_of(url: &str) -> UrlKind {
 /// Git's `[user@]host:path` form (no `://`, a colon before any slash).
 fn is_scp_like(url: &str) -> bool {
     !url.contains("://") && url.find(':').is_some_and(|colon| colon > 0 && !url[..colon].contains('/'))
-}
-
-/// Removes the token (and its basic header) from a text that will be shown.
-fn scrub(text: &str, credentials: &GitCredentials) -> String {
-    match credentials {
-        GitCredentials::Basic { username, token } if !token.expose().is_empty() => {
-            let basic = base64::engine::general_purpose::STANDARD.encode(format!("{username}:{}", token.expose()));
-            text.replace(token.expose(), "********").replace(&basic, "********")
-        }
-        _ => text.to_string(),
-    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -289,12 +294,14 @@ impl Drop for ConnectionTask {
 
 impl SmartHttpGitRemote {
     async fn probe_http(&self, url: &str, branch: &str, credentials: &GitCredentials) -> Result<String, String> {
+        self.policy.check_url(url, matches!(credentials, GitCredentials::Basic { .. })).map_err(|rule| rule.to_string())?;
         let start = Target::info_refs(url)?;
         let authorization = match credentials {
             GitCredentials::None => None,
             GitCredentials::Basic { username, token } => {
                 let basic = base64::engine::general_purpose::STANDARD.encode(format!("{username}:{}", token.expose()));
-                let mut value = HeaderValue::from_str(&format!("Basic {basic}")).map_err(|_| "the username cannot be sent in an HTTP header".to_string())?;
+                let mut value =
+                    HeaderValue::from_str(&format!("Basic {basic}")).map_err(|_| "the username cannot be sent in an HTTP header".to_string())?;
                 value.set_sensitive(true);
                 Some(value)
             }
@@ -328,6 +335,9 @@ impl SmartHttpGitRemote {
                     return Err(format!("the repository URL redirects more than {} times", self.max_redirects));
                 }
                 target = target.follow(location)?;
+                if target.scheme == Scheme::Http && !self.policy.allow_local_repos {
+                    return Err(format!("the repository URL redirects to plain http: {}", UrlRule::LocalScheme { scheme: "http".into() }));
+                }
                 continue;
             }
             return match status.as_u16() {
@@ -337,7 +347,9 @@ impl SmartHttpGitRemote {
                         "authentication failed: the repository URL redirects to another host ({other}), which asks for credentials, \
                          and the portal sends the token only to the host of the URL: use the URL it redirects to"
                     ),
-                    (GitCredentials::Basic { .. }, None) => "authentication failed: check the username and token (and the token's read access)".into(),
+                    (GitCredentials::Basic { .. }, None) => {
+                        "authentication failed: check the username and token (and the token's read access)".into()
+                    }
                     _ => "the repository needs credentials: choose basic authorization or a deploy key".into(),
                 }),
                 404 | 410 => Err("repository not found at this URL (or not visible with these credentials)".into()),
@@ -348,7 +360,7 @@ impl SmartHttpGitRemote {
 
     /// One GET on a fresh connection: resolve, connect (bounded), TLS, send.
     async fn get(&self, target: &Target, authorization: Option<&HeaderValue>) -> Result<(Response<Incoming>, ConnectionTask), String> {
-        let stream = tokio::time::timeout(self.connect_timeout, connect(target))
+        let stream = tokio::time::timeout(self.connect_timeout, connect(target, self.policy))
             .await
             .map_err(|_| "the connection to the repository host timed out".to_string())??;
         if authorization.is_some() && target.scheme == Scheme::Http && !stream.peer_addr().is_ok_and(|a| a.ip().is_loopback()) {
@@ -412,14 +424,18 @@ impl SmartHttpGitRemote {
     }
 }
 
-/// Resolves the host and connects to its addresses in turn.
-async fn connect(target: &Target) -> Result<TcpStream, String> {
+/// Resolves the host, checks every address against the URL policy (one refused address
+/// refuses the host), and connects to those checked addresses in turn — never resolving again.
+async fn connect(target: &Target, policy: UrlPolicy) -> Result<TcpStream, String> {
     let addrs: Vec<SocketAddr> = match tokio::net::lookup_host((target.host.as_str(), target.port)).await {
         Ok(addrs) => addrs.collect(),
         Err(_) => vec![],
     };
     if addrs.is_empty() {
         return Err("the repository host could not be resolved: check the URL".into());
+    }
+    for addr in &addrs {
+        policy.check_address(addr.ip()).map_err(|rule| format!("{rule} (`{}` resolves to {})", target.host, addr.ip()))?;
     }
     let mut last = None;
     for addr in addrs {
@@ -477,10 +493,9 @@ impl AdvertisementError {
         match self {
             Self::Malformed(what) => format!("the server's answer is not a valid Git reference advertisement ({what})"),
             Self::Server(message) => format!("the Git server reported an error: {}", truncate(message, 200)),
-            Self::TooLarge(limit) => format!(
-                "the repository advertises more than {} MiB of references and branch `{branch}` is not among them",
-                limit / (1024 * 1024)
-            ),
+            Self::TooLarge(limit) => {
+                format!("the repository advertises more than {} MiB of references and branch `{branch}` is not among them", limit / (1024 * 1024))
+            }
             Self::Truncated => "the server's answer ended before the list of references was complete".into(),
         }
     }
@@ -748,7 +763,11 @@ mod tests {
             ([pkt("# service=git-upload-pack\n"), pkt(&format!("{A} refs/heads/main\n"))].concat(), "no flush"),
             ([pkt("# service=git-upload-pack\n"), b"0000".to_vec(), pkt("refs/heads/main\n")].concat(), "without a space"),
             ([pkt("# service=git-upload-pack\n"), b"0000".to_vec(), pkt("XYZ refs/heads/main\n")].concat(), "object id"),
-            ([pkt("# service=git-upload-pack\n"), b"0000".to_vec(), pkt(&format!("{} refs/heads/main\n", A.to_uppercase().replace('1', "F")))].concat(), "object id"),
+            (
+                [pkt("# service=git-upload-pack\n"), b"0000".to_vec(), pkt(&format!("{} refs/heads/main\n", A.to_uppercase().replace('1', "F")))]
+                    .concat(),
+                "object id",
+            ),
             (b"<html><body>Sign in</body></html>".to_vec(), "length"),
         ];
         for (body, needle) in cases {
@@ -849,15 +868,19 @@ mod tests {
 
     #[tokio::test]
     async fn a_token_is_never_sent_in_clear_text_to_a_remote_host() {
-        let remote = SmartHttpGitRemote::default();
-        // Refused before any lookup: the host does not even exist.
+        // Plain http only under a local installation's policy; even there a token goes over it
+        // only to this machine. Refused before any lookup: the host does not even exist.
+        let remote = SmartHttpGitRemote::default().with_policy(UrlPolicy::LOCAL);
         let r = reason(remote.probe("http://git.example.invalid/org/repo.git", "main", &basic("tok-sec-123")).await);
-        assert!(r.contains("only over https"), "{r}");
+        assert!(r.contains("credentials over http") && r.contains("only over https"), "{r}");
         assert!(!r.contains("tok-sec-123"));
         // Public repositories over http are probed (this host does not exist: however the
         // resolver fails, it is not the clear-text refusal).
         let r = reason(remote.probe("http://git.example.invalid/org/repo.git", "main", &GitCredentials::None).await);
         assert!(!r.contains("only over https"), "{r}");
+        // The AWS functions' default refuses plain http altogether.
+        let r = reason(SmartHttpGitRemote::default().probe("http://git.example.invalid/org/repo.git", "main", &GitCredentials::None).await);
+        assert!(r.contains("local scheme"), "{r}");
     }
 
     #[tokio::test]
@@ -892,8 +915,9 @@ mod tests {
     fn reasons_are_scrubbed_of_the_token_and_its_header() {
         let creds = basic("tok-sec-123");
         let header = base64::engine::general_purpose::STANDARD.encode("ci:tok-sec-123");
-        let s = scrub(&format!("server said tok-sec-123 and {header}"), &creds);
-        assert!(!s.contains("tok-sec-123") && !s.contains(&header), "{s}");
+        let s = Redactor::for_git("https://ci:pw-55aa@git.example/r.git", &creds)
+            .text(&format!("server said tok-sec-123 and Authorization: Basic {header} for https://ci:pw-55aa@git.example/r.git"));
+        assert_eq!(s, "server said **** and Authorization: Basic **** for https://ci:****@git.example/r.git");
         assert!(format!("{:?}", SmartHttpGitRemote::default()).contains("SmartHttpGitRemote"));
     }
 }

@@ -13,6 +13,15 @@
 //! - [`CodeBuildBuilder`]: `ImageBuilder` on a CodeBuild project (polled, its CloudWatch Logs
 //!   tailed into the job log) pushing to one ECR repository per connector.
 //! - [`EcsRuntime`]: `Runtime` on ECS, one Fargate task definition family per connector version.
+//! - [`DynamoRunStore`]: `RunStore` (runs, idempotency claims, token lookups, the run
+//!   history without scans) and [`DynamoRunDataStore`]: `RunDataStore` (log entries, stdio,
+//!   output and input rows; idempotent ingestion per batch, TTL) on the same table.
+//! - [`EcsRunExecutor`]: `RunExecutor` on ECS Fargate (a task definition revision and a
+//!   secret per run, `RunTask` / `StopTask` / `DescribeTasks`).
+//! - [`SqsRunQueue`]: `RunQueue` on SQS (launch and ingest queues; batches over 256 KiB
+//!   split into parts with derived ids); [`create_run_queues`] creates them.
+//! - [`run_events`]: ECS task state events / `DescribeTasks` → run observations, CloudWatch
+//!   Logs subscription events → stdio ingestion batches (pure functions).
 //! - [`DynamoDirectory`]: `Directory` (accounts, projects, sites, dev installs) on the same table.
 //! - [`SmartHttpGitRemote`]: `GitRemote` speaking Git's smart HTTP protocol itself, for the
 //!   Lambda functions, which have no `git` binary.
@@ -33,18 +42,27 @@ mod items;
 pub mod job_logs;
 pub mod pipeline_store;
 pub mod queue;
+pub mod run_data;
+pub mod run_events;
+pub mod run_executor;
+pub mod run_queue;
+pub mod runs;
 pub mod runtime;
 pub mod secrets;
 pub mod store;
 pub mod table;
 
-pub use builder::{CodeBuildBuilder, CodeBuildSettings};
+pub use builder::{CodeBuildBuilder, CodeBuildSettings, EcrRepositories, KEEP_TAG_PREFIX, LIFECYCLE_POLICY, UNTAGGED_IMAGE_DAYS, UNUSED_IMAGE_DAYS};
 pub use directory::DynamoDirectory;
 pub use git_http::SmartHttpGitRemote;
 pub use job_logs::{create_bucket, S3JobLogs};
 pub use pipeline_store::DynamoPipelineStore;
 pub use queue::{create_queues, SqsQueue};
-pub use runtime::{EcsRuntime, EcsSettings};
+pub use run_data::DynamoRunDataStore;
+pub use run_executor::{EcsRunExecutor, EcsRunSettings};
+pub use run_queue::{create_run_queues, SqsRunQueue};
+pub use runs::DynamoRunStore;
+pub use runtime::{keep_tag, EcsRuntime, EcsSettings};
 pub use secrets::SecretsManagerSecrets;
 pub use store::DynamoStore;
 pub use table::create_table;

@@ -3,43 +3,44 @@
 //!
 //! - A job is `JOB#<id>`/`META`, listed per version through GSI1 (`CONNVER#<c>#<v>`, sort key
 //!   `JOB#<id>`: UUIDv7, so creation order). Transitions are `CONN#<c>`/`TRANS#<v>#<uuidv7>`,
-//!   idempotency claims `CONN#<c>`/`IDEM#<key>`, catalog entries `CATALOG`/`<c>#<v>`.
+//!   idempotency claims `CONN#<c>`/`IDEM#<key>`, catalog entries `CATALOG`/`<c>#<v>` with a
+//!   pointer `CATALOG#SITE#<id>` (`#PROJECT#`, `#ACCOUNT#`)/`<c>#<v>` per place the release
+//!   targets, each also on GSI1 under `CATPTR#<c>` so a permanent deletion finds them all.
 //! - Changes that belong together are one `TransactWriteItems`, in the same order as the
 //!   embedded store's SQLite transaction, so a double failure names the same item:
 //!   `start_job` = [idempotency claim `attribute_not_exists`, version `revision = :expected`,
 //!   job `attribute_not_exists`, transition `attribute_not_exists`]; `finish_job` =
-//!   [job `revision = :expected`, version `revision = :expected`, transition, catalog put].
+//!   [job `revision = :expected`, version `revision = :expected`, transition, catalog entry
+//!   and pointers] (at most 100 items: a release names at most `MAX_TARGETS` places).
 //!   The first cancellation reason `ConditionalCheckFailed` decides the answer: a claim, job or
 //!   transition that exists → `AlreadyExists`; a revision check → `Conflict { current }`, the
 //!   current revision taken from the item DynamoDB returns (`ReturnValuesOnConditionCheckFailure
 //!   = ALL_OLD`), or read consistently if none came back; no item at all → `NotFound`.
 //!   A cancelled transaction writes nothing.
-//! - Point reads and base-table queries (transitions, catalog) are strongly consistent.
-//!   `list_jobs` queries GSI1 (newest first, `ScanIndexForward = false`), which is eventually
-//!   consistent on real DynamoDB: a job started a moment ago may be missing for a short while.
-//! - `unfinished_jobs` is a consistent `Scan` filtered on `begins_with(pk, "JOB#") AND
-//!   sk = "META"`, then on the job's status in code. A scan reads (and is billed for) every item
-//!   of the table; that is acceptable here because it is a recovery sweep (re-sending messages
-//!   of pending jobs), run at start and rarely after, over a table of thousands, not millions,
-//!   of items. The table's one GSI already serves the per-version job lists, and a second
-//!   (sparse) index would change the table definition the infrastructure owns; if the table
-//!   grows large, that index (`gsi2pk = "UNFINISHED"` only on pending/running jobs) is the fix.
+//! - Point reads and base-table queries (transitions, catalog pointers) are strongly
+//!   consistent. `list_jobs` queries GSI1 (newest first, `ScanIndexForward = false`), which is
+//!   eventually consistent on real DynamoDB: a job started a moment ago may be missing for a
+//!   short while.
+//! - `unfinished_jobs` queries the sparse GSI2 partition `UNFINISHED` (only pending and
+//!   running jobs carry it), then re-checks each job's status (the index lags).
+//! - `catalog_at` reads at most `limit + 1` pointers of each place after the cursor, merges
+//!   them in key order and reads the entries of the page with one `BatchGetItem`.
 
-use crate::items::{self, body_of, build_error, key, revision_of, Attrs};
 use crate::error::{fatal, unavailable};
+use crate::items::{self, batch_get, body_of, build_error, key, query_index, query_page, revision_of, Attrs, IndexKey, PageRequest};
 use async_trait::async_trait;
 use aws_sdk_dynamodb::operation::put_item::PutItemError;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{AttributeValue, Put, ReturnValuesOnConditionCheckFailure, TransactWriteItem};
 use aws_sdk_dynamodb::Client;
+use chrono::{DateTime, Utc};
 use devportal_domain::ids::ConnectorId;
 use devportal_domain::pipeline::{Job, JobId, Transition};
-use devportal_domain::ports::{CatalogEntry, PipelineStore, StoreError, StoreResult};
+use devportal_domain::ports::{CatalogEntry, CatalogPage, CatalogPlace, CatalogPointer, KeyClaim, PipelineStore, StoreError, StoreResult};
 use devportal_domain::version::Version;
 use devportal_table::{attr, keys};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
-
 
 /// The largest item written (see [`crate::store::MAX_ITEM_BYTES`]).
 const MAX_ITEM_BYTES: usize = crate::store::MAX_ITEM_BYTES;
@@ -102,8 +103,20 @@ impl Write {
         self
     }
 
+    fn gsi2(mut self, pk: String, sk: String) -> Self {
+        self.attrs.insert(attr::GSI2PK.into(), AttributeValue::S(pk));
+        self.attrs.insert(attr::GSI2SK.into(), AttributeValue::S(sk));
+        self
+    }
+
     fn revision(mut self, revision: u64) -> Self {
         self.attrs.insert(attr::REVISION.into(), AttributeValue::N(revision.to_string()));
+        self
+    }
+
+    /// The TTL attribute: DynamoDB deletes the item some time after `at`.
+    fn expires_at(mut self, at: DateTime<Utc>) -> Self {
+        self.attrs.insert(attr::EXPIRES_AT.into(), AttributeValue::N(at.timestamp().to_string()));
         self
     }
 
@@ -139,7 +152,11 @@ impl Write {
         self.check_size()?;
         let put = Put::builder().table_name(table).set_item(Some(self.attrs));
         let put = match self.condition {
-            Condition::New => put.condition_expression("attribute_not_exists(#pk)").expression_attribute_names("#pk", attr::PK),
+            Condition::New => put
+                .condition_expression(items::INSERT_CONDITION)
+                .expression_attribute_names("#pk", attr::PK)
+                .expression_attribute_names("#exp", attr::EXPIRES_AT)
+                .expression_attribute_values(":now", AttributeValue::N(chrono::Utc::now().timestamp().to_string())),
             Condition::Revision(expected) => put
                 .condition_expression("#rev = :expected")
                 .expression_attribute_names("#rev", attr::REVISION)
@@ -156,14 +173,12 @@ impl Write {
     }
 }
 
-
-
-
-
 fn job_write(job: &Job) -> StoreResult<Write> {
-    Ok(Write::new(keys::job(job.id), keys::META.into(), job, "job")?
+    let write = Write::new(keys::job(job.id), keys::META.into(), job, "job")?
         .gsi1(keys::version_jobs(job.connector_id, job.version), keys::job(job.id))
-        .revision(job.revision))
+        .revision(job.revision);
+    // Only unfinished jobs are in the sparse GSI2 partition; a finished job's put drops it.
+    Ok(if job.status.is_finished() { write } else { write.gsi2(keys::UNFINISHED_JOBS.into(), keys::job(job.id)) })
 }
 
 fn version_write(v: &Version) -> StoreResult<Write> {
@@ -171,12 +186,20 @@ fn version_write(v: &Version) -> StoreResult<Write> {
 }
 
 fn transition_write(t: &Transition) -> StoreResult<Write> {
-    Ok(Write::new(keys::connector(t.connector_id), keys::transition(t.version, uuid::Uuid::now_v7()), t, "transition")?
-        .when(Condition::New))
+    Ok(Write::new(keys::connector(t.connector_id), keys::transition(t.version, uuid::Uuid::now_v7()), t, "transition")?.when(Condition::New))
 }
 
-fn catalog_write(e: &CatalogEntry) -> StoreResult<Write> {
-    Write::new(keys::CATALOG.into(), keys::catalog_entry(e.connector_id, e.version), e, "catalog entry")
+/// The entry and a pointer to it under every place its release targets (the same items as
+/// the embedded store's).
+fn catalog_writes(e: &CatalogEntry) -> StoreResult<Vec<Write>> {
+    let sk = keys::catalog_entry(e.connector_id, e.version);
+    let mut writes = vec![Write::new(keys::CATALOG.into(), sk.clone(), e, "catalog entry")?];
+    for place in CatalogPlace::all_of(&e.release.targets) {
+        let pk = keys::catalog_place(&place);
+        let pointer = CatalogPointer { connector_id: e.connector_id, version: e.version };
+        writes.push(Write::new(pk.clone(), sk.clone(), &pointer, "catalog pointer")?.gsi1(keys::catalog_pointers(e.connector_id), pk));
+    }
+    Ok(writes)
 }
 
 impl DynamoPipelineStore {
@@ -253,10 +276,7 @@ impl DynamoPipelineStore {
             // Cancelled for another reason (a concurrent transaction on an item, throttling).
             let codes: Vec<&str> = reasons.iter().filter_map(|r| r.code()).filter(|c| *c != "None").collect();
             let retryable = codes.iter().all(|c| crate::error::is_retryable_code(c) || c.ends_with("Conflict"));
-            return Err(StoreError::Unavailable {
-                message: format!("TransactWriteItems: transaction cancelled ({})", codes.join(", ")),
-                retryable,
-            });
+            return Err(StoreError::Unavailable { message: format!("TransactWriteItems: transaction cancelled ({})", codes.join(", ")), retryable });
         }
         Err(unavailable("TransactWriteItems", err))
     }
@@ -295,15 +315,13 @@ impl PipelineStore for DynamoPipelineStore {
         version: &Version,
         expected_version: u64,
         transition: Option<&Transition>,
-        idempotency_key: Option<&str>,
+        claim: Option<KeyClaim<'_>>,
     ) -> StoreResult<()> {
         let mut writes = vec![];
-        if let Some(k) = idempotency_key {
-            let claim = IdempotencyClaim { job_id: job.id };
-            writes.push(
-                Write::new(keys::connector(job.connector_id), keys::idempotency(k), &claim, "a job with this Idempotency-Key")?
-                    .when(Condition::New),
-            );
+        if let Some(c) = claim {
+            let body = IdempotencyClaim { job_id: job.id };
+            let write = Write::new(keys::connector(job.connector_id), keys::idempotency(c.key), &body, "a job with this Idempotency-Key")?;
+            writes.push(write.expires_at(c.expires_at).when(Condition::New));
         }
         writes.push(version_write(version)?.when(Condition::Revision(expected_version)));
         writes.push(job_write(job)?.when(Condition::New));
@@ -313,8 +331,9 @@ impl PipelineStore for DynamoPipelineStore {
         self.write_all(writes).await
     }
 
-    async fn job_for_idempotency_key(&self, connector: ConnectorId, key: &str) -> StoreResult<Option<JobId>> {
-        let claim: Option<IdempotencyClaim> = self.get(&keys::connector(connector), &keys::idempotency(key)).await?;
+    async fn job_for_idempotency_key(&self, connector: ConnectorId, key: &str, now: DateTime<Utc>) -> StoreResult<Option<JobId>> {
+        let claim: Option<IdempotencyClaim> =
+            items::get_live(&self.client, &self.table, &keys::connector(connector), &keys::idempotency(key), now.timestamp()).await?;
         Ok(claim.map(|c| c.job_id))
     }
 
@@ -350,15 +369,13 @@ impl PipelineStore for DynamoPipelineStore {
         transition: Option<&Transition>,
         catalog: Option<&CatalogEntry>,
     ) -> StoreResult<()> {
-        let mut writes = vec![
-            job_write(job)?.when(Condition::Revision(expected_job)),
-            version_write(version)?.when(Condition::Revision(expected_version)),
-        ];
+        let mut writes =
+            vec![job_write(job)?.when(Condition::Revision(expected_job)), version_write(version)?.when(Condition::Revision(expected_version))];
         if let Some(t) = transition {
             writes.push(transition_write(t)?);
         }
         if let Some(c) = catalog {
-            writes.push(catalog_write(c)?);
+            writes.extend(catalog_writes(c)?);
         }
         self.write_all(writes).await
     }
@@ -372,40 +389,40 @@ impl PipelineStore for DynamoPipelineStore {
     }
 
     async fn unfinished_jobs(&self) -> StoreResult<Vec<Job>> {
-        let mut out = vec![];
-        let mut start: Option<Attrs> = None;
-        loop {
-            let page = self
-                .client
-                .scan()
-                .table_name(&self.table)
-                .consistent_read(true)
-                .filter_expression("begins_with(#pk, :job) AND #sk = :meta")
-                .expression_attribute_names("#pk", attr::PK)
-                .expression_attribute_names("#sk", attr::SK)
-                .expression_attribute_values(":job", AttributeValue::S(keys::JOB_PREFIX.into()))
-                .expression_attribute_values(":meta", AttributeValue::S(keys::META.into()))
-                .set_exclusive_start_key(start.take())
-                .send()
-                .await
-                .map_err(|e| unavailable("Scan", e))?;
-            for item in page.items() {
-                let job: Job = body_of(item)?;
-                if !job.status.is_finished() {
-                    out.push(job);
-                }
-            }
-            match page.last_evaluated_key {
-                Some(k) if !k.is_empty() => start = Some(k),
-                _ => break,
-            }
-        }
+        // The sparse GSI2 partition holds exactly the unfinished jobs (no scan). The index is
+        // eventually consistent: a job finished a moment ago may still show; callers re-check.
+        let mut out: Vec<Job> = query_index(&self.client, &self.table, IndexKey::gsi2(keys::UNFINISHED_JOBS)).await?;
+        out.retain(|j| !j.status.is_finished());
         // The embedded store answers in key order (job ids are UUIDv7: creation order).
         out.sort_by_key(|j| j.id);
         Ok(out)
     }
 
-    async fn catalog(&self) -> StoreResult<Vec<CatalogEntry>> {
-        self.query_prefix(keys::CATALOG, "").await
+    async fn catalog_at(&self, places: &[CatalogPlace], after: Option<(ConnectorId, u32)>, limit: usize) -> StoreResult<CatalogPage> {
+        let after = after.map(|(c, v)| keys::catalog_entry(c, v));
+        let mut per_place = vec![];
+        for place in places {
+            let pk = keys::catalog_place(place);
+            let key = match &after {
+                Some(a) => IndexKey::table(&pk).sort_above(a),
+                None => IndexKey::table(&pk),
+            };
+            let req = PageRequest { limit: Some(i32::try_from(limit + 1).unwrap_or(i32::MAX)), ..Default::default() };
+            let (items, _) = query_page(&self.client, &self.table, &key, req).await?;
+            per_place.push(
+                items
+                    .iter()
+                    .filter_map(|i| match i.get(attr::SK) {
+                        Some(AttributeValue::S(sk)) => Some(sk.clone()),
+                        _ => None,
+                    })
+                    .collect::<Vec<_>>(),
+            );
+        }
+        let (page, more) = keys::merge_catalog_pointers(per_place, limit);
+        let wanted: Vec<(String, String)> = page.iter().map(|sk| (keys::CATALOG.to_string(), sk.clone())).collect();
+        let entries = batch_get(&self.client, &self.table, &wanted).await?.iter().map(body_of).collect::<StoreResult<Vec<CatalogEntry>>>()?;
+        let next = if more { page.last().and_then(|sk| keys::parse_catalog_entry(sk)) } else { None };
+        Ok(CatalogPage { entries, next })
     }
 }

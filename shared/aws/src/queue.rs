@@ -1,6 +1,6 @@
 //! `JobQueue` on Amazon SQS: one standard queue per stage, `<prefix>-<stage>`, each with a
 //! dead-letter queue `<prefix>-<stage>-dlq` and a redrive policy whose `maxReceiveCount` is
-//! [`devportal_worker::MAX_ATTEMPTS`] (create them with [`create_queues`]).
+//! [`devportal_domain::retry::MAX_ATTEMPTS`] (create them with [`create_queues`]).
 //!
 //! - `send` = `SendMessage` with the `StageMessage` as JSON; `receive` = `ReceiveMessage`
 //!   (long poll of [`LONG_POLL_SECS`] when the queue is empty, like the embedded queue's; this
@@ -35,14 +35,12 @@
 
 use crate::error::{fatal, unavailable};
 use async_trait::async_trait;
-use aws_sdk_sqs::types::{
-    ChangeMessageVisibilityBatchRequestEntry, Message, MessageAttributeValue, MessageSystemAttributeName, QueueAttributeName,
-};
+use aws_sdk_sqs::types::{ChangeMessageVisibilityBatchRequestEntry, Message, MessageAttributeValue, MessageSystemAttributeName, QueueAttributeName};
 use aws_sdk_sqs::Client;
 use chrono::{TimeZone, Utc};
 use devportal_domain::pipeline::{Stage, StageMessage};
 use devportal_domain::ports::{DeadLetter, Delivery, JobQueue, StoreResult};
-use devportal_worker::MAX_ATTEMPTS;
+use devportal_domain::retry::MAX_ATTEMPTS;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -152,7 +150,9 @@ impl SqsQueue {
         for m in &held {
             match dead_letter_of(m) {
                 Some(d) => out.push(d),
-                None => tracing::warn!(stage = %stage, message_id = m.message_id().unwrap_or(""), "unreadable message in the dead-letter queue; not listed"),
+                None => {
+                    tracing::warn!(stage = %stage, message_id = m.message_id().unwrap_or(""), "unreadable message in the dead-letter queue; not listed")
+                }
             }
         }
         // A message seen twice (SQS delivers at least once): listed once.
@@ -192,7 +192,7 @@ impl SqsQueue {
 }
 
 /// Seconds for SQS, rounded up (never earlier than asked) and capped at SQS's maximum.
-fn seconds(d: Duration) -> i32 {
+pub(crate) fn seconds(d: Duration) -> i32 {
     let secs = d.as_secs() + u64::from(d.subsec_nanos() > 0);
     secs.min(MAX_VISIBILITY_SECS) as i32
 }
@@ -229,17 +229,11 @@ fn dead_letter_of(m: &Message) -> Option<DeadLetter> {
     let message: StageMessage = serde_json::from_str(m.body()?).ok()?;
     let attrs = m.message_attributes();
     let attr = |name: &str| attrs.and_then(|a| a.get(name)).and_then(|v| v.string_value());
-    let sent = m
-        .attributes()
-        .and_then(|a| a.get(&MessageSystemAttributeName::SentTimestamp))
-        .and_then(|t| t.parse::<i64>().ok());
+    let sent = m.attributes().and_then(|a| a.get(&MessageSystemAttributeName::SentTimestamp)).and_then(|t| t.parse::<i64>().ok());
     let dead_at_ms = attr(ATTR_DEAD_AT).and_then(|t| t.parse::<i64>().ok()).or(sent);
     let (attempts, error) = match attr(ATTR_ERROR) {
         Some(error) => (attr(ATTR_ATTEMPTS).and_then(|n| n.parse().ok()).unwrap_or(MAX_ATTEMPTS), error.to_string()),
-        None => (
-            MAX_ATTEMPTS,
-            format!("delivered {MAX_ATTEMPTS} times without success; moved to the dead-letter queue by the SQS redrive policy"),
-        ),
+        None => (MAX_ATTEMPTS, format!("delivered {MAX_ATTEMPTS} times without success; moved to the dead-letter queue by the SQS redrive policy")),
     };
     Some(DeadLetter {
         message_id: m.message_id().unwrap_or_default().to_string(),
@@ -318,14 +312,8 @@ impl JobQueue for SqsQueue {
         let url = self.stage_url(delivery.message.stage).await?;
         let m = &delivery.message;
         tracing::debug!(job_id = %m.job_id, stage = %m.stage, attempt = delivery.attempt, error, "delivery delayed");
-        let res = self
-            .client
-            .change_message_visibility()
-            .queue_url(url)
-            .receipt_handle(&delivery.receipt)
-            .visibility_timeout(seconds(delay))
-            .send()
-            .await;
+        let res =
+            self.client.change_message_visibility().queue_url(url).receipt_handle(&delivery.receipt).visibility_timeout(seconds(delay)).send().await;
         match res {
             Ok(_) => Ok(()),
             Err(e) if e.as_service_error().is_some_and(|s| s.is_message_not_inflight() || s.is_receipt_handle_is_invalid()) => Ok(()),
@@ -368,7 +356,7 @@ impl JobQueue for SqsQueue {
 
 /// Creates, for every stage, the dead-letter queue (kept 14 days) and the stage queue with its
 /// redrive policy (`maxReceiveCount` = [`MAX_ATTEMPTS`]) and a visibility timeout that covers
-/// the stage's work ([`devportal_worker::visibility`]). Idempotent: existing queues get the
+/// the stage's work ([`devportal_domain::retry::visibility`]). Idempotent: existing queues get the
 /// same attributes set again.
 pub async fn create_queues(client: &Client, prefix: &str) -> StoreResult<()> {
     for stage in Stage::ALL {
@@ -397,7 +385,7 @@ pub async fn create_queues(client: &Client, prefix: &str) -> StoreResult<()> {
             .set_queue_attributes()
             .queue_url(&url)
             .attributes(QueueAttributeName::RedrivePolicy, redrive)
-            .attributes(QueueAttributeName::VisibilityTimeout, seconds(devportal_worker::visibility(stage)).to_string())
+            .attributes(QueueAttributeName::VisibilityTimeout, seconds(devportal_domain::retry::visibility(stage)).to_string())
             .send()
             .await
             .map_err(|e| unavailable("SetQueueAttributes", e))?;
@@ -406,7 +394,7 @@ pub async fn create_queues(client: &Client, prefix: &str) -> StoreResult<()> {
 }
 
 /// The URL of the queue `name`, created (standard, default attributes) if missing.
-async fn ensure_queue(client: &Client, name: &str) -> StoreResult<String> {
+pub(crate) async fn ensure_queue(client: &Client, name: &str) -> StoreResult<String> {
     match client.get_queue_url().queue_name(name).send().await {
         Ok(out) => return out.queue_url().map(str::to_string).ok_or_else(|| fatal(format!("GetQueueUrl: no URL for {name}"))),
         Err(e) if e.as_service_error().is_some_and(|s| s.is_queue_does_not_exist()) => {}

@@ -19,12 +19,13 @@
 //!   connector whose 100,000-character readme is made of 4-byte characters (about 409 KB of
 //!   JSON) is valid but too large here; one in 3-byte characters (about 306 KB) fits.
 
-use crate::items::{self, body_of, build_error, key, Attrs};
 use crate::error::{fatal, unavailable};
+use crate::items::{self, body_of, build_error, key, query_index, query_keys, Attrs, IndexKey};
 use async_trait::async_trait;
 use aws_sdk_dynamodb::types::{AttributeValue, Delete, Put, TransactWriteItem};
 use aws_sdk_dynamodb::Client;
 use devportal_domain::connector::Connector;
+use devportal_domain::idempotency::CreateClaim;
 use devportal_domain::identity::{Email, Membership, Organization, TokenHash, TokenRecord, User};
 use devportal_domain::ids::{ConnectorId, OrgId, TokenId, UserId};
 use devportal_domain::page::Page;
@@ -34,7 +35,6 @@ use devportal_table::attr;
 use devportal_table::keys;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
-
 
 /// The largest item this adapter writes (attribute names and values, UTF-8 bytes): DynamoDB's
 /// documented 400 KB, read as 400,000 bytes. DynamoDB itself refuses a little above 409,000 and
@@ -65,39 +65,55 @@ struct EmailClaim {
     user_id: UserId,
 }
 
-/// One item of the table, before it becomes attribute values.
-struct Item {
+/// One item of the table, before it becomes attribute values (also written by `runs.rs`
+/// and `run_data.rs`).
+pub(crate) struct Item {
     pk: String,
     sk: String,
     gsi1: Option<(String, String)>,
+    gsi2: Option<(String, String)>,
     revision: u64,
     expires_at: Option<i64>,
     body: String,
 }
 
 impl Item {
-    fn new(pk: impl Into<String>, sk: impl Into<String>, body: &impl Serialize) -> StoreResult<Self> {
+    pub(crate) fn new(pk: impl Into<String>, sk: impl Into<String>, body: &impl Serialize) -> StoreResult<Self> {
         let body = serde_json::to_string(body).map_err(|e| fatal(format!("cannot encode item: {e}")))?;
-        Ok(Self { pk: pk.into(), sk: sk.into(), gsi1: None, revision: 0, expires_at: None, body })
+        Ok(Self { pk: pk.into(), sk: sk.into(), gsi1: None, gsi2: None, revision: 0, expires_at: None, body })
     }
 
-    fn gsi1(mut self, pk: impl Into<String>, sk: impl Into<String>) -> Self {
+    pub(crate) fn gsi1(mut self, pk: impl Into<String>, sk: impl Into<String>) -> Self {
         self.gsi1 = Some((pk.into(), sk.into()));
         self
     }
 
-    fn revision(mut self, revision: u64) -> Self {
+    pub(crate) fn gsi2(mut self, pk: impl Into<String>, sk: impl Into<String>) -> Self {
+        self.gsi2 = Some((pk.into(), sk.into()));
+        self
+    }
+
+    pub(crate) fn revision(mut self, revision: u64) -> Self {
         self.revision = revision;
         self
     }
 
+    /// When the item may be deleted (epoch seconds; the TTL attribute).
+    pub(crate) fn expires_at(mut self, epoch_secs: i64) -> Self {
+        self.expires_at = Some(epoch_secs);
+        self
+    }
+
     /// The item's size as DynamoDB counts it (numbers slightly over-estimated).
-    fn size(&self) -> usize {
+    pub(crate) fn size(&self) -> usize {
         let string = |name: &str, value: &str| name.len() + value.len();
         let number = |name: &str, digits: usize| name.len() + digits / 2 + 2;
         let mut n = string(attr::PK, &self.pk) + string(attr::SK, &self.sk) + string(attr::BODY, &self.body);
         if let Some((p, s)) = &self.gsi1 {
             n += string(attr::GSI1PK, p) + string(attr::GSI1SK, s);
+        }
+        if let Some((p, s)) = &self.gsi2 {
+            n += string(attr::GSI2PK, p) + string(attr::GSI2SK, s);
         }
         n += number(attr::REVISION, self.revision.to_string().len());
         if let Some(t) = self.expires_at {
@@ -108,21 +124,23 @@ impl Item {
 
     /// Refuses, before any request, an item DynamoDB would refuse: a record of that size is a
     /// permanent failure, told in sizes only (never the content).
-    fn check_size(&self, what: &str) -> StoreResult<()> {
+    pub(crate) fn check_size(&self, what: &str) -> StoreResult<()> {
         let size = self.size();
         if size > MAX_ITEM_BYTES {
-            return Err(fatal(format!(
-                "the {what} is too large to store: {size} bytes, over DynamoDB's item limit of {MAX_ITEM_BYTES} bytes"
-            )));
+            return Err(fatal(format!("the {what} is too large to store: {size} bytes, over DynamoDB's item limit of {MAX_ITEM_BYTES} bytes")));
         }
         Ok(())
     }
 
-    fn into_attrs(self) -> Attrs {
+    pub(crate) fn into_attrs(self) -> Attrs {
         let mut a = key(&self.pk, &self.sk);
         if let Some((p, s)) = self.gsi1 {
             a.insert(attr::GSI1PK.into(), AttributeValue::S(p));
             a.insert(attr::GSI1SK.into(), AttributeValue::S(s));
+        }
+        if let Some((p, s)) = self.gsi2 {
+            a.insert(attr::GSI2PK.into(), AttributeValue::S(p));
+            a.insert(attr::GSI2SK.into(), AttributeValue::S(s));
         }
         a.insert(attr::REVISION.into(), AttributeValue::N(self.revision.to_string()));
         if let Some(t) = self.expires_at {
@@ -133,10 +151,6 @@ impl Item {
     }
 }
 
-
-
-
-
 fn membership_item(m: &Membership) -> StoreResult<Item> {
     Ok(Item::new(keys::org(m.org_id), keys::member(m.user_id), m)?.gsi1(keys::user(m.user_id), keys::org(m.org_id)))
 }
@@ -146,9 +160,17 @@ fn token_items(t: &TokenRecord) -> StoreResult<[Item; 2]> {
 }
 
 fn connector_item(c: &Connector) -> StoreResult<Item> {
-    Ok(Item::new(keys::connector(c.id), keys::META, c)?
-        .gsi1(keys::connector_list(c.owner, c.is_binned()), c.id.to_string())
-        .revision(c.revision))
+    let mut item =
+        Item::new(keys::connector(c.id), keys::META, c)?.gsi1(keys::connector_list(c.owner, c.is_binned()), c.id.to_string()).revision(c.revision);
+    if let Some(at) = c.binned_at {
+        item = item.gsi2(keys::BINNED_CONNECTORS, keys::binned_sort_key(&rfc3339_micros(at), c.id));
+    }
+    Ok(item)
+}
+
+/// Fixed-width UTC time, so the text order of GSI2 sort keys is time order.
+fn rfc3339_micros(at: chrono::DateTime<chrono::Utc>) -> String {
+    at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
 }
 
 fn version_item(v: &Version) -> StoreResult<Item> {
@@ -172,23 +194,90 @@ fn matches(c: &Connector, q: &ConnectorQuery) -> bool {
     true
 }
 
+/// Puts new items in one transaction; `AlreadyExists { what }` of the first item whose key
+/// was taken, and then nothing is written.
+pub(crate) async fn insert_all(client: &Client, table: &str, items: Vec<(Item, &str)>) -> StoreResult<()> {
+    let mut whats = Vec::with_capacity(items.len());
+    let mut writes = Vec::with_capacity(items.len());
+    let now = chrono::Utc::now().timestamp();
+    for (item, what) in items {
+        item.check_size(what)?;
+        whats.push(what);
+        let put = Put::builder()
+            .table_name(table)
+            .set_item(Some(item.into_attrs()))
+            .condition_expression(crate::items::INSERT_CONDITION)
+            .expression_attribute_names("#pk", attr::PK)
+            .expression_attribute_names("#exp", attr::EXPIRES_AT)
+            .expression_attribute_values(":now", AttributeValue::N(now.to_string()))
+            .build()
+            .map_err(build_error)?;
+        writes.push(TransactWriteItem::builder().put(put).build());
+    }
+    match client.transact_write_items().set_transact_items(Some(writes)).send().await {
+        Ok(_) => Ok(()),
+        Err(e) => {
+            if let Some(aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError::TransactionCanceledException(cancelled)) =
+                e.as_service_error()
+            {
+                let reasons = cancelled.cancellation_reasons();
+                if let Some(i) = reasons.iter().position(|r| r.code() == Some("ConditionalCheckFailed")) {
+                    let what = whats.get(i).copied().unwrap_or("item");
+                    return Err(StoreError::AlreadyExists { what: what.to_string() });
+                }
+                // Cancelled for another reason (a concurrent transaction, throttling).
+                let codes: Vec<&str> = reasons.iter().filter_map(|r| r.code()).filter(|c| *c != "None").collect();
+                let retryable = codes.iter().all(|c| crate::error::is_retryable_code(c) || c.ends_with("Conflict"));
+                return Err(StoreError::Unavailable {
+                    message: format!("TransactWriteItems: transaction cancelled ({})", codes.join(", ")),
+                    retryable,
+                });
+            }
+            Err(unavailable("TransactWriteItems", e))
+        }
+    }
+}
+
+/// Replaces an item whose stored revision is `expected`.
+pub(crate) async fn update_item(client: &Client, table: &str, item: Item, expected: u64, what: &str) -> StoreResult<()> {
+    item.check_size(what)?;
+    let (pk, sk) = (item.pk.clone(), item.sk.clone());
+    let res = client
+        .put_item()
+        .table_name(table)
+        .set_item(Some(item.into_attrs()))
+        .condition_expression("#rev = :expected")
+        .expression_attribute_names("#rev", attr::REVISION)
+        .expression_attribute_values(":expected", AttributeValue::N(expected.to_string()))
+        .send()
+        .await;
+    match res {
+        Ok(_) => Ok(()),
+        Err(e) if e.as_service_error().is_some_and(|s| s.is_conditional_check_failed_exception()) => {
+            Err(lost_revision_check(client, table, &pk, &sk, what).await?)
+        }
+        Err(e) => Err(unavailable("PutItem", e)),
+    }
+}
+
+/// What a failed `revision = :expected` condition means: the item moved on (`Conflict` with
+/// its current revision) or is gone (`NotFound`).
+pub(crate) async fn lost_revision_check(client: &Client, table: &str, pk: &str, sk: &str, what: &str) -> StoreResult<StoreError> {
+    Ok(match items::current_revision(client, table, pk, sk).await? {
+        Some(current) => StoreError::Conflict { current },
+        None => StoreError::NotFound { what: what.to_string() },
+    })
+}
+
 impl DynamoStore {
     async fn get<T: DeserializeOwned>(&self, pk: &str, sk: &str) -> StoreResult<Option<T>> {
         items::get(&self.client, &self.table, pk, sk).await
     }
 
-    /// The stored revision of an item, or `None` when it does not exist.
-    async fn current_revision(&self, pk: &str, sk: &str) -> StoreResult<Option<u64>> {
-        items::current_revision(&self.client, &self.table, pk, sk).await
-    }
-
     /// What a failed `revision = :expected` condition means: the item moved on (`Conflict`
     /// with its current revision) or is gone (`NotFound`).
     async fn lost_revision_check(&self, pk: &str, sk: &str, what: &str) -> StoreResult<StoreError> {
-        Ok(match self.current_revision(pk, sk).await? {
-            Some(current) => StoreError::Conflict { current },
-            None => StoreError::NotFound { what: what.to_string() },
-        })
+        lost_revision_check(&self.client, &self.table, pk, sk, what).await
     }
 
     /// Puts a new item; `AlreadyExists { what }` if its key is taken.
@@ -201,129 +290,27 @@ impl DynamoStore {
         }
     }
 
-    /// Puts new items in one transaction; `AlreadyExists { what }` of the first item whose key
-    /// was taken, and then nothing is written.
+    /// Puts new items in one transaction (see [`insert_all`]).
     async fn insert_all(&self, items: Vec<(Item, &str)>) -> StoreResult<()> {
-        let mut whats = Vec::with_capacity(items.len());
-        let mut writes = Vec::with_capacity(items.len());
-        for (item, what) in items {
-            item.check_size(what)?;
-            whats.push(what);
-            let put = Put::builder()
-                .table_name(&self.table)
-                .set_item(Some(item.into_attrs()))
-                .condition_expression("attribute_not_exists(#pk)")
-                .expression_attribute_names("#pk", attr::PK)
-                .build()
-                .map_err(build_error)?;
-            writes.push(TransactWriteItem::builder().put(put).build());
-        }
-        match self.client.transact_write_items().set_transact_items(Some(writes)).send().await {
-            Ok(_) => Ok(()),
-            Err(e) => {
-                if let Some(aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError::TransactionCanceledException(
-                    cancelled,
-                )) = e.as_service_error()
-                {
-                    let reasons = cancelled.cancellation_reasons();
-                    if let Some(i) = reasons.iter().position(|r| r.code() == Some("ConditionalCheckFailed")) {
-                        let what = whats.get(i).copied().unwrap_or("item");
-                        return Err(StoreError::AlreadyExists { what: what.to_string() });
-                    }
-                    // Cancelled for another reason (a concurrent transaction, throttling).
-                    let codes: Vec<&str> = reasons.iter().filter_map(|r| r.code()).filter(|c| *c != "None").collect();
-                    let retryable = codes.iter().all(|c| crate::error::is_retryable_code(c) || c.ends_with("Conflict"));
-                    return Err(StoreError::Unavailable {
-                        message: format!("TransactWriteItems: transaction cancelled ({})", codes.join(", ")),
-                        retryable,
-                    });
-                }
-                Err(unavailable("TransactWriteItems", e))
-            }
-        }
+        insert_all(&self.client, &self.table, items).await
     }
 
-    /// Replaces an item whose stored revision is `expected`.
+    /// Replaces an item whose stored revision is `expected` (see [`update_item`]).
     async fn update(&self, item: Item, expected: u64, what: &str) -> StoreResult<()> {
-        item.check_size(what)?;
-        let (pk, sk) = (item.pk.clone(), item.sk.clone());
-        let res = self
-            .client
-            .put_item()
-            .table_name(&self.table)
-            .set_item(Some(item.into_attrs()))
-            .condition_expression("#rev = :expected")
-            .expression_attribute_names("#rev", attr::REVISION)
-            .expression_attribute_values(":expected", AttributeValue::N(expected.to_string()))
-            .send()
-            .await;
-        match res {
-            Ok(_) => Ok(()),
-            Err(e) if e.as_service_error().is_some_and(|s| s.is_conditional_check_failed_exception()) => {
-                Err(self.lost_revision_check(&pk, &sk, what).await?)
-            }
-            Err(e) => Err(unavailable("PutItem", e)),
-        }
+        update_item(&self.client, &self.table, item, expected, what).await
     }
 
     /// Writes an item whatever was there.
     async fn put(&self, item: Item, what: &str) -> StoreResult<()> {
         item.check_size(what)?;
-        self.client
-            .put_item()
-            .table_name(&self.table)
-            .set_item(Some(item.into_attrs()))
-            .send()
-            .await
-            .map_err(|e| unavailable("PutItem", e))?;
+        self.client.put_item().table_name(&self.table).set_item(Some(item.into_attrs())).send().await.map_err(|e| unavailable("PutItem", e))?;
         Ok(())
     }
 
     /// Deletes an item whatever it holds (idempotent).
     async fn delete_key(&self, pk: &str, sk: &str) -> StoreResult<()> {
-        self.client
-            .delete_item()
-            .table_name(&self.table)
-            .set_key(Some(key(pk, sk)))
-            .send()
-            .await
-            .map_err(|e| unavailable("DeleteItem", e))?;
+        self.client.delete_item().table_name(&self.table).set_key(Some(key(pk, sk))).send().await.map_err(|e| unavailable("DeleteItem", e))?;
         Ok(())
-    }
-
-    /// Keys of every item matching a filter, by a paginated scan (used only by permanent
-    /// deletion, a rare operation, so a scan is acceptable).
-    async fn scan_keys(&self, filter: &str, values: Vec<(&str, String)>) -> StoreResult<Vec<(String, String)>> {
-        let mut out = vec![];
-        let mut start: Option<Attrs> = None;
-        loop {
-            let mut req = self
-                .client
-                .scan()
-                .table_name(&self.table)
-                .consistent_read(true)
-                .filter_expression(filter)
-                .projection_expression("#pk, #sk")
-                .expression_attribute_names("#pk", attr::PK)
-                .expression_attribute_names("#sk", attr::SK)
-                .set_exclusive_start_key(start.take());
-            if filter.contains("#g1") {
-                req = req.expression_attribute_names("#g1", attr::GSI1PK);
-            }
-            for (name, value) in &values {
-                req = req.expression_attribute_values(*name, AttributeValue::S(value.clone()));
-            }
-            let page = req.send().await.map_err(|e| unavailable("Scan", e))?;
-            for item in page.items() {
-                if let (Some(AttributeValue::S(pk)), Some(AttributeValue::S(sk))) = (item.get(attr::PK), item.get(attr::SK)) {
-                    out.push((pk.clone(), sk.clone()));
-                }
-            }
-            match page.last_evaluated_key() {
-                Some(k) if !k.is_empty() => start = Some(k.clone()),
-                _ => return Ok(out),
-            }
-        }
     }
 
     /// Items of a partition whose sort key starts with `prefix`, in sort-key order.
@@ -333,29 +320,7 @@ impl DynamoStore {
 
     /// Items of a GSI1 partition, in GSI1 sort-key order.
     async fn query_gsi1<T: DeserializeOwned>(&self, gsi1pk: &str) -> StoreResult<Vec<T>> {
-        let mut out = vec![];
-        let mut start: Option<Attrs> = None;
-        loop {
-            let page = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .index_name(attr::GSI1)
-                .key_condition_expression("#gpk = :gpk")
-                .expression_attribute_names("#gpk", attr::GSI1PK)
-                .expression_attribute_values(":gpk", AttributeValue::S(gsi1pk.to_string()))
-                .set_exclusive_start_key(start.take())
-                .send()
-                .await
-                .map_err(|e| unavailable("Query", e))?;
-            for item in page.items() {
-                out.push(body_of(item)?);
-            }
-            match page.last_evaluated_key {
-                Some(k) if !k.is_empty() => start = Some(k),
-                _ => return Ok(out),
-            }
-        }
+        items::query_index(&self.client, &self.table, IndexKey::gsi1(gsi1pk)).await
     }
 
     /// The first `want` connectors of one organization that pass the filters, in id order.
@@ -403,11 +368,7 @@ impl DynamoStore {
 #[async_trait]
 impl IdentityStore for DynamoStore {
     async fn create_organization(&self, org: &Organization, admin: &Membership) -> StoreResult<()> {
-        self.insert_all(vec![
-            (Item::new(keys::org(org.id), keys::META, org)?, "organization"),
-            (membership_item(admin)?, "membership"),
-        ])
-        .await
+        self.insert_all(vec![(Item::new(keys::org(org.id), keys::META, org)?, "organization"), (membership_item(admin)?, "membership")]).await
     }
 
     async fn get_organization(&self, id: OrgId) -> StoreResult<Option<Organization>> {
@@ -484,16 +445,16 @@ impl IdentityStore for DynamoStore {
             .expression_attribute_names("#pk", attr::PK)
             .build()
             .map_err(build_error)?;
-        let by_hash = Delete::builder()
-            .table_name(&self.table)
-            .set_key(Some(key(&keys::token_hash(&token.hash.0), keys::META)))
-            .build()
-            .map_err(build_error)?;
+        // The hash record stays, marked revoked, so a revoked preset token is not registered
+        // again at the next start (docs/ARCHITECTURE.md *Storage layout*).
+        let revoked = TokenRecord { revoked_at: Some(chrono::Utc::now()), ..token.clone() };
+        let tombstone = Item::new(keys::token_hash(&token.hash.0), keys::META, &revoked)?;
+        let by_hash = Put::builder().table_name(&self.table).set_item(Some(tombstone.into_attrs())).build().map_err(build_error)?;
         let res = self
             .client
             .transact_write_items()
             .transact_items(TransactWriteItem::builder().delete(listing).build())
-            .transact_items(TransactWriteItem::builder().delete(by_hash).build())
+            .transact_items(TransactWriteItem::builder().put(by_hash).build())
             .send()
             .await;
         match res {
@@ -511,6 +472,22 @@ impl IdentityStore for DynamoStore {
                     Err(unavailable("TransactWriteItems", e))
                 }
             }
+        }
+    }
+
+    async fn claim_create(&self, user: UserId, route: &str, key: &str, claim: &CreateClaim) -> StoreResult<CreateClaim> {
+        let (pk, sk) = (keys::user(user), keys::create_claim(route, key));
+        let item = Item::new(pk.clone(), sk.clone(), claim)?.expires_at(claim.expires_at.timestamp());
+        match insert_all(&self.client, &self.table, vec![(item, "Idempotency-Key claim")]).await {
+            Ok(()) => Ok(claim.clone()),
+            // A live claim holds the key (strongly consistent read of it).
+            Err(StoreError::AlreadyExists { .. }) => {
+                items::get_live(&self.client, &self.table, &pk, &sk, chrono::Utc::now().timestamp()).await?.ok_or_else(|| StoreError::Unavailable {
+                    message: "an Idempotency-Key claim expired while it was read; try again".into(),
+                    retryable: true,
+                })
+            }
+            Err(e) => Err(e),
         }
     }
 }
@@ -594,26 +571,23 @@ impl ConnectorStore for DynamoStore {
     }
 
     async fn binned_before(&self, cutoff: chrono::DateTime<chrono::Utc>) -> StoreResult<Vec<ConnectorId>> {
-        let keys = self.scan_keys("begins_with(#g1, :bin)", vec![(":bin", "ORGBIN#".into())]).await?;
-        let mut out = vec![];
-        for (pk, sk) in keys {
-            if let Some(c) = self.get::<Connector>(&pk, &sk).await? {
-                if c.binned_at.is_some_and(|t| t < cutoff) {
-                    out.push(c.id);
-                }
-            }
-        }
-        Ok(out)
+        // The sparse GSI2 partition of binned connectors, up to the cutoff: no scan.
+        let below = format!("{}#", rfc3339_micros(cutoff));
+        let binned: Vec<Connector> = query_index(&self.client, &self.table, IndexKey::gsi2(keys::BINNED_CONNECTORS).sort_below(&below)).await?;
+        Ok(binned.into_iter().filter(|c| c.binned_at.is_some_and(|t| t < cutoff)).map(|c| c.id).collect())
     }
 
     async fn purge_connector(&self, connector: ConnectorId) -> StoreResult<()> {
-        let id = connector.to_string();
-        let mut doomed = self
-            .scan_keys(
-                "#pk = :conn OR begins_with(#g1, :jobs) OR (#pk = :catalog AND begins_with(#sk, :id))",
-                vec![(":conn", keys::connector(connector)), (":jobs", format!("CONNVER#{id}#")), (":catalog", "CATALOG".into()), (":id", format!("{id}#"))],
-            )
-            .await?;
+        // Everything the connector owns, found by key: its partition (connector, versions,
+        // logo, transitions, idempotency claims), each version's jobs (GSI1), its catalog
+        // entries and their pointers (GSI1). Queries only, never a scan.
+        let mut doomed = query_keys(&self.client, &self.table, IndexKey::table(&keys::connector(connector))).await?;
+        let versions = doomed.iter().filter_map(|(_, sk)| sk.strip_prefix(keys::VERSION_PREFIX)?.parse::<u32>().ok()).collect::<Vec<_>>();
+        for n in versions {
+            doomed.extend(query_keys(&self.client, &self.table, IndexKey::gsi1(&keys::version_jobs(connector, n))).await?);
+        }
+        doomed.extend(query_keys(&self.client, &self.table, IndexKey::table(keys::CATALOG).sort_prefix(&format!("{connector}#"))).await?);
+        doomed.extend(query_keys(&self.client, &self.table, IndexKey::gsi1(&keys::catalog_pointers(connector))).await?);
         doomed.sort();
         doomed.dedup();
         for (pk, sk) in doomed {

@@ -3,8 +3,8 @@
 
 use crate::error::{fatal, unavailable};
 use aws_sdk_dynamodb::types::{
-    AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection, ProjectionType,
-    ScalarAttributeType, TableStatus, TimeToLiveSpecification, TimeToLiveStatus,
+    AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection, ProjectionType, ScalarAttributeType, TableStatus,
+    TimeToLiveSpecification, TimeToLiveStatus,
 };
 use aws_sdk_dynamodb::Client;
 use devportal_domain::ports::{StoreError, StoreResult};
@@ -26,17 +26,12 @@ pub async fn create_table(client: &Client, table: &str) -> StoreResult<()> {
             .attribute_definitions(attribute(attr::SK)?)
             .attribute_definitions(attribute(attr::GSI1PK)?)
             .attribute_definitions(attribute(attr::GSI1SK)?)
+            .attribute_definitions(attribute(attr::GSI2PK)?)
+            .attribute_definitions(attribute(attr::GSI2SK)?)
             .key_schema(key_element(attr::PK, KeyType::Hash)?)
             .key_schema(key_element(attr::SK, KeyType::Range)?)
-            .global_secondary_indexes(
-                GlobalSecondaryIndex::builder()
-                    .index_name(attr::GSI1)
-                    .key_schema(key_element(attr::GSI1PK, KeyType::Hash)?)
-                    .key_schema(key_element(attr::GSI1SK, KeyType::Range)?)
-                    .projection(Projection::builder().projection_type(ProjectionType::All).build())
-                    .build()
-                    .map_err(build_error)?,
-            )
+            .global_secondary_indexes(index(attr::GSI1, attr::GSI1PK, attr::GSI1SK)?)
+            .global_secondary_indexes(index(attr::GSI2, attr::GSI2PK, attr::GSI2SK)?)
             .send()
             .await;
         match res {
@@ -91,9 +86,7 @@ async fn enable_ttl(client: &Client, table: &str) -> StoreResult<()> {
     client
         .update_time_to_live()
         .table_name(table)
-        .time_to_live_specification(
-            TimeToLiveSpecification::builder().enabled(true).attribute_name(attr::EXPIRES_AT).build().map_err(build_error)?,
-        )
+        .time_to_live_specification(TimeToLiveSpecification::builder().enabled(true).attribute_name(attr::EXPIRES_AT).build().map_err(build_error)?)
         .send()
         .await
         .map_err(|e| unavailable("UpdateTimeToLive", e))?;
@@ -102,6 +95,17 @@ async fn enable_ttl(client: &Client, table: &str) -> StoreResult<()> {
 
 fn attribute(name: &str) -> StoreResult<AttributeDefinition> {
     AttributeDefinition::builder().attribute_name(name).attribute_type(ScalarAttributeType::S).build().map_err(build_error)
+}
+
+/// A global secondary index on (`pk`, `sk`) projecting whole items.
+fn index(name: &str, pk: &str, sk: &str) -> StoreResult<GlobalSecondaryIndex> {
+    GlobalSecondaryIndex::builder()
+        .index_name(name)
+        .key_schema(key_element(pk, KeyType::Hash)?)
+        .key_schema(key_element(sk, KeyType::Range)?)
+        .projection(Projection::builder().projection_type(ProjectionType::All).build())
+        .build()
+        .map_err(build_error)
 }
 
 fn key_element(name: &str, key_type: KeyType) -> StoreResult<KeySchemaElement> {

@@ -19,16 +19,8 @@ pub enum ConnectorType {
 }
 
 impl ConnectorType {
-    pub const ALL: [ConnectorType; 8] = [
-        Self::Datasource,
-        Self::Export,
-        Self::ExportDelta,
-        Self::DataService,
-        Self::Download,
-        Self::Transform,
-        Self::Write,
-        Self::Upload,
-    ];
+    pub const ALL: [ConnectorType; 8] =
+        [Self::Datasource, Self::Export, Self::ExportDelta, Self::DataService, Self::Download, Self::Transform, Self::Write, Self::Upload];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -222,12 +214,7 @@ pub struct ConnectorDetailsPatch {
 
 impl ConnectorDetailsPatch {
     /// `locked_present` lists locked fields the client tried to send; each is refused by name.
-    pub fn parse(
-        name: Option<&str>,
-        description: Option<&str>,
-        readme: Option<&str>,
-        locked_present: &[&str],
-    ) -> Result<Self, ValidationErrors> {
+    pub fn parse(name: Option<&str>, description: Option<&str>, readme: Option<&str>, locked_present: &[&str]) -> Result<Self, ValidationErrors> {
         let mut errors = ValidationErrors::new();
         for field in locked_present {
             errors.push(*field, "locked", format!("`{field}` is locked after creation and cannot be changed"));

@@ -4,13 +4,14 @@
 //! anything shown.
 
 use crate::connector::ExecutionMode;
-use crate::secret::MASK;
+use crate::secret::{SecretValue, MASK};
 use crate::wizard::individual::{FieldType, FormField};
 use crate::wizard::{env_name, ApplicationConfig, AuthConfig, IndividualConfig};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 /// Where a variable or option value comes from.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ValueSource {
     Platform,
@@ -19,7 +20,7 @@ pub enum ValueSource {
     Secret,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct EnvVar {
     pub name: String,
     pub value: String,
@@ -76,50 +77,133 @@ pub fn compute(
     run: &RunContext,
     values: &dyn Fn(&FormField) -> String,
 ) -> ExecutionPreview {
-    let mut shown_argv = application.argv();
+    let fields = individual.fields.iter().map(|f| (f.key.clone(), values(f))).collect();
+    plan(mode, application, auth, individual, run, &RunValues { fields, ..RunValues::default() }).preview
+}
+
+/// The values of one run: form fields by key, auth credential fields by name, the run
+/// token, and the vault fields of each secret registration (`(path, field)` → value).
+/// Missing auth and vault values become empty strings in the plan (a run fails earlier).
+#[derive(Clone, Debug, Default)]
+pub struct RunValues {
+    pub fields: BTreeMap<String, String>,
+    pub auth: BTreeMap<String, SecretValue>,
+    pub run_token: Option<SecretValue>,
+    pub vault: BTreeMap<(String, String), SecretValue>,
+}
+
+/// What a runtime starts, and what people are shown of it.
+#[derive(Clone, Debug)]
+pub struct RunPlan {
+    /// Masked: what the run record, monitoring and the wizard show.
+    pub preview: ExecutionPreview,
+    /// The real argument vector (in `options` mode it carries password and auth values,
+    /// which reach only the process itself).
+    pub argv: Vec<String>,
+    /// Plain environment variables.
+    pub env: Vec<(String, String)>,
+    /// Variables whose values are secrets (password fields in `env` mode, auth credentials,
+    /// vault fields, the run token): runtimes hand them over without showing them.
+    pub secret_env: Vec<(String, SecretValue)>,
+    /// Every secret value of the run, for the redactor.
+    pub secrets: Vec<SecretValue>,
+}
+
+/// The one mapping of PRODUCT.md §4.6 from configuration and values to a process: used for
+/// the wizard's preview (sample values) and for real runs.
+pub fn plan(
+    mode: ExecutionMode,
+    application: &ApplicationConfig,
+    auth: &AuthConfig,
+    individual: &IndividualConfig,
+    run: &RunContext,
+    values: &RunValues,
+) -> RunPlan {
+    let mut argv = application.argv();
+    let mut shown_argv = argv.clone();
+    let mut env = vec![];
+    let mut secret_env = vec![];
+    let mut secrets = vec![];
     let mut environment = vec![
         platform("CDE_RUN_ID", &run.run_id),
         platform("CDE_SITE_ID", &run.site_id),
         platform("CDE_CONNECTOR_VERSION", &run.connector_version.to_string()),
         platform("CDE_RUN_API", &run.run_api),
     ];
+    for (name, value) in [("CDE_RUN_ID", &run.run_id), ("CDE_SITE_ID", &run.site_id), ("CDE_RUN_API", &run.run_api)] {
+        env.push((name.to_string(), value.clone()));
+    }
+    env.insert(2, ("CDE_CONNECTOR_VERSION".into(), run.connector_version.to_string()));
+    environment.push(EnvVar { name: "CDE_RUN_TOKEN".into(), value: MASK.into(), source: ValueSource::Platform, masked: true });
+    let token = values.run_token.clone().unwrap_or_else(|| SecretValue::new(""));
+    if !token.expose().is_empty() {
+        secrets.push(token.clone());
+    }
+    secret_env.push(("CDE_RUN_TOKEN".to_string(), token));
     for f in &individual.fields {
-        let value = values(f);
+        let value = values.fields.get(&f.key).cloned().unwrap_or_default();
         let masked = f.field_type == FieldType::Password;
         let shown = if masked { MASK.to_string() } else { value.clone() };
+        if masked && !value.is_empty() {
+            secrets.push(SecretValue::new(value.clone()));
+        }
         match mode {
-            ExecutionMode::Env => environment.push(EnvVar { name: env_name(&f.key), value: shown, source: ValueSource::Field, masked }),
-            ExecutionMode::Options => shown_argv.push(format!("--{}={shown}", f.key)),
+            ExecutionMode::Env => {
+                let name = env_name(&f.key);
+                environment.push(EnvVar { name: name.clone(), value: shown, source: ValueSource::Field, masked });
+                if masked {
+                    secret_env.push((name, SecretValue::new(value)));
+                } else {
+                    env.push((name, value));
+                }
+            }
+            ExecutionMode::Options => {
+                shown_argv.push(format!("--{}={shown}", f.key));
+                argv.push(format!("--{}={value}", f.key));
+            }
         }
     }
     for field in auth.auth_fields() {
+        let value = values.auth.get(field).cloned().unwrap_or_else(|| SecretValue::new(""));
+        if !value.expose().is_empty() {
+            secrets.push(value.clone());
+        }
         match mode {
-            ExecutionMode::Env => environment.push(EnvVar {
-                name: format!("CDE_AUTH_{}", env_name(field)),
-                value: MASK.into(),
-                source: ValueSource::Auth,
-                masked: true,
-            }),
-            ExecutionMode::Options => shown_argv.push(format!("--cde-auth-{field}={MASK}")),
+            ExecutionMode::Env => {
+                let name = format!("CDE_AUTH_{}", env_name(field));
+                environment.push(EnvVar { name: name.clone(), value: MASK.into(), source: ValueSource::Auth, masked: true });
+                secret_env.push((name, value));
+            }
+            ExecutionMode::Options => {
+                shown_argv.push(format!("--cde-auth-{field}={MASK}"));
+                argv.push(format!("--cde-auth-{field}={}", value.expose()));
+            }
         }
     }
     // Secrets are always environment variables: command lines are visible in process lists.
     for s in &auth.secrets {
         for field in &s.fields {
-            environment.push(EnvVar {
-                name: format!("{}_{}", s.env_prefix(), env_name(field)),
-                value: MASK.into(),
-                source: ValueSource::Secret,
-                masked: true,
-            });
+            let name = format!("{}_{}", s.env_prefix(), env_name(field));
+            environment.push(EnvVar { name: name.clone(), value: MASK.into(), source: ValueSource::Secret, masked: true });
+            let value = values.vault.get(&(s.path.clone(), field.clone())).cloned().unwrap_or_else(|| SecretValue::new(""));
+            if !value.expose().is_empty() {
+                secrets.push(value.clone());
+            }
+            secret_env.push((name, value));
         }
     }
-    ExecutionPreview {
-        execution_mode: mode,
-        command_line: shell_words::join(&shown_argv),
-        argv: shown_argv,
-        environment,
-        health_check_argv: application.health_check_argv(),
+    RunPlan {
+        preview: ExecutionPreview {
+            execution_mode: mode,
+            command_line: shell_words::join(&shown_argv),
+            argv: shown_argv,
+            environment,
+            health_check_argv: application.health_check_argv(),
+        },
+        argv,
+        env,
+        secret_env,
+        secrets,
     }
 }
 
@@ -174,6 +258,7 @@ mod tests {
                 ("CDE_SITE_ID", "s1"),
                 ("CDE_CONNECTOR_VERSION", "3"),
                 ("CDE_RUN_API", "http://127.0.0.1/run-api/v1"),
+                ("CDE_RUN_TOKEN", MASK),
                 ("SHOP_URL", "https://shop.example"),
                 ("PASSWORD", MASK),
                 ("NOTE", "<note>"),
@@ -188,7 +273,11 @@ mod tests {
     fn options_mode_appends_separate_arguments_and_keeps_secrets_in_env() {
         let (app, auth, ind, run) = fixture();
         let p = compute(ExecutionMode::Options, &app, &auth, &ind, &run, &|f| {
-            if f.key == "note" { "it's $HOME; rm -rf /".into() } else { sample_value(f) }
+            if f.key == "note" {
+                "it's $HOME; rm -rf /".into()
+            } else {
+                sample_value(f)
+            }
         });
         assert_eq!(
             p.argv,
@@ -204,7 +293,32 @@ mod tests {
         );
         assert!(p.command_line.contains("'--note=it'\\''s $HOME; rm -rf /'"), "{}", p.command_line);
         let names: Vec<_> = p.environment.iter().map(|e| e.name.as_str()).collect();
-        assert_eq!(names, ["CDE_RUN_ID", "CDE_SITE_ID", "CDE_CONNECTOR_VERSION", "CDE_RUN_API", "CDE_SECRET_ACME_API_KEY"]);
+        assert_eq!(names, ["CDE_RUN_ID", "CDE_SITE_ID", "CDE_CONNECTOR_VERSION", "CDE_RUN_API", "CDE_RUN_TOKEN", "CDE_SECRET_ACME_API_KEY"]);
+    }
+
+    #[test]
+    fn a_real_plan_carries_the_values_and_keeps_secrets_out_of_plain_env() {
+        let (app, auth, ind, run) = fixture();
+        let values = RunValues {
+            fields: [("password".to_string(), "hunter2".to_string()), ("note".to_string(), "hi".to_string())].into(),
+            auth: [("token".to_string(), SecretValue::new("auth-tok"))].into(),
+            run_token: Some(SecretValue::new("run-tok")),
+            vault: [(("vault/acme".to_string(), "api-key".to_string()), SecretValue::new("vault-val"))].into(),
+        };
+        let p = plan(ExecutionMode::Env, &app, &auth, &ind, &run, &values);
+        assert!(p.env.iter().all(|(_, v)| !["hunter2", "auth-tok", "run-tok", "vault-val"].contains(&v.as_str())));
+        assert!(p.env.contains(&("NOTE".to_string(), "hi".to_string())));
+        let secret: Vec<_> = p.secret_env.iter().map(|(k, v)| (k.as_str(), v.expose())).collect();
+        assert_eq!(
+            secret,
+            [("CDE_RUN_TOKEN", "run-tok"), ("PASSWORD", "hunter2"), ("CDE_AUTH_TOKEN", "auth-tok"), ("CDE_SECRET_ACME_API_KEY", "vault-val")]
+        );
+        assert_eq!(p.secrets.len(), 4);
+        assert!(!p.preview.command_line.contains("hunter2"));
+        let p = plan(ExecutionMode::Options, &app, &auth, &ind, &run, &values);
+        assert!(p.argv.contains(&"--password=hunter2".to_string()));
+        assert!(p.argv.contains(&"--cde-auth-token=auth-tok".to_string()));
+        assert!(p.preview.argv.contains(&format!("--password={MASK}")));
     }
 
     #[test]

@@ -126,11 +126,7 @@ impl TokenSecret {
         if ok_len && ok_chars {
             Ok(Self(raw.to_string()))
         } else {
-            Err(ValidationErrors::single(
-                "token",
-                "invalid_format",
-                "a preset token must be 24 to 256 printable ASCII characters without spaces",
-            ))
+            Err(ValidationErrors::single("token", "invalid_format", "a preset token must be 24 to 256 printable ASCII characters without spaces"))
         }
     }
 
@@ -155,7 +151,21 @@ impl fmt::Debug for TokenSecret {
     }
 }
 
+/// What a token may do: `read` tokens may only read (`GET`); `write` tokens (the default)
+/// may do whatever their user may.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum TokenScope {
+    Read,
+    #[default]
+    Write,
+}
+
 /// A stored token: who it authenticates and its hash. Never the secret.
+///
+/// Revoking a token removes its listing but keeps its hash record with `revoked_at` set, so a
+/// preset token (`DEVPORTAL_TOKEN`) that was revoked is recognised and not registered again
+/// at the next start.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TokenRecord {
     pub id: TokenId,
@@ -163,6 +173,52 @@ pub struct TokenRecord {
     pub name: String,
     pub hash: TokenHash,
     pub created_at: DateTime<Utc>,
+    #[serde(default)]
+    pub scope: TokenScope,
+    /// After this instant the token no longer authenticates (`None`: never expires).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<DateTime<Utc>>,
+    /// Set on the hash record when the token is revoked (the listing is removed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+impl TokenRecord {
+    /// A write-scoped token without expiry.
+    pub fn new(user_id: UserId, name: impl Into<String>, hash: TokenHash, created_at: DateTime<Utc>) -> Self {
+        Self { id: TokenId::new(), user_id, name: name.into(), hash, created_at, scope: TokenScope::Write, expires_at: None, revoked_at: None }
+    }
+
+    pub fn is_expired(&self, now: DateTime<Utc>) -> bool {
+        self.expires_at.is_some_and(|e| e <= now)
+    }
+}
+
+/// Longest lifetime a token may be given, in days (ten years).
+pub const MAX_TOKEN_DAYS: u32 = 3650;
+
+/// The expiry of a new token from `expires_at` or `expires_in_days` (at most one of them;
+/// neither: the token does not expire). The instant must lie in the future and within
+/// [`MAX_TOKEN_DAYS`].
+pub fn parse_token_expiry(
+    expires_at: Option<DateTime<Utc>>,
+    expires_in_days: Option<u32>,
+    now: DateTime<Utc>,
+) -> Result<Option<DateTime<Utc>>, ValidationErrors> {
+    let latest = now + chrono::Duration::days(MAX_TOKEN_DAYS as i64);
+    match (expires_at, expires_in_days) {
+        (Some(_), Some(_)) => Err(ValidationErrors::single("expires_at", "conflict", "give either `expires_at` or `expires_in_days`, not both")),
+        (Some(at), None) if at <= now => Err(ValidationErrors::single("expires_at", "in_the_past", "`expires_at` must lie in the future")),
+        (Some(at), None) if at > latest => {
+            Err(ValidationErrors::single("expires_at", "too_far", format!("`expires_at` must lie within {MAX_TOKEN_DAYS} days")))
+        }
+        (Some(at), None) => Ok(Some(at)),
+        (None, Some(days)) if days == 0 || days > MAX_TOKEN_DAYS => {
+            Err(ValidationErrors::single("expires_in_days", "out_of_range", format!("`expires_in_days` must be between 1 and {MAX_TOKEN_DAYS}")))
+        }
+        (None, Some(days)) => Ok(Some(now + chrono::Duration::days(days as i64))),
+        (None, None) => Ok(None),
+    }
 }
 
 /// Validates a token's label.
@@ -178,6 +234,8 @@ pub fn parse_token_name(raw: Option<&str>) -> Result<String, ValidationErrors> {
 pub struct Principal {
     pub user: User,
     pub token_id: TokenId,
+    /// The scope of the token this request was made with.
+    pub scope: TokenScope,
     pub memberships: Vec<Membership>,
 }
 
@@ -221,6 +279,29 @@ mod tests {
         assert!(TokenSecret::parse_preset("short").is_err());
         assert!(TokenSecret::parse_preset("has a space in it which is not ok").is_err());
         assert!(TokenSecret::parse_preset("a-perfectly-fine-preset-token-123").is_ok());
+    }
+
+    #[test]
+    fn token_expiry_is_one_of_two_forms_in_the_future() {
+        let now = Utc::now();
+        assert_eq!(parse_token_expiry(None, None, now).unwrap(), None);
+        assert_eq!(parse_token_expiry(None, Some(2), now).unwrap(), Some(now + chrono::Duration::days(2)));
+        let at = now + chrono::Duration::hours(1);
+        assert_eq!(parse_token_expiry(Some(at), None, now).unwrap(), Some(at));
+        let field = |r: Result<Option<DateTime<Utc>>, ValidationErrors>| r.unwrap_err().fields[0].code.clone();
+        assert_eq!(field(parse_token_expiry(Some(at), Some(1), now)), "conflict");
+        assert_eq!(field(parse_token_expiry(Some(now - chrono::Duration::seconds(1)), None, now)), "in_the_past");
+        assert_eq!(field(parse_token_expiry(None, Some(0), now)), "out_of_range");
+        assert_eq!(field(parse_token_expiry(None, Some(MAX_TOKEN_DAYS + 1), now)), "out_of_range");
+    }
+
+    #[test]
+    fn token_records_without_scope_are_write_tokens() {
+        let json = r#"{"id":"0190a0a0-0000-7000-8000-000000000000","user_id":"0190a0a0-0000-7000-8000-000000000001","name":"x","hash":"ab","created_at":"2026-01-01T00:00:00Z"}"#;
+        let t: TokenRecord = serde_json::from_str(json).unwrap();
+        assert_eq!(t.scope, TokenScope::Write);
+        assert_eq!(t.expires_at, None);
+        assert_eq!(t.revoked_at, None);
     }
 
     #[test]

@@ -62,3 +62,7 @@ uuid_id!(
     /// A stored secret (Git token, deploy key).
     SecretId
 );
+uuid_id!(
+    /// A run of a connector version on a site.
+    RunId
+);

@@ -6,11 +6,16 @@
 pub mod connector;
 pub mod directory;
 pub mod execution;
+pub mod idempotency;
 pub mod identity;
 pub mod ids;
+pub mod job_log;
 pub mod page;
 pub mod pipeline;
 pub mod ports;
+pub mod redact;
+pub mod retry;
+pub mod run;
 pub mod secret;
 pub mod validation;
 pub mod version;

@@ -112,9 +112,7 @@ impl Stage {
             Self::Build => Some(VersionState::Building),
             Self::SyncRuntime => Some(VersionState::SynchronizingToRuntime),
             Self::SyncDev => Some(VersionState::SynchronizingToDev),
-            Self::SyncProd if has_production || current == VersionState::SynchronizedToProd => {
-                Some(VersionState::ResynchronizingToProd)
-            }
+            Self::SyncProd if has_production || current == VersionState::SynchronizedToProd => Some(VersionState::ResynchronizingToProd),
             Self::SyncProd => Some(VersionState::SynchronizingToProd),
             Self::Access => None,
         }
@@ -158,7 +156,9 @@ impl JobStatus {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Actor {
-    User { id: UserId },
+    User {
+        id: UserId,
+    },
     /// The pipeline itself (a stage finishing, a retry giving up).
     System,
 }
@@ -199,10 +199,17 @@ pub enum JobParams {
     Build,
     SyncRuntime,
     SyncDev,
-    SyncProd { targets: Targets },
-    Access { change: AccessChange },
+    SyncProd {
+        targets: Targets,
+    },
+    Access {
+        change: AccessChange,
+    },
     /// Switch production back to an earlier release of the version, without rebuilding.
-    Rollback { release_id: String, reason: String },
+    Rollback {
+        release_id: String,
+        reason: String,
+    },
 }
 
 impl JobParams {
@@ -246,6 +253,36 @@ pub struct Job {
     pub started_at: Option<DateTime<Utc>>,
     pub finished_at: Option<DateTime<Utc>>,
     pub revision: u64,
+    /// The worker that runs the job now and until when (stage functions on AWS): another
+    /// delivery of its message leaves the job alone while the lease is live.
+    #[serde(default)]
+    pub lease: Option<JobLease>,
+    /// The remote build this job started (CodeBuild), so a later delivery re-attaches to it
+    /// instead of starting a second one.
+    #[serde(default)]
+    pub remote_build: Option<BuildCheckpoint>,
+}
+
+/// A worker's claim on a running job: written with the conditional `pending/running → running`
+/// update, honoured by every other delivery until `until` (see docs/ARCHITECTURE.md, "The
+/// release pipeline").
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct JobLease {
+    /// One id per handler invocation.
+    pub owner: String,
+    pub until: DateTime<Utc>,
+}
+
+/// Where a remote build stands: its id and how far its log has been copied into the job log.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct BuildCheckpoint {
+    pub build_id: String,
+    /// The log reader's position (CloudWatch Logs' forward token); `None` from the start.
+    pub log_token: Option<String>,
+    /// The builder's marker lines read before that position (commit, digest, failure), which
+    /// the answer needs and the log after it will not repeat.
+    #[serde(default)]
+    pub markers: Vec<String>,
 }
 
 /// One recorded state change of a version.
@@ -340,6 +377,105 @@ mod tests {
     use super::*;
     use VersionState::*;
 
+    fn image(digest: &str) -> BuiltImage {
+        BuiltImage { commit: "c0ffee".into(), digest: digest.into(), size_bytes: 1, image_ref: format!("registry/x@{digest}") }
+    }
+
+    fn release(targets: Targets) -> ProductionRelease {
+        ProductionRelease {
+            release_id: "r1".into(),
+            job_id: JobId::new(),
+            digest: "sha256:1".into(),
+            commit: "c0ffee".into(),
+            configuration: serde_json::json!({}),
+            targets,
+            released_at: Utc::now(),
+        }
+    }
+
+    fn deployed() -> Deployment {
+        let dev = DevDeployment {
+            account_id: "dev".into(),
+            project_id: "p".into(),
+            site_id: "s".into(),
+            installation_id: "i".into(),
+            digest: "sha256:1".into(),
+        };
+        Deployment {
+            build: Some(image("sha256:1")),
+            runtime_ref: Some("task:1".into()),
+            runtime_digest: Some("sha256:1".into()),
+            dev: Some(dev),
+            production: Some(release(Targets { accounts: vec!["acme".into()], ..Default::default() })),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn a_result_that_does_not_fit_its_job_is_refused_and_changes_nothing() {
+        let mut d = deployed();
+        let before = d.clone();
+        let wrong = d.apply(&JobParams::SyncDev, &StageResult::Built(image("sha256:2")), JobId::new(), Utc::now(), &[], &[]);
+        assert_eq!(wrong, Err(MismatchedResult { job: "sync-dev", result: "build" }));
+        let wrong =
+            d.apply(&JobParams::Build, &StageResult::Registered { runtime_ref: "t".into(), digest: "d".into() }, JobId::new(), Utc::now(), &[], &[]);
+        assert!(wrong.is_err());
+        assert_eq!(d, before, "the build record and everything else are untouched");
+    }
+
+    #[test]
+    fn a_new_image_must_be_registered_and_deployed_again_while_production_stays() {
+        let mut d = deployed();
+        let production = d.production.clone();
+        let (job, at) = (JobId::new(), Utc::now());
+        d.apply(&JobParams::Build, &StageResult::Built(image("sha256:2")), job, at, &[], &[]).unwrap();
+        assert_eq!(d.build, Some(image("sha256:2")));
+        assert_eq!((d.build_job, d.built_at), (Some(job), Some(at)));
+        assert_eq!((d.runtime_ref, d.runtime_digest, d.dev), (None, None, None));
+        assert_eq!(d.production, production, "production keeps running the old image");
+    }
+
+    #[test]
+    fn a_new_release_drops_grants_outside_its_targets() {
+        let site = Site {
+            id: "acme-live".into(),
+            project_id: "acme-shop".into(),
+            account_id: "acme".into(),
+            name: "Live".into(),
+            kind: SiteKind::Production,
+            owner_org_id: None,
+        };
+        let mut d = deployed();
+        d.access.grants = Targets { sites: vec!["acme-live".into()], ..Default::default() };
+        // Still inside (the site's account is targeted): kept.
+        let inside = release(Targets { accounts: vec!["acme".into()], ..Default::default() });
+        d.apply(
+            &JobParams::SyncProd { targets: inside.targets.clone() },
+            &StageResult::Released(inside.clone()),
+            JobId::new(),
+            Utc::now(),
+            std::slice::from_ref(&site),
+            &[],
+        )
+        .unwrap();
+        assert_eq!(d.access.grants.sites, ["acme-live"]);
+        assert_eq!((d.production.as_ref(), d.releases.len()), (Some(&inside), 1));
+        // Outside: dropped.
+        let elsewhere = release(Targets { accounts: vec!["globex".into()], ..Default::default() });
+        let params = JobParams::SyncProd { targets: elsewhere.targets.clone() };
+        d.apply(&params, &StageResult::Released(elsewhere.clone()), JobId::new(), Utc::now(), &[site], &[]).unwrap();
+        assert_eq!(d.access.grants, Targets::default());
+        assert_eq!(d.releases.len(), 2);
+    }
+
+    #[test]
+    fn results_show_as_their_records_own_fields() {
+        let built = serde_json::to_value(StageResult::Built(image("sha256:2"))).unwrap();
+        assert_eq!(built, serde_json::to_value(image("sha256:2")).unwrap());
+        let registered = serde_json::to_value(StageResult::Registered { runtime_ref: "t".into(), digest: "d".into() }).unwrap();
+        assert_eq!(registered, serde_json::json!({"runtime_ref": "t", "digest": "d"}));
+    }
+
     #[test]
     fn stages_run_strictly_in_order() {
         assert!(Stage::Build.check_start(Created, false).is_ok());
@@ -402,6 +538,10 @@ pub struct Project {
     pub id: String,
     pub account_id: String,
     pub name: String,
+    /// A dev project's organization (the connector's owner): only its members see it.
+    /// `None` for the platform's customer projects, which everyone may target.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner_org_id: Option<crate::ids::OrgId>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -419,6 +559,9 @@ pub struct Site {
     pub account_id: String,
     pub name: String,
     pub kind: SiteKind,
+    /// A dev site's organization (the connector's owner): only its members see it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner_org_id: Option<crate::ids::OrgId>,
 }
 
 /// The version's dev deployment, made by *Sync with dev*.
@@ -460,6 +603,12 @@ pub struct Access {
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Deployment {
     pub build: Option<BuiltImage>,
+    /// The job that built `build` (absent on records written before it was kept).
+    #[serde(default)]
+    pub build_job: Option<JobId>,
+    /// When `build` finished.
+    #[serde(default)]
+    pub built_at: Option<DateTime<Utc>>,
     /// The runtime's reference for the registered image.
     pub runtime_ref: Option<String>,
     pub runtime_digest: Option<String>,
@@ -472,6 +621,111 @@ pub struct Deployment {
     pub access: Access,
     /// The job of the step running now, if any.
     pub active_job: Option<JobId>,
+}
+
+/// What a stage produced: the typed record a finished job applies to its version
+/// ([`Deployment::apply`]) and shows, as JSON, in the job's `result` (untagged, so each kind
+/// is its record's own fields).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum StageResult {
+    /// Build: the image, health-checked and stored.
+    Built(BuiltImage),
+    /// Sync with runtime: the runtime's reference for the registered image.
+    Registered { runtime_ref: String, digest: String },
+    /// Sync with dev: where the image now runs for testing.
+    DeployedToDev(DevDeployment),
+    /// Sync with prod: the new production release.
+    Released(ProductionRelease),
+    /// Enable access: the change made.
+    AccessChanged(AccessChange),
+    /// Rollback: the earlier release production switches back to.
+    RolledBack(ProductionRelease),
+}
+
+impl StageResult {
+    fn kind(&self) -> &'static str {
+        match self {
+            Self::Built(_) => "build",
+            Self::Registered { .. } => "sync-runtime",
+            Self::DeployedToDev(_) => "sync-dev",
+            Self::Released(_) => "sync-prod",
+            Self::AccessChanged(_) => "access",
+            Self::RolledBack(_) => "rollback",
+        }
+    }
+}
+
+/// A stage result that does not belong to the job it would finish: applying it is refused and
+/// the deployment stays as it was.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("a {result} result cannot finish a {job} job")]
+pub struct MismatchedResult {
+    pub job: &'static str,
+    pub result: &'static str,
+}
+
+impl Deployment {
+    /// Applies what a finished job produced: a new image must be registered and deployed to
+    /// dev again (production stays); a new or rolled-back production release drops grants that
+    /// fall outside its targets (`grant_sites` / `grant_projects`: the directory records of the
+    /// current grants, for [`within_targets`]); an access change sets the access flags.
+    pub fn apply(
+        &mut self,
+        params: &JobParams,
+        result: &StageResult,
+        job: JobId,
+        finished_at: DateTime<Utc>,
+        grant_sites: &[Site],
+        grant_projects: &[Project],
+    ) -> Result<(), MismatchedResult> {
+        let trim_grants = |access: &mut Access, release: &ProductionRelease| {
+            if within_targets(&access.grants, &release.targets, grant_sites, grant_projects).is_err() {
+                access.grants = Targets::default();
+            }
+        };
+        match (params, result) {
+            (JobParams::Build, StageResult::Built(image)) => {
+                self.build = Some(image.clone());
+                self.build_job = Some(job);
+                self.built_at = Some(finished_at);
+                self.runtime_ref = None;
+                self.runtime_digest = None;
+                self.dev = None;
+            }
+            (JobParams::SyncRuntime, StageResult::Registered { runtime_ref, digest }) => {
+                self.runtime_ref = Some(runtime_ref.clone());
+                self.runtime_digest = Some(digest.clone());
+            }
+            (JobParams::SyncDev, StageResult::DeployedToDev(dev)) => self.dev = Some(dev.clone()),
+            (JobParams::SyncProd { .. }, StageResult::Released(release)) => {
+                trim_grants(&mut self.access, release);
+                self.releases.push(release.clone());
+                self.production = Some(release.clone());
+            }
+            (JobParams::Rollback { .. }, StageResult::RolledBack(release)) => {
+                trim_grants(&mut self.access, release);
+                self.production = Some(release.clone());
+            }
+            (JobParams::Access { .. }, StageResult::AccessChanged(change)) => match change {
+                AccessChange::Grant { grants } => self.access.grants = grants.clone(),
+                AccessChange::Release => {
+                    self.access.released = true;
+                    self.access.unreleased = false;
+                    self.access.grants = Targets::default();
+                }
+                AccessChange::Unrelease => self.access.unreleased = true,
+            },
+            (params, result) => {
+                let job = match params {
+                    JobParams::Rollback { .. } => "rollback",
+                    p => p.stage().as_str(),
+                };
+                return Err(MismatchedResult { job, result: result.kind() });
+            }
+        }
+        Ok(())
+    }
 }
 
 /// Whether `inner` lies inside `outer` given the directory (a site is inside a target
@@ -491,14 +745,19 @@ pub fn within_targets(grants: &Targets, targets: &Targets, sites: &[Site], proje
     }
     for s in &grants.sites {
         let site = sites.iter().find(|x| &x.id == s);
-        let inside = targets.sites.contains(s)
-            || site.is_some_and(|x| targets.projects.contains(&x.project_id) || targets.accounts.contains(&x.account_id));
+        let inside =
+            targets.sites.contains(s) || site.is_some_and(|x| targets.projects.contains(&x.project_id) || targets.accounts.contains(&x.account_id));
         if !inside {
             return Err(format!("site `{s}` is outside the production targets"));
         }
     }
     Ok(())
 }
+
+/// The most places (accounts, projects and sites together) one release's targets or one
+/// access change's grants may name: a release's catalog pointers are written with it in one
+/// transaction (DynamoDB takes 100 items per transaction).
+pub const MAX_TARGETS: usize = 50;
 
 /// Whether a release with `targets` and `access` may be used at the given place.
 pub fn visible_at(targets: &Targets, access: &Access, site: Option<&Site>, project: Option<&Project>, account: Option<&str>) -> bool {

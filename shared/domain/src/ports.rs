@@ -3,13 +3,14 @@
 //! the contract tests in `tests/` hold both to the same behaviour.
 
 use crate::connector::{Connector, ConnectorType};
+use crate::identity::Email;
 use crate::identity::{Membership, Organization, TokenHash, TokenRecord, User};
 use crate::ids::{ConnectorId, OrgId, TokenId, UserId};
-use crate::identity::Email;
 use crate::page::Page;
 use crate::secret::{SecretKind, SecretRef, SecretValue};
 use crate::version::Version;
 use async_trait::async_trait;
+use chrono::{DateTime, Utc};
 
 /// Failures of a storage adapter. `Conflict` and `AlreadyExists` are answers, not faults.
 #[derive(Debug, thiserror::Error)]
@@ -55,6 +56,17 @@ pub trait IdentityStore: Send + Sync {
     async fn list_tokens(&self, user: UserId) -> StoreResult<Vec<TokenRecord>>;
     /// Revokes a token of `user`; `false` if there was none with that id.
     async fn revoke_token(&self, user: UserId, id: TokenId) -> StoreResult<bool>;
+
+    /// Claims `key` of `user` for a create on `route` (`connectors`, `tokens`, …): writes
+    /// `claim` unless a live claim holds the key, and answers the claim that holds it now —
+    /// `claim` itself when the key was free (or held by an expired claim).
+    async fn claim_create(
+        &self,
+        user: UserId,
+        route: &str,
+        key: &str,
+        claim: &crate::idempotency::CreateClaim,
+    ) -> StoreResult<crate::idempotency::CreateClaim>;
 }
 
 /// Filters of the connector list.
@@ -143,6 +155,10 @@ use crate::pipeline::{BuildFailure, BuiltImage, JobId, LogStream};
 #[async_trait]
 pub trait LogSink: Send + Sync {
     async fn line(&self, stream: LogStream, text: &str);
+    /// Records where a remote build stands (its id once started, its log position when the
+    /// stage stops waiting), so a later delivery of the job re-attaches to it. Sinks that do
+    /// not belong to a job ignore it.
+    async fn checkpoint(&self, _checkpoint: &crate::pipeline::BuildCheckpoint) {}
 }
 
 /// Polled by long-running work to stop early when the job was cancelled.
@@ -168,6 +184,11 @@ pub struct BuildRequest {
     pub health_check_argv: Vec<String>,
     /// Limit of the health check (5 s by the product's rules).
     pub health_check_timeout: std::time::Duration,
+    /// A build this job started on an earlier delivery: follow it instead of starting one.
+    pub resume: Option<crate::pipeline::BuildCheckpoint>,
+    /// When a builder that waits on a remote build stops waiting (the stage function's time
+    /// budget): it records its checkpoint and answers a retryable failure.
+    pub deadline: Option<std::time::Instant>,
 }
 
 /// Builds an image from a Git repository's `Dockerfile`: clone at the branch (recording the
@@ -191,22 +212,25 @@ pub struct CatalogEntry {
     pub access: crate::pipeline::Access,
 }
 
+pub use crate::idempotency::KeyClaim;
+
 /// Jobs, state transitions and the version changes they make — written together.
 #[async_trait]
 pub trait PipelineStore: Send + Sync {
     /// Atomically: the new job, the version (if its stored revision is `expected_version`),
     /// the transition (if the state changes) and the idempotency key → job (if given).
-    /// A used idempotency key → `AlreadyExists`; a changed version → `Conflict`.
+    /// A key claimed and not expired → `AlreadyExists`; a changed version → `Conflict`.
     async fn start_job(
         &self,
         job: &Job,
         version: &Version,
         expected_version: u64,
         transition: Option<&Transition>,
-        idempotency_key: Option<&str>,
+        claim: Option<KeyClaim<'_>>,
     ) -> StoreResult<()>;
-    /// The job an idempotency key of this connector was first used for.
-    async fn job_for_idempotency_key(&self, connector: ConnectorId, key: &str) -> StoreResult<Option<crate::pipeline::JobId>>;
+    /// The job an idempotency key of this connector was first used for, unless its claim
+    /// expired before `now`.
+    async fn job_for_idempotency_key(&self, connector: ConnectorId, key: &str, now: DateTime<Utc>) -> StoreResult<Option<crate::pipeline::JobId>>;
     async fn get_job(&self, id: crate::pipeline::JobId) -> StoreResult<Option<Job>>;
     /// Newest first.
     async fn list_jobs(&self, connector: ConnectorId, version: u32) -> StoreResult<Vec<Job>>;
@@ -229,8 +253,44 @@ pub trait PipelineStore: Send + Sync {
     async fn list_transitions(&self, connector: ConnectorId, version: u32) -> StoreResult<Vec<Transition>>;
     /// Jobs still `pending` or `running` (for recovery of lost queue messages).
     async fn unfinished_jobs(&self) -> StoreResult<Vec<Job>>;
-    /// Every production release with its access.
-    async fn catalog(&self) -> StoreResult<Vec<CatalogEntry>>;
+    /// The entries whose release targets one of `places`, in (connector, version) order after
+    /// `after`, at most `limit`, and whether more may follow. Found by key: `finish_job` files
+    /// a pointer to the entry under every place its release targets. A pointer outlives a place
+    /// a later release of the version no longer targets, so callers re-check each entry's
+    /// targets (`pipeline::visible_at`).
+    async fn catalog_at(&self, places: &[CatalogPlace], after: Option<(ConnectorId, u32)>, limit: usize) -> StoreResult<CatalogPage>;
+}
+
+/// A place a release can target and the catalog can be asked for.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum CatalogPlace {
+    Account(String),
+    Project(String),
+    Site(String),
+}
+
+impl CatalogPlace {
+    /// Every place `targets` names.
+    pub fn all_of(targets: &crate::pipeline::Targets) -> Vec<CatalogPlace> {
+        let accounts = targets.accounts.iter().cloned().map(Self::Account);
+        let projects = targets.projects.iter().cloned().map(Self::Project);
+        accounts.chain(projects).chain(targets.sites.iter().cloned().map(Self::Site)).collect()
+    }
+}
+
+/// The stored body of a pointer to a catalog entry (both adapters write the same).
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct CatalogPointer {
+    pub connector_id: ConnectorId,
+    pub version: u32,
+}
+
+/// One page of [`PipelineStore::catalog_at`].
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct CatalogPage {
+    pub entries: Vec<CatalogEntry>,
+    /// Where the next page starts (the last key read), when more may follow.
+    pub next: Option<(ConnectorId, u32)>,
 }
 
 /// A message handed to a worker; `attempt` counts deliveries (1 = first).
@@ -272,6 +332,15 @@ pub trait JobQueue: Send + Sync {
 #[async_trait]
 pub trait JobLogStore: Send + Sync {
     async fn append(&self, job: crate::pipeline::JobId, stream: crate::pipeline::LogStream, text: &str) -> StoreResult<()>;
+    /// Appends several lines in order, as one write where the store allows (one transaction
+    /// locally, one object on S3). Running jobs write through this (batches of
+    /// up to a few hundred lines), so a chatty build never waits on a write per line.
+    async fn append_batch(&self, job: crate::pipeline::JobId, lines: &[(crate::pipeline::LogStream, String)]) -> StoreResult<()> {
+        for (stream, text) in lines {
+            self.append(job, *stream, text).await?;
+        }
+        Ok(())
+    }
     /// Lines with `seq > after`, oldest first, at most `limit`.
     async fn read(&self, job: crate::pipeline::JobId, after: Option<u64>, limit: usize) -> StoreResult<Vec<LogLine>>;
     /// Removes a job's log (permanent deletion of its connector). Idempotent.
@@ -291,6 +360,8 @@ pub struct StageFailure {
 pub trait Runtime: Send + Sync {
     /// Registers the image by digest; idempotent. Answers the runtime's reference.
     async fn register(&self, connector: ConnectorId, version: u32, digest: &str, image_ref: &str) -> Result<String, StageFailure>;
+    /// Removes every registration of the connector's versions (permanent deletion); idempotent.
+    async fn deregister(&self, connector: ConnectorId) -> Result<(), StageFailure>;
 }
 
 /// The platform directory (accounts, projects, sites) and the dev platform.
@@ -299,10 +370,155 @@ pub trait Directory: Send + Sync {
     async fn accounts(&self) -> StoreResult<Vec<Account>>;
     async fn projects(&self) -> StoreResult<Vec<Project>>;
     async fn sites(&self) -> StoreResult<Vec<Site>>;
-    /// The version's dev account, project and site, created if missing (idempotent).
-    async fn ensure_dev_site(&self, connector: ConnectorId, version: u32) -> Result<(Account, Project, Site), StageFailure>;
+    /// One record by id (a read by key).
+    async fn account(&self, id: &str) -> StoreResult<Option<Account>>;
+    async fn project(&self, id: &str) -> StoreResult<Option<Project>>;
+    async fn site(&self, id: &str) -> StoreResult<Option<Site>>;
+    /// Adds a customer record; an id already in use by a record of its kind → `AlreadyExists`.
+    async fn add(&self, record: &crate::directory::DirectoryRecord) -> StoreResult<()>;
+    /// The version's dev account, project and site, created if missing (idempotent); the
+    /// project and site record `owner` (the connector's organization).
+    async fn ensure_dev_site(&self, connector: ConnectorId, owner: OrgId, version: u32) -> Result<(Account, Project, Site), StageFailure>;
     /// Installs the connector image on the dev platform (idempotent); the installation id.
     async fn install(&self, connector: ConnectorId, version: u32, digest: &str) -> Result<String, StageFailure>;
     /// Assigns an installation to a site (idempotent).
     async fn assign(&self, site_id: &str, installation_id: &str) -> Result<(), StageFailure>;
+}
+
+// ---------------------------------------------------------------------------------------
+// Runs, their logs and the vault (PRODUCT.md §6, §8).
+// ---------------------------------------------------------------------------------------
+
+use crate::ids::RunId;
+use crate::run::{IngestBatch, IngestReceipt, LogQuery, OutputRow, Run, RunLogEntry, RunObservation, RunQuery, StdStream, StdioLine};
+use std::collections::BTreeMap;
+
+/// Run records: created queued, updated by conditional writes on `revision`.
+#[async_trait]
+pub trait RunStore: Send + Sync {
+    /// Stores a new run and, when given, claims the idempotency key (scoped to the run's
+    /// organization) for it, atomically. A key claimed and not expired → `AlreadyExists`.
+    async fn create_run(&self, run: &Run, claim: Option<KeyClaim<'_>>) -> StoreResult<()>;
+    /// The run an idempotency key of this organization was first used for, unless its claim
+    /// expired before `now`.
+    async fn run_for_idempotency_key(&self, org: OrgId, key: &str, now: DateTime<Utc>) -> StoreResult<Option<RunId>>;
+    async fn get_run(&self, id: RunId) -> StoreResult<Option<Run>>;
+    /// The run whose token hashes to `token_hash` (hex SHA-256), whatever its status.
+    async fn run_by_token(&self, token_hash: &str) -> StoreResult<Option<Run>>;
+    /// Writes `run` if its stored revision is `expected` (the new one is `run.revision`).
+    async fn update_run(&self, run: &Run, expected: u64) -> StoreResult<()>;
+    /// Newest first, filtered; `next_cursor` holds the last id when more may follow.
+    async fn list_runs(&self, query: &RunQuery) -> StoreResult<Page<Run>>;
+    /// Runs the reconciler looks after: not yet final (time limits, lost completions), or
+    /// final but still holding `values_ref` (their sealed values are deleted a while after
+    /// the end, once late output has been redacted).
+    async fn unfinished_runs(&self) -> StoreResult<Vec<Run>>;
+    /// Removes every run of a connector with its logs, output and input (purge). Idempotent.
+    async fn purge_runs(&self, connector: ConnectorId) -> StoreResult<()>;
+}
+
+/// What runs said and wrote: log entries, raw stdio, output rows, and the test input
+/// given to a dev-site run. Ingestion numbers each run's items (`seq`) exactly once.
+#[async_trait]
+pub trait RunDataStore: Send + Sync {
+    /// Stores a batch (already redacted), numbering its items after the run's last ones.
+    /// A batch whose `batch_id` was stored before is not stored again (`duplicate`).
+    /// `expires_at` is when the items may be deleted (retention).
+    async fn ingest(
+        &self,
+        connector: ConnectorId,
+        version: u32,
+        batch: &IngestBatch,
+        expires_at: chrono::DateTime<chrono::Utc>,
+    ) -> StoreResult<IngestReceipt>;
+    /// Log entries matching `query`, oldest first, at most `query.limit`, with the cursor
+    /// of the last one when more may follow. Implementations may stop early within a read
+    /// budget and answer fewer items with a cursor (a text search over a long log).
+    async fn query_logs(&self, query: &LogQuery) -> StoreResult<Page<RunLogEntry>>;
+    /// Matches of `query` in a run (for "n matches" over the whole log), counted within a
+    /// read budget: `(count, exact)`, where `exact` is false when counting stopped early (a
+    /// very long log) and `count` is then a lower bound.
+    async fn count_logs(&self, query: &LogQuery) -> StoreResult<(u64, bool)>;
+    /// Raw output lines with `seq > after`, oldest first.
+    async fn read_stdio(&self, run: RunId, stream: Option<StdStream>, after: Option<u64>, limit: u32) -> StoreResult<Vec<StdioLine>>;
+    /// Output rows with `seq > after`, oldest first.
+    async fn read_output(&self, run: RunId, after: Option<u64>, limit: u32) -> StoreResult<Vec<OutputRow>>;
+    /// Stores the test input rows of a run (once, before it starts).
+    async fn put_input(&self, run: RunId, rows: &[serde_json::Map<String, serde_json::Value>]) -> StoreResult<()>;
+    /// Input rows from index `offset`, at most `limit`.
+    async fn read_input(&self, run: RunId, offset: u64, limit: u32) -> StoreResult<Vec<serde_json::Map<String, serde_json::Value>>>;
+    /// Removes everything of a run (purge). Idempotent.
+    async fn delete_run_data(&self, run: RunId) -> StoreResult<()>;
+}
+
+/// Everything a runtime needs to start one run. `secret_env` are values it must hand to
+/// the process without showing them anywhere (on ECS: never in overrides).
+#[derive(Clone, Debug)]
+pub struct RunLaunch {
+    pub run_id: RunId,
+    pub connector_id: ConnectorId,
+    pub version: u32,
+    pub site_id: String,
+    pub digest: String,
+    /// The image as the runtime registered it (`Runtime::register`'s answer: an ECS task
+    /// definition ARN, `local-runtime:…`).
+    pub runtime_ref: String,
+    /// Where the build stored the image (`BuiltImage::image_ref`: `oci:DIR:TAG` locally, an
+    /// ECR URI on AWS).
+    pub image_ref: String,
+    /// The connector's organization (for fairness and tagging).
+    pub owner: OrgId,
+    /// The real argument vector (options mode may carry secret values: they reach only the
+    /// process itself).
+    pub argv: Vec<String>,
+    pub env: Vec<(String, String)>,
+    pub secret_env: Vec<(String, SecretValue)>,
+    pub time_limit: std::time::Duration,
+}
+
+/// Where a runtime reports what it sees of a run while it runs on this host. The local
+/// runtime calls it for every stdout / stderr line and state change; on AWS the same
+/// reports arrive as CloudWatch Logs and ECS events instead, and nothing calls it.
+#[async_trait]
+pub trait RunSink: Send + Sync {
+    async fn stdio(&self, run: RunId, lines: Vec<crate::run::NewStdioLine>);
+    async fn observed(&self, observation: RunObservation);
+}
+
+/// Executes connector images: one process per run.
+#[async_trait]
+pub trait RunExecutor: Send + Sync {
+    /// Starts the run; calling it again for the same run must not start a second process.
+    /// Answers the runtime's handle of the process (an ECS task ARN, a local key).
+    async fn start(&self, launch: &RunLaunch, sink: std::sync::Arc<dyn RunSink>) -> Result<String, StageFailure>;
+    /// Stops a started run (cancel, time limit); idempotent. The final state still comes
+    /// through the sink or the runtime's events.
+    async fn stop(&self, run: RunId, handle: &str, reason: &str) -> Result<(), StageFailure>;
+    /// What the runtime knows of a run now, for runs whose events never came (`None`: unknown).
+    async fn observe(&self, run: RunId, handle: &str) -> Result<Option<RunObservation>, StageFailure>;
+}
+
+/// The vault: secret values of an organization under paths, referenced by secret
+/// registrations and read only when a run starts. Values are never listed.
+#[async_trait]
+pub trait VaultStore: Send + Sync {
+    /// Creates or replaces the fields at `path`.
+    async fn put_vault(&self, org: OrgId, path: &str, fields: &BTreeMap<String, SecretValue>) -> StoreResult<()>;
+    /// Paths and their field names, never values; sorted by path.
+    async fn list_vault(&self, org: OrgId) -> StoreResult<Vec<(String, Vec<String>)>>;
+    /// The values at `path` (only for a run being launched).
+    async fn read_vault(&self, org: OrgId, path: &str) -> StoreResult<Option<BTreeMap<String, SecretValue>>>;
+    /// `false` when there was nothing at `path`.
+    async fn delete_vault(&self, org: OrgId, path: &str) -> StoreResult<bool>;
+}
+
+/// Hands run work to the functions that do it: a run to launch (the run-launcher), a batch
+/// of run output to store (log-ingest). On AWS two SQS queues; on the local host an
+/// in-process channel for launches, and ingestion inline.
+#[async_trait]
+pub trait RunQueue: Send + Sync {
+    async fn send_launch(&self, run: RunId) -> StoreResult<()>;
+    /// Queues a batch for the log-ingestion function; `false` when this host has no ingest
+    /// queue, so the caller ingests inline.
+    async fn send_ingest(&self, batch: &IngestBatch) -> StoreResult<bool>;
 }

@@ -42,6 +42,9 @@ impl fmt::Debug for SecretValue {
 pub enum SecretKind {
     GitToken,
     DeployKey,
+    /// The secret values one run was given (password fields, auth credentials, vault
+    /// fields, its run token), as one JSON object; deleted when the run ends.
+    RunValues,
 }
 
 impl SecretKind {
@@ -49,6 +52,7 @@ impl SecretKind {
         match self {
             Self::GitToken => "git-token",
             Self::DeployKey => "deploy-key",
+            Self::RunValues => "run-values",
         }
     }
 }

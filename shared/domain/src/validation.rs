@@ -31,11 +31,7 @@ impl ValidationErrors {
     }
 
     pub fn push(&mut self, field: impl Into<String>, code: &str, message: impl Into<String>) {
-        self.fields.push(FieldError {
-            field: field.into(),
-            code: code.to_string(),
-            message: message.into(),
-        });
+        self.fields.push(FieldError { field: field.into(), code: code.to_string(), message: message.into() });
     }
 
     pub fn is_empty(&self) -> bool {
@@ -61,13 +57,7 @@ impl ValidationErrors {
 }
 
 /// Checks shared by many text fields: trimmed, bounded, no control characters.
-pub fn check_text(
-    errors: &mut ValidationErrors,
-    field: &str,
-    value: &str,
-    required: bool,
-    max_chars: usize,
-) {
+pub fn check_text(errors: &mut ValidationErrors, field: &str, value: &str, required: bool, max_chars: usize) {
     if required && value.trim().is_empty() {
         errors.push(field, "required", format!("`{field}` is required and cannot be blank"));
         return;

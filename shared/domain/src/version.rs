@@ -44,11 +44,7 @@ impl VersionState {
     pub fn is_transitional(self) -> bool {
         matches!(
             self,
-            Self::Building
-                | Self::SynchronizingToRuntime
-                | Self::SynchronizingToDev
-                | Self::SynchronizingToProd
-                | Self::ResynchronizingToProd
+            Self::Building | Self::SynchronizingToRuntime | Self::SynchronizingToDev | Self::SynchronizingToProd | Self::ResynchronizingToProd
         )
     }
 

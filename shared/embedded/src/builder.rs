@@ -7,6 +7,15 @@
 //! child behind when only buildah itself is killed). Every output line goes to the job log
 //! while the program runs, with the Git token scrubbed out.
 //!
+//! Isolation (docs/ARCHITECTURE.md, "Build isolation"; the sandbox is [`crate::sandbox`],
+//! shared with the run executor): `RUN` steps and the health check run with every capability
+//! dropped (`--cap-drop ALL`), so uid 0 inside cannot `chroot` out, mount, or read what its
+//! root does not hold, and in a PID namespace of their own (`unshare -p`), so they see no other
+//! process; `RUN` steps get per-process limits (`--ulimit`: memory, processes, file size, open
+//! files); the health check runs in a new network namespace with no interfaces (`unshare -n`)
+//! under the same memory/file limits (set on buildah before it starts, inherited by the
+//! program). Every phase has a time limit ([`BuildLimits`]); the checkout is capped in size.
+//!
 //! Names, all derived from the job so a second attempt of the same job (after a crash)
 //! finds and replaces what the first one left behind:
 //! - clone: `<work_dir>/<job id>` (removed after the build);
@@ -16,11 +25,12 @@
 //! - stored image: OCI layout `<images_dir>/<connector>-v<version>`, tag `<job id>`, i.e. the
 //!   reference `oci:<images_dir>/<connector>-v<version>:<job id>`.
 
-use crate::git::{apply_credentials, explain, isolated_git_env, scrub};
+use crate::git::{apply_credentials, check_remote, explain, isolated_git_env};
+use crate::sandbox::{die_with_parent, kill_group, quiet, set_rlimits, terminate_group, GroupGuard, Network, Rlimit, Sandbox, CONFINED};
 use async_trait::async_trait;
 use devportal_domain::pipeline::{BuildFailure, BuildFailureKind, BuiltImage, LogStream};
 use devportal_domain::ports::{BuildRequest, Cancellation, GitCredentials, ImageBuilder, LogSink};
-use devportal_domain::secret::MASK;
+use devportal_domain::redact::Redactor;
 use std::collections::VecDeque;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
@@ -28,11 +38,16 @@ use std::time::{Duration, Instant};
 use tokio::io::{AsyncRead, AsyncReadExt};
 use tokio::process::Command;
 
+/// The lock over buildah's storage, shared with the run executor (see [`crate::sandbox`]).
+pub use crate::sandbox::STORAGE_LOCK;
+
 /// How often a running program is checked for cancellation and its time limit.
 const POLL: Duration = Duration::from_millis(200);
-/// How long output is still read after a program exited (a left-over grandchild may hold
-/// the pipes open).
+/// After a program exited, its pipes are read to their end; only when they stay open (a
+/// left-over grandchild holds them) with nothing arriving for this long is its group killed.
 const DRAIN_GRACE: Duration = Duration::from_secs(2);
+/// ... and however much keeps arriving, reading stops this long after the program exited.
+const DRAIN_MAX: Duration = Duration::from_secs(60);
 /// How long a stopped `buildah bud` may take after SIGTERM (it then stops the step and
 /// removes its working container) before its process group is killed.
 const BUD_STOP_GRACE: Duration = Duration::from_secs(3);
@@ -40,6 +55,48 @@ const BUD_STOP_GRACE: Duration = Duration::from_secs(3);
 const MAX_LINE: usize = 16 * 1024;
 /// Lines of each stream kept to explain a failure.
 const TAIL_LINES: usize = 200;
+
+/// Limits of one build; see docs/ARCHITECTURE.md ("Build isolation") for what each one is and
+/// what it is not.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BuildLimits {
+    /// Whole `git clone` (a server that trickles bytes is cut off here at the latest).
+    pub clone_timeout: Duration,
+    /// Whole `buildah bud`.
+    pub image_build_timeout: Duration,
+    /// Whole `buildah push` into the image store.
+    pub push_timeout: Duration,
+    /// `RLIMIT_DATA` of every `RUN` step process and of the health check: heap and private
+    /// writable mappings of one process.
+    pub memory_bytes: u64,
+    /// `RLIMIT_NPROC` of `RUN` steps. Linux does not apply it to uid 0 of the initial user
+    /// namespace, which a step is: it binds only a step that switches to another user, and is
+    /// no fork-bomb guard (docs/ARCHITECTURE.md, "Build isolation").
+    pub max_processes: u64,
+    /// `RLIMIT_FSIZE` of `RUN` steps and the health check: the largest file one can write.
+    pub max_file_bytes: u64,
+    /// `RLIMIT_NOFILE` of `RUN` steps and the health check.
+    pub max_open_files: u64,
+    /// Size of the checkout (`RLIMIT_FSIZE` of `git clone`, then the clone's total size).
+    pub max_clone_bytes: u64,
+}
+
+impl Default for BuildLimits {
+    /// Together (25 min) below the build queue's 30-minute visibility timeout, so a running
+    /// build is never delivered a second time; CodeBuild's project has 13 minutes in all.
+    fn default() -> Self {
+        Self {
+            clone_timeout: Duration::from_secs(5 * 60),
+            image_build_timeout: Duration::from_secs(15 * 60),
+            push_timeout: Duration::from_secs(5 * 60),
+            memory_bytes: 4 << 30,
+            max_processes: 1024,
+            max_file_bytes: 2 << 30,
+            max_open_files: 4096,
+            max_clone_bytes: 1 << 30,
+        }
+    }
+}
 
 /// Builds images with `git` and `buildah` on this machine (see the module documentation).
 #[derive(Clone, Debug)]
@@ -52,12 +109,32 @@ pub struct LocalBuilder {
     pub buildah: String,
     /// The git program.
     pub git: String,
+    /// Which repositories may be cloned (checked again at every clone, after DNS).
+    pub url_policy: devportal_domain::wizard::url_policy::UrlPolicy,
+    /// The `unshare` program (util-linux) that gives `RUN` steps and the health check their
+    /// own PID namespace (and the health check its own network namespace).
+    pub unshare: String,
+    pub limits: BuildLimits,
 }
 
 impl LocalBuilder {
     /// A builder using `buildah` and `git` from `PATH`.
-    pub fn new(work_dir: impl Into<PathBuf>, images_dir: impl Into<PathBuf>) -> Self {
-        Self { work_dir: work_dir.into(), images_dir: images_dir.into(), buildah: "buildah".into(), git: "git".into() }
+    pub fn new(work_dir: impl Into<PathBuf>, images_dir: impl Into<PathBuf>, url_policy: devportal_domain::wizard::url_policy::UrlPolicy) -> Self {
+        Self {
+            work_dir: work_dir.into(),
+            images_dir: images_dir.into(),
+            buildah: "buildah".into(),
+            git: "git".into(),
+            unshare: "unshare".into(),
+            url_policy,
+            limits: BuildLimits::default(),
+        }
+    }
+
+    /// Parent of the clones on a portal: `<temp dir>/devportal-builds`, outside the data
+    /// directory (created 0700 by the first build).
+    pub fn default_work_dir() -> PathBuf {
+        std::env::temp_dir().join("devportal-builds")
     }
 
     /// The image's name in buildah's local storage while the job runs.
@@ -86,11 +163,13 @@ impl LocalBuilder {
         format!("oci:{}:{}", self.layout_dir(request).display(), request.job_id)
     }
 
+    /// The sandbox of `RUN` steps and the health check (docs/ARCHITECTURE.md, "Build isolation").
+    pub fn sandbox(&self) -> Sandbox {
+        Sandbox { buildah: self.buildah.clone(), unshare: self.unshare.clone() }
+    }
+
     fn buildah_cmd(&self) -> Command {
-        let mut cmd = Command::new(&self.buildah);
-        die_with_parent(&mut cmd);
-        cmd.args(["--storage-driver", "vfs"]);
-        cmd
+        self.sandbox().buildah()
     }
 
     fn git_cmd(&self) -> Command {
@@ -115,46 +194,54 @@ impl LocalBuilder {
     }
 
     async fn remove_container(&self, request: &BuildRequest) {
+        let _storage = STORAGE_LOCK.write().await;
         let mut cmd = self.buildah_cmd();
         cmd.args(["rm", &Self::check_container_name(request)]);
         quiet(cmd).await;
     }
 
     async fn remove_local_image(&self, request: &BuildRequest) {
+        let _storage = STORAGE_LOCK.write().await;
         let mut cmd = self.buildah_cmd();
         cmd.args(["rmi", "-f", &Self::image_name(request)]);
         quiet(cmd).await;
     }
 
     async fn clone(&self, request: &BuildRequest, dir: &Path, ctx: &Ctx<'_>) -> Result<String, BuildFailure> {
-        let url_shown = ctx.scrub(&redact_url(&request.url));
-        ctx.system(&format!(
-            "$ git clone --depth 1 --branch {} --single-branch -- {} {}",
-            request.branch,
-            url_shown,
-            dir.display()
-        ))
-        .await;
+        let url_shown = ctx.scrub(&request.url);
+        ctx.system(&format!("$ git clone --depth 1 --branch {} --single-branch -- {} {}", request.branch, url_shown, dir.display())).await;
         let started = Instant::now();
+        let remote = check_remote(&request.url, self.url_policy, &request.credentials)
+            .await
+            .map_err(|refusal| BuildFailure::new(BuildFailureKind::CloneFailed, format!("git clone refused: {refusal}"), None))?;
         let mut cmd = self.git_cmd();
-        cmd.args(["clone", "--depth", "1", "--branch", &request.branch, "--single-branch", "--", &request.url])
-            .arg(dir)
-            .current_dir(&self.work_dir);
-        let _key_dir = apply_credentials(&mut cmd, &request.credentials)
-            .map_err(|e| internal(format!("could not prepare the deploy key: {e}")))?;
-        match run(cmd, "git", ctx, None, Duration::ZERO).await? {
+        cmd.args(["clone", "--depth", "1", "--branch", &request.branch, "--single-branch", "--", &request.url]).arg(dir).current_dir(&self.work_dir);
+        let _key_dir =
+            apply_credentials(&mut cmd, &request.credentials, &remote).map_err(|e| internal(format!("could not prepare the deploy key: {e}")))?;
+        // No single file of the checkout (git's pack above all) may outgrow the clone limit.
+        set_rlimits(&mut cmd, &[(Rlimit::Fsize, self.limits.max_clone_bytes)]);
+        let limit = self.limits.clone_timeout;
+        match run(cmd, "git", ctx, Some(limit), Duration::ZERO).await? {
             Outcome::Cancelled => return Err(cancelled()),
-            Outcome::TimedOut => unreachable!("no time limit"),
+            Outcome::TimedOut => {
+                return Err(BuildFailure::new(
+                    BuildFailureKind::CloneFailed,
+                    format!("git clone timed out: the clone did not finish within {} (the portal's clone time limit)", secs_of(limit)),
+                    None,
+                ))
+            }
+            Outcome::Exited { code, stderr, .. }
+                if code != Some(0)
+                    && (stderr.iter().any(|l| l.contains("File too large")) || file_size_exceeded(dir, self.limits.max_clone_bytes)) =>
+            {
+                return Err(too_big_clone(self.limits.max_clone_bytes));
+            }
             Outcome::Exited { code: Some(0), .. } => {}
             Outcome::Exited { code, stderr, .. } => {
                 let stderr = ctx.scrub(&tail_text(&stderr));
                 let cause = clone_cause(&stderr, code, &request.branch, &request.credentials);
                 let code_text = code.map_or("none".to_string(), |c| c.to_string());
-                return Err(BuildFailure::new(
-                    BuildFailureKind::CloneFailed,
-                    format!("git clone failed (exit code {code_text}): {cause}"),
-                    code,
-                ));
+                return Err(BuildFailure::new(BuildFailureKind::CloneFailed, format!("git clone failed (exit code {code_text}): {cause}"), code));
             }
         }
 
@@ -162,19 +249,18 @@ impl LocalBuilder {
         cmd.args(["rev-parse", "HEAD"]).current_dir(dir);
         let commit = match run(cmd, "git", ctx, None, Duration::ZERO).await? {
             Outcome::Cancelled => return Err(cancelled()),
-            Outcome::Exited { code: Some(0), stdout, .. } => {
-                stdout.iter().map(|l| l.trim()).find(|l| !l.is_empty()).unwrap_or_default().to_string()
-            }
+            Outcome::Exited { code: Some(0), stdout, .. } => stdout.iter().map(|l| l.trim()).find(|l| !l.is_empty()).unwrap_or_default().to_string(),
             Outcome::Exited { code, stderr, .. } => {
-                return Err(internal(format!(
-                    "git rev-parse HEAD failed after the clone (exit code {code:?}): {}",
-                    first_line(&tail_text(&stderr))
-                )))
+                return Err(internal(format!("git rev-parse HEAD failed after the clone (exit code {code:?}): {}", first_line(&tail_text(&stderr)))))
             }
             Outcome::TimedOut => unreachable!("no time limit"),
         };
         if commit.len() < 40 || !commit.bytes().all(|b| b.is_ascii_hexdigit()) {
             return Err(internal(format!("git rev-parse HEAD answered `{commit}`, not a commit id")));
+        }
+        let size = dir_size(dir.to_path_buf()).await;
+        if size > self.limits.max_clone_bytes {
+            return Err(too_big_clone(self.limits.max_clone_bytes));
         }
         ctx.system(&format!("cloned branch `{}` at commit {commit} in {}", request.branch, secs(started))).await;
         Ok(commit)
@@ -183,14 +269,55 @@ impl LocalBuilder {
     async fn build_image(&self, request: &BuildRequest, dir: &Path, ctx: &Ctx<'_>) -> Result<(), BuildFailure> {
         let image = Self::image_name(request);
         ctx.system(&format!("building image {image}…")).await;
-        let args = ["bud", "--isolation", "chroot", "-t", &image, "-f", "Dockerfile", "."];
-        ctx.system(&format!("$ {} --storage-driver vfs {}", self.buildah, args.join(" "))).await;
+        let l = &self.limits;
+        let ulimit = |name: &str, v: u64| format!("{name}={v}:{v}");
+        // `RUN` steps: uid 0 without capabilities (no chroot escape, no mounts, no raw
+        // sockets), a PID namespace of their own (no other process in sight), the host's
+        // network (package installs), per-process limits.
+        let mut args = vec!["bud".to_string()];
+        args.extend(CONFINED.iter().map(|a| a.to_string()));
+        args.extend([
+            "--ulimit".into(),
+            ulimit("data", l.memory_bytes),
+            "--ulimit".into(),
+            ulimit("nproc", l.max_processes),
+            "--ulimit".into(),
+            ulimit("fsize", l.max_file_bytes),
+            "--ulimit".into(),
+            ulimit("nofile", l.max_open_files),
+            "-t".into(),
+            image.clone(),
+            "-f".into(),
+            "Dockerfile".into(),
+            ".".into(),
+        ]);
+        ctx.system(&format!("$ {} -p -f --kill-child --mount-proc {} --storage-driver vfs {}", self.unshare, self.buildah, args.join(" "))).await;
         let started = Instant::now();
-        let mut cmd = self.buildah_cmd();
-        cmd.args(args).current_dir(dir);
-        match run(cmd, "buildah", ctx, None, BUD_STOP_GRACE).await? {
+        let limit = l.image_build_timeout;
+        let mut outcome;
+        // buildah's chroot runtime now and then fails to start a step (EBUSY sealing a memfd
+        // copy of itself while other builds run): the build is run once more, at once.
+        let mut attempts = 0;
+        loop {
+            attempts += 1;
+            let mut cmd = self.sandbox().confined(Network::Host).map_err(|e| spawn_failure("buildah", &e))?;
+            cmd.args(&args).current_dir(dir);
+            let storage = STORAGE_LOCK.read().await;
+            outcome = run(cmd, "unshare", ctx, Some(limit), BUD_STOP_GRACE).await;
+            drop(storage);
+            let transient = matches!(&outcome, Ok(Outcome::Exited { code: Some(c), stderr, .. }) if *c != 0 && is_step_start_failure(stderr));
+            if !transient || attempts == 2 {
+                break;
+            }
+            ctx.system("buildah could not start a build step (a transient failure of its runtime); building again").await;
+        }
+        match outcome? {
             Outcome::Cancelled => Err(cancelled()),
-            Outcome::TimedOut => unreachable!("no time limit"),
+            Outcome::TimedOut => Err(BuildFailure::new(
+                BuildFailureKind::ImageBuildFailed,
+                format!("image build timed out: buildah bud did not finish within {} (the portal's image build time limit)", secs_of(limit)),
+                None,
+            )),
             Outcome::Exited { code: Some(0), .. } => {
                 ctx.system(&format!("image built in {}", secs(started))).await;
                 Ok(())
@@ -215,7 +342,10 @@ impl LocalBuilder {
 
         let mut cmd = self.buildah_cmd();
         cmd.args(["from", "--pull=never", "--name", &container, &image]);
-        match run(cmd, "buildah", ctx, None, Duration::ZERO).await? {
+        let storage = STORAGE_LOCK.read().await;
+        let outcome = run(cmd, "buildah", ctx, None, Duration::ZERO).await;
+        drop(storage);
+        match outcome? {
             Outcome::Cancelled => {
                 self.remove_container(request).await;
                 return Err(cancelled());
@@ -232,10 +362,16 @@ impl LocalBuilder {
         }
 
         let started = Instant::now();
-        let mut cmd = self.buildah_cmd();
-        cmd.args(["run", "--isolation", "chroot", &container, "--"]).args(&request.health_check_argv);
+        // A network namespace of its own with no interface (not even a working loopback):
+        // the check cannot reach the portal, the host's services or the internet; a PID
+        // namespace of its own: it sees no other process.
+        // `buildah run` has no `--ulimit`: the limits are set on it and inherited.
+        let mut cmd = self.sandbox().confined(Network::None).map_err(|e| spawn_failure("buildah", &e))?;
+        cmd.arg("run").args(CONFINED).args([container.as_str(), "--"]).args(&request.health_check_argv);
+        let l = &self.limits;
+        set_rlimits(&mut cmd, &[(Rlimit::Data, l.memory_bytes), (Rlimit::Fsize, l.max_file_bytes), (Rlimit::Nofile, l.max_open_files)]);
         // Killing the group ends the program; the container is removed by name just after.
-        let outcome = run(cmd, "buildah", ctx, Some(limit), Duration::ZERO).await;
+        let outcome = run(cmd, "unshare", ctx, Some(limit), Duration::ZERO).await;
         self.remove_container(request).await;
         match outcome? {
             Outcome::Cancelled => Err(cancelled()),
@@ -248,8 +384,8 @@ impl LocalBuilder {
                 ctx.system(&format!("health check passed in {}", secs(started))).await;
                 Ok(())
             }
-            Outcome::Exited { code, stderr, .. } => {
-                let stderr = tail_text(&stderr);
+            Outcome::Exited { code, stderr: stderr_lines, .. } => {
+                let stderr = tail_text(&stderr_lines);
                 if let Some(pos) = stderr.find("process failed to start with error: ") {
                     let rest = &stderr[pos + "process failed to start with error: ".len()..];
                     let why = rest.split("process exited with error").next().unwrap_or(rest).lines().next().unwrap_or("").trim();
@@ -259,12 +395,18 @@ impl LocalBuilder {
                         None,
                     ));
                 }
+                // buildah's own failure (its storage, the container), not the program's exit:
+                // nothing the connector did, so the job is tried again.
+                if let Some(error) = buildah_error(&stderr_lines).filter(|e| !e.starts_with("exit status")) {
+                    return Err(BuildFailure {
+                        kind: BuildFailureKind::Internal,
+                        reason: format!("the health check container could not run: {error}"),
+                        exit_code: None,
+                        retryable: true,
+                    });
+                }
                 Err(match code {
-                    Some(n) => BuildFailure::new(
-                        BuildFailureKind::HealthCheckFailed,
-                        format!("health check exited with code {n}"),
-                        Some(n),
-                    ),
+                    Some(n) => BuildFailure::new(BuildFailureKind::HealthCheckFailed, format!("health check exited with code {n}"), Some(n)),
                     None => BuildFailure::new(BuildFailureKind::HealthCheckFailed, "health check was killed by a signal", None),
                 })
             }
@@ -283,18 +425,21 @@ impl LocalBuilder {
         let started = Instant::now();
         let mut cmd = self.buildah_cmd();
         cmd.args(["push", &image, &image_ref]);
-        match run(cmd, "buildah", ctx, None, Duration::ZERO).await? {
+        let limit = self.limits.push_timeout;
+        match run(cmd, "buildah", ctx, Some(limit), Duration::ZERO).await? {
             Outcome::Cancelled => return Err(cancelled()),
-            Outcome::TimedOut => unreachable!("no time limit"),
+            Outcome::TimedOut => {
+                return Err(BuildFailure::new(
+                    BuildFailureKind::PushFailed,
+                    format!("push timed out: storing the image did not finish within {} (the portal's push time limit)", secs_of(limit)),
+                    None,
+                ))
+            }
             Outcome::Exited { code: Some(0), .. } => {}
             Outcome::Exited { code, stderr, .. } => {
                 let why = buildah_error(&stderr).unwrap_or_else(|| first_line(&tail_text(&stderr)));
                 let code_text = code.map_or("none".to_string(), |c| c.to_string());
-                return Err(BuildFailure::new(
-                    BuildFailureKind::PushFailed,
-                    format!("push failed (exit code {code_text}): {why}"),
-                    code,
-                ));
+                return Err(BuildFailure::new(BuildFailureKind::PushFailed, format!("push failed (exit code {code_text}): {why}"), code));
             }
         }
         let (digest, size_bytes) = read_oci_layout(&layout, &tag)
@@ -326,9 +471,7 @@ impl LocalBuilder {
                     ));
                 }
             }
-            Ok(_) => {
-                return Err(BuildFailure::new(BuildFailureKind::DockerfileMissing, "`Dockerfile` at the repository root is not a file", None))
-            }
+            Ok(_) => return Err(BuildFailure::new(BuildFailureKind::DockerfileMissing, "`Dockerfile` at the repository root is not a file", None)),
             Err(_) => {
                 return Err(BuildFailure::new(
                     BuildFailureKind::DockerfileMissing,
@@ -348,28 +491,58 @@ impl LocalBuilder {
     }
 }
 
-/// A child the builder starts must not outlive the portal: if the portal is killed (SIGKILL
-/// cannot be caught), an orphaned `git clone` or `buildah` would keep writing into the job's
-/// directories while the restarted portal runs the same job again.
-fn die_with_parent(cmd: &mut Command) {
-    #[cfg(target_os = "linux")]
-    // SAFETY: prctl(2) is async-signal-safe and touches no memory of the parent.
-    unsafe {
-        cmd.pre_exec(|| {
-            if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) != 0 {
-                return Err(std::io::Error::last_os_error());
-            }
-            Ok(())
-        });
+/// Whether a file under `dir` reached `limit` bytes (the clone hit its file-size limit).
+fn file_size_exceeded(dir: &Path, limit: u64) -> bool {
+    fn walk(p: &Path, limit: u64, depth: usize) -> bool {
+        let Ok(entries) = std::fs::read_dir(p) else { return false };
+        entries.flatten().any(|e| match e.file_type() {
+            Ok(t) if t.is_dir() && depth < 64 => walk(&e.path(), limit, depth + 1),
+            Ok(t) if t.is_file() => e.metadata().is_ok_and(|m| m.len() >= limit),
+            _ => false,
+        })
     }
+    walk(dir, limit, 0)
+}
+
+/// Total size of the regular files under `dir` (symbolic links are not followed).
+async fn dir_size(dir: PathBuf) -> u64 {
+    fn walk(p: &Path, depth: usize) -> u64 {
+        let Ok(entries) = std::fs::read_dir(p) else { return 0 };
+        entries
+            .flatten()
+            .map(|e| match e.file_type() {
+                Ok(t) if t.is_dir() && depth < 64 => walk(&e.path(), depth + 1),
+                Ok(t) if t.is_file() => e.metadata().map_or(0, |m| m.len()),
+                _ => 0,
+            })
+            .sum()
+    }
+    tokio::task::spawn_blocking(move || walk(&dir, 0)).await.unwrap_or(0)
+}
+
+/// Creates `dir` (and its parents) readable by the portal's user only.
+async fn create_private_dir(dir: &Path) -> std::io::Result<()> {
+    let mut builder = tokio::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    builder.mode(0o700);
+    builder.create(dir).await
+}
+
+fn too_big_clone(limit: u64) -> BuildFailure {
+    BuildFailure::new(
+        BuildFailureKind::CloneFailed,
+        format!("the repository is too large: its checkout exceeds the portal's limit of {} MiB", limit >> 20),
+        None,
+    )
 }
 
 #[async_trait]
 impl ImageBuilder for LocalBuilder {
     async fn build(&self, request: &BuildRequest, log: &dyn LogSink, cancel: &dyn Cancellation) -> Result<BuiltImage, BuildFailure> {
-        let ctx = Ctx { log, cancel, credentials: &request.credentials, url_password: url_password(&request.url) };
+        let ctx = Ctx { log, cancel, redactor: Redactor::for_git(&request.url, &request.credentials) };
         ctx.check_cancelled()?;
-        tokio::fs::create_dir_all(&self.work_dir)
+        create_private_dir(&self.work_dir)
             .await
             .map_err(|e| internal(format!("cannot create the build directory {}: {e}", self.work_dir.display())))?;
         self.remove_leftovers(request, &ctx).await;
@@ -413,17 +586,13 @@ impl ImageBuilder for LocalBuilder {
 struct Ctx<'a> {
     log: &'a dyn LogSink,
     cancel: &'a dyn Cancellation,
-    credentials: &'a GitCredentials,
-    url_password: Option<String>,
+    /// Built once per build: every line of git and buildah passes through it.
+    redactor: Redactor,
 }
 
 impl Ctx<'_> {
     fn scrub(&self, text: &str) -> String {
-        let text = scrub(text, self.credentials);
-        match &self.url_password {
-            Some(p) if !p.is_empty() => text.replace(p.as_str(), MASK),
-            _ => text,
-        }
+        self.redactor.text(text)
     }
 
     async fn system(&self, text: &str) {
@@ -456,7 +625,7 @@ async fn run(mut cmd: Command, program: &str, ctx: &Ctx<'_>, limit: Option<Durat
     cmd.process_group(0);
     let mut child = cmd.spawn().map_err(|e| spawn_failure(program, &e))?;
     let pgid = child.id();
-    let mut group = GroupGuard(pgid);
+    let mut group = GroupGuard::new(pgid);
     let mut out = child.stdout.take().expect("piped stdout");
     let mut err = child.stderr.take().expect("piped stderr");
     let (mut out_lines, mut err_lines) = (Lines::default(), Lines::default());
@@ -466,6 +635,7 @@ async fn run(mut cmd: Command, program: &str, ctx: &Ctx<'_>, limit: Option<Durat
     let deadline = limit.map(|l| tokio::time::Instant::now() + l);
     let mut status: Option<Option<i32>> = None;
     let mut exited_at: Option<Instant> = None;
+    let mut last_output = Instant::now();
     let mut tick = tokio::time::interval(POLL);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
 
@@ -475,6 +645,7 @@ async fn run(mut cmd: Command, program: &str, ctx: &Ctx<'_>, limit: Option<Durat
         }
         tokio::select! {
             r = read_some(&mut out, &mut out_buf), if !out_done => {
+                last_output = Instant::now();
                 let lines = match r {
                     Some(n) => out_lines.push(&out_buf[..n]),
                     None => { out_done = true; out_lines.finish() }
@@ -482,6 +653,7 @@ async fn run(mut cmd: Command, program: &str, ctx: &Ctx<'_>, limit: Option<Durat
                 for l in lines { emit(ctx, LogStream::Stdout, &l, &mut out_tail).await; }
             }
             r = read_some(&mut err, &mut err_buf), if !err_done => {
+                last_output = Instant::now();
                 let lines = match r {
                     Some(n) => err_lines.push(&err_buf[..n]),
                     None => { err_done = true; err_lines.finish() }
@@ -509,8 +681,8 @@ async fn run(mut cmd: Command, program: &str, ctx: &Ctx<'_>, limit: Option<Durat
                         }
                     }
                     // The program is gone but something it started holds the pipes open (and
-                    // so keeps the group, whose id cannot have been reused): end it.
-                    Some(at) if at.elapsed() >= DRAIN_GRACE => {
+                    // so keeps the group, whose id cannot have been reused) and is silent: end it.
+                    Some(at) if (at.elapsed() >= DRAIN_GRACE && last_output.elapsed() >= DRAIN_GRACE) || at.elapsed() >= DRAIN_MAX => {
                         if let Some(pgid) = pgid {
                             kill_group(pgid);
                         }
@@ -538,8 +710,8 @@ async fn run(mut cmd: Command, program: &str, ctx: &Ctx<'_>, limit: Option<Durat
             // left of the group then gets SIGKILL (`buildah run` leaves the program it ran
             // behind when only buildah is signalled).
             if !stop_grace.is_zero() {
-                if let Some(pid) = pgid {
-                    signal(&["-s", "TERM", "--", &pid.to_string()]);
+                if let Some(pgid) = pgid {
+                    terminate_group(pgid);
                 }
                 let _ = tokio::time::timeout(stop_grace, child.wait()).await;
             }
@@ -617,55 +789,6 @@ impl Lines {
     }
 }
 
-/// Kills the process group of a running program when told to, or when dropped before the
-/// program was reaped (the build future was dropped). After the leader was reaped its id
-/// may be reused, so the group is left alone.
-struct GroupGuard(Option<u32>);
-
-impl GroupGuard {
-    fn kill(&mut self) {
-        if let Some(pgid) = self.0 {
-            kill_group(pgid);
-        }
-    }
-
-    fn reaped(&mut self) {
-        self.0 = None;
-    }
-}
-
-impl Drop for GroupGuard {
-    fn drop(&mut self) {
-        self.kill();
-    }
-}
-
-/// `kill -s KILL -- -PGID`.
-fn kill_group(pgid: u32) {
-    signal(&["-s", "KILL", "--", &format!("-{pgid}")]);
-}
-
-/// Runs the `kill` program (this crate does not link libc directly); blocking, but brief.
-fn signal(args: &[&str]) {
-    #[cfg(unix)]
-    {
-        let _ = std::process::Command::new("kill")
-            .args(args)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status();
-    }
-    #[cfg(not(unix))]
-    let _ = args;
-}
-
-/// Runs a clean-up command, ignoring its output and outcome.
-async fn quiet(mut cmd: Command) {
-    cmd.stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::null()).kill_on_drop(true);
-    let _ = tokio::time::timeout(Duration::from_secs(60), cmd.status()).await;
-}
-
 struct RemoveOnDrop(PathBuf);
 
 impl Drop for RemoveOnDrop {
@@ -693,6 +816,7 @@ fn spawn_failure(program: &str, e: &std::io::Error) -> BuildFailure {
         let hint = match program {
             "buildah" => " (install it: apt-get install -y buildah)",
             "git" => " (install it: apt-get install -y git)",
+            "unshare" => " (install it: apt-get install -y util-linux)",
             _ => "",
         };
         internal(format!("{program} is not installed on the build host{hint}"))
@@ -717,8 +841,24 @@ fn clone_cause(stderr: &str, code: Option<i32>, branch: &str, credentials: &GitC
     }
 }
 
+/// buildah's own failure to start a `RUN` step (not the step's exit).
+fn is_step_start_failure(stderr: &[String]) -> bool {
+    stderr.iter().any(|l| l.contains("sealing memfd copy"))
+}
+
 /// Turns a failed `buildah bud` into `DockerfileInvalid` or `ImageBuildFailed`.
 fn classify_bud_failure(code: Option<i32>, stderr: &[String]) -> BuildFailure {
+    // buildah's chroot runtime failing to start a step (it seals a memfd copy of itself and
+    // gets EBUSY now and then while other builds run): nothing the Dockerfile did, so the job
+    // is tried again rather than failed.
+    if let Some(line) = stderr.iter().find(|l| is_step_start_failure(std::slice::from_ref(l))) {
+        return BuildFailure {
+            kind: BuildFailureKind::Internal,
+            reason: format!("buildah could not start a build step ({}); the build is tried again", line.trim()),
+            exit_code: None,
+            retryable: true,
+        };
+    }
     let message = buildah_error(stderr).unwrap_or_else(|| first_line(&tail_text(stderr)));
     let code_text = code.map_or("none".to_string(), |c| c.to_string());
     let (step, detail) = split_step(&message);
@@ -728,7 +868,9 @@ fn classify_bud_failure(code: Option<i32>, stderr: &[String]) -> BuildFailure {
         return BuildFailure::new(BuildFailureKind::DockerfileInvalid, format!("Dockerfile is invalid{at}: {detail}"), None);
     }
     let reason = match step {
-        Some(step) if is_run_exit => format!("image build failed (exit code {code_text}): step `{}` exited with {}", step.trim(), &detail["exit status ".len()..]),
+        Some(step) if is_run_exit => {
+            format!("image build failed (exit code {code_text}): step `{}` exited with {}", step.trim(), &detail["exit status ".len()..])
+        }
         _ => format!("image build failed (exit code {code_text}): {message}"),
     };
     BuildFailure::new(BuildFailureKind::ImageBuildFailed, reason, code)
@@ -821,23 +963,6 @@ fn show_argv(argv: &[String]) -> String {
         .join(" ")
 }
 
-/// The password of a `scheme://user:password@host/…` URL, if any.
-fn url_password(url: &str) -> Option<String> {
-    let (_, rest) = url.split_once("://")?;
-    let authority = &rest[..rest.find('/').unwrap_or(rest.len())];
-    let (userinfo, _) = authority.rsplit_once('@')?;
-    let (_, password) = userinfo.split_once(':')?;
-    Some(password.to_string()).filter(|p| !p.is_empty())
-}
-
-/// The URL with the password of its user information masked.
-fn redact_url(url: &str) -> String {
-    match url_password(url) {
-        Some(p) => url.replacen(&format!(":{p}@"), &format!(":{MASK}@"), 1),
-        None => url.to_string(),
-    }
-}
-
 /// Digest of the manifest tagged `tag` in an OCI layout, and the sum of its layer sizes.
 async fn read_oci_layout(layout: &Path, tag: &str) -> Result<(String, u64), String> {
     let index = tokio::fs::read(layout.join("index.json")).await.map_err(|e| format!("index.json: {e}"))?;
@@ -877,10 +1002,23 @@ mod tests {
     }
 
     #[test]
-    fn bud_failures_are_classified() {
-        let unknown = vec![
-            "Error: building at STEP \"FROBNICATE \": Build error: Unknown instruction: \"FROBNICATE\" &imagebuilder.Step{Env:[]string{}}".to_string(),
+    fn buildahs_own_step_start_failure_is_retried() {
+        let busy = vec![
+            "Close_Fd sealing memfd copy: Device or resource busy".to_string(),
+            "subprocess exited with status 1".to_string(),
+            "Error: building at STEP \"RUN echo x\": exit status 1".to_string(),
         ];
+        let f = classify_bud_failure(Some(1), &busy);
+        assert!(f.retryable && f.kind == BuildFailureKind::Internal, "{f:?}");
+        let own = vec!["subprocess exited with status 1".to_string(), "Error: building at STEP \"RUN false\": exit status 1".to_string()];
+        assert!(!classify_bud_failure(Some(1), &own).retryable);
+    }
+
+    #[test]
+    fn bud_failures_are_classified() {
+        let unknown =
+            vec!["Error: building at STEP \"FROBNICATE \": Build error: Unknown instruction: \"FROBNICATE\" &imagebuilder.Step{Env:[]string{}}"
+                .to_string()];
         let f = classify_bud_failure(Some(125), &unknown);
         assert_eq!(f.kind, BuildFailureKind::DockerfileInvalid, "{f:?}");
         assert!(f.reason.contains("Unknown instruction"), "{}", f.reason);
@@ -906,9 +1044,10 @@ mod tests {
 
     #[test]
     fn url_passwords_are_masked() {
-        assert_eq!(redact_url("https://bob:hunter2@example.com/r.git"), "https://bob:********@example.com/r.git");
-        assert_eq!(redact_url("https://example.com/r.git"), "https://example.com/r.git");
-        assert_eq!(url_password("git@github.com:org/repo.git"), None);
+        let shown = |url: &str| Redactor::for_git(url, &GitCredentials::None).text(url);
+        assert_eq!(shown("https://bob:hunter2@example.com/r.git"), "https://bob:****@example.com/r.git");
+        assert_eq!(shown("https://example.com/r.git"), "https://example.com/r.git");
+        assert_eq!(shown("git@github.com:org/repo.git"), "git@github.com:org/repo.git");
     }
 
     #[test]

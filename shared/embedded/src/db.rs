@@ -73,6 +73,12 @@ impl Item {
         self.revision = revision;
         self
     }
+
+    /// Past `at` the item counts as gone (`expires_at`, epoch seconds, as DynamoDB's TTL).
+    pub fn expires_at(mut self, at: chrono::DateTime<chrono::Utc>) -> Self {
+        self.expires_at = Some(at.timestamp());
+        self
+    }
 }
 
 /// A handle on the database; clones share the connections.
@@ -101,6 +107,8 @@ impl Db {
         let path = data_dir.join("devportal.db");
         let writer = open_connection(&path, false)?;
         writer.execute_batch(SCHEMA).map_err(sql)?;
+        writer.execute_batch(crate::runs::SCHEMA).map_err(sql)?;
+        crate::runs::migrate(&writer)?;
         Ok(Self { inner: Arc::new(Inner { path, writer: Mutex::new(writer), readers: Mutex::new(vec![]) }) })
     }
 
@@ -181,14 +189,11 @@ async fn blocking<T: Send + 'static>(f: impl FnOnce() -> StoreResult<T> + Send +
 }
 
 pub(crate) fn sql(e: rusqlite::Error) -> StoreError {
-    let retryable = matches!(
-        e.sqlite_error_code(),
-        Some(rusqlite::ErrorCode::DatabaseBusy) | Some(rusqlite::ErrorCode::DatabaseLocked)
-    );
+    let retryable = matches!(e.sqlite_error_code(), Some(rusqlite::ErrorCode::DatabaseBusy) | Some(rusqlite::ErrorCode::DatabaseLocked));
     StoreError::Unavailable { message: format!("sqlite: {e}"), retryable }
 }
 
-fn fatal(message: String) -> StoreError {
+pub(crate) fn fatal(message: String) -> StoreError {
     StoreError::Unavailable { message, retryable: false }
 }
 
@@ -214,13 +219,32 @@ pub mod ops {
         body.map(|b| from_json(&b)).transpose()
     }
 
+    /// Like [`get`], but an item whose `expires_at` is at or before `now` counts as absent.
+    pub fn get_live<T: DeserializeOwned>(conn: &Connection, pk: &str, sk: &str, now: chrono::DateTime<chrono::Utc>) -> StoreResult<Option<T>> {
+        let body: Option<String> = conn
+            .prepare_cached("SELECT body FROM items WHERE pk = ?1 AND sk = ?2 AND (expires_at IS NULL OR expires_at > ?3)")
+            .map_err(sql)?
+            .query_row(params![pk, sk, now.timestamp()], |r| r.get(0))
+            .optional()
+            .map_err(sql)?;
+        body.map(|b| from_json(&b)).transpose()
+    }
+
+    /// Inserts a new item, replacing one at its key that expired at or before `now`;
+    /// `AlreadyExists { what }` if a live item holds the key.
+    pub fn insert_unless_live(conn: &Connection, item: &Item, now: chrono::DateTime<chrono::Utc>, what: &str) -> StoreResult<()> {
+        conn.prepare_cached("DELETE FROM items WHERE pk = ?1 AND sk = ?2 AND expires_at IS NOT NULL AND expires_at <= ?3")
+            .map_err(sql)?
+            .execute(params![item.pk, item.sk, now.timestamp()])
+            .map_err(sql)?;
+        insert(conn, item, what)
+    }
+
     /// Inserts a new item; `AlreadyExists { what }` if the key is taken.
     pub fn insert(conn: &Connection, item: &Item, what: &str) -> StoreResult<()> {
         let (g1p, g1s) = item.gsi1.clone().unzip();
         let res = conn
-            .prepare_cached(
-                "INSERT INTO items (pk, sk, gsi1pk, gsi1sk, revision, expires_at, body) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-            )
+            .prepare_cached("INSERT INTO items (pk, sk, gsi1pk, gsi1sk, revision, expires_at, body) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")
             .map_err(sql)?
             .execute(params![item.pk, item.sk, g1p, g1s, item.revision as i64, item.expires_at, item.body]);
         match res {
@@ -261,12 +285,10 @@ pub mod ops {
     /// Writes an item whatever was there (no condition).
     pub fn put(conn: &Connection, item: &Item) -> StoreResult<()> {
         let (g1p, g1s) = item.gsi1.clone().unzip();
-        conn.prepare_cached(
-            "INSERT OR REPLACE INTO items (pk, sk, gsi1pk, gsi1sk, revision, expires_at, body) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-        )
-        .map_err(sql)?
-        .execute(params![item.pk, item.sk, g1p, g1s, item.revision as i64, item.expires_at, item.body])
-        .map_err(sql)?;
+        conn.prepare_cached("INSERT OR REPLACE INTO items (pk, sk, gsi1pk, gsi1sk, revision, expires_at, body) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")
+            .map_err(sql)?
+            .execute(params![item.pk, item.sk, g1p, g1s, item.revision as i64, item.expires_at, item.body])
+            .map_err(sql)?;
         Ok(())
     }
 
@@ -300,9 +322,7 @@ pub mod ops {
 
     /// Items of a partition whose sort key starts with `prefix`, in sort-key order.
     pub fn query_prefix<T: DeserializeOwned>(conn: &Connection, pk: &str, prefix: &str) -> StoreResult<Vec<T>> {
-        let mut stmt = conn
-            .prepare_cached("SELECT body FROM items WHERE pk = ?1 AND sk >= ?2 AND sk < ?2 || x'ff' ORDER BY sk")
-            .map_err(sql)?;
+        let mut stmt = conn.prepare_cached("SELECT body FROM items WHERE pk = ?1 AND sk >= ?2 AND sk < ?2 || x'ff' ORDER BY sk").map_err(sql)?;
         let rows = stmt.query_map(params![pk, prefix], |r| r.get::<_, String>(0)).map_err(sql)?;
         rows.map(|r| r.map_err(sql).and_then(|b| from_json(&b))).collect()
     }

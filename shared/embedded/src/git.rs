@@ -1,10 +1,18 @@
 //! `GitRemote` through the `git` command line, run as an argument vector (never a shell).
 //! Credentials never appear in arguments: a basic-auth token travels as an HTTP header set
 //! through `GIT_CONFIG_*` environment variables; a deploy key is a private temporary file.
+//!
+//! Every connection obeys the repository URL policy (`devportal_domain::wizard::url_policy`):
+//! [`check_remote`] resolves the host and checks every address before git runs, and git is
+//! pinned to those addresses (`http.curloptResolve`) with redirects off
+//! (`http.followRedirects=false`), so neither DNS nor a redirect can point it elsewhere.
 
 use async_trait::async_trait;
 use base64::Engine;
 use devportal_domain::ports::{GitCredentials, GitProbeOutcome, GitRemote};
+use devportal_domain::redact::Redactor;
+use devportal_domain::wizard::url_policy::{remote_host, UrlPolicy};
+use std::net::IpAddr;
 use std::process::Stdio;
 use std::time::Duration;
 use tokio::process::Command;
@@ -14,12 +22,49 @@ use tokio::process::Command;
 pub struct GitCli {
     pub program: String,
     pub timeout: Duration,
+    /// Which repositories may be reached.
+    pub policy: UrlPolicy,
 }
 
-impl Default for GitCli {
-    fn default() -> Self {
-        Self { program: "git".into(), timeout: Duration::from_secs(20) }
+impl GitCli {
+    pub fn new(policy: UrlPolicy) -> Self {
+        Self { program: "git".into(), timeout: Duration::from_secs(20), policy }
     }
+}
+
+/// A repository URL that passed the policy at connection time: the git configuration that
+/// keeps git on the addresses that were checked.
+#[derive(Clone, Debug, Default)]
+pub struct CheckedRemote {
+    config: Vec<(String, String)>,
+}
+
+/// Resolves the URL's host and checks every address against `policy`
+/// ([`UrlPolicy::check_resolved`]); the error is the refusing rule's message.
+pub async fn check_remote(url: &str, policy: UrlPolicy, credentials: &GitCredentials) -> Result<CheckedRemote, String> {
+    let basic = matches!(credentials, GitCredentials::Basic { .. });
+    policy.check_url(url, basic).map_err(|r| r.to_string())?;
+    // Redirects are never followed: git cannot check a redirect's target before connecting.
+    let mut config = vec![("http.followRedirects".to_string(), "false".to_string())];
+    let Some(remote) = remote_host(url) else { return Ok(CheckedRemote { config }) };
+    let addresses = resolve(&remote.host, remote.port).await;
+    if let Some(pin) = policy.check_resolved(url, &addresses, basic)? {
+        config.push(("http.curloptResolve".to_string(), pin));
+    }
+    Ok(CheckedRemote { config })
+}
+
+/// The addresses of a host (a literal address is its own answer); empty when it does not resolve.
+pub async fn resolve(host: &str, port: u16) -> Vec<IpAddr> {
+    if let Ok(ip) = host.parse::<IpAddr>() {
+        return vec![ip];
+    }
+    let mut ips: Vec<IpAddr> = match tokio::net::lookup_host((host, port)).await {
+        Ok(found) => found.map(|a| a.ip()).collect(),
+        Err(_) => vec![],
+    };
+    ips.dedup();
+    ips
 }
 
 /// Environment that keeps git from prompting or reading a person's configuration.
@@ -36,23 +81,22 @@ pub fn isolated_git_env(cmd: &mut Command) {
         .env("GIT_HTTP_LOW_SPEED_TIME", "15");
 }
 
-/// Applies credentials to a git command. Returns the temporary directory holding a
-/// deploy key, which must live as long as the command.
-pub fn apply_credentials(cmd: &mut Command, credentials: &GitCredentials) -> std::io::Result<Option<tempfile::TempDir>> {
+/// Applies credentials and the checked remote's configuration to a git command, all through
+/// `GIT_CONFIG_*` variables. Returns the temporary directory holding a deploy key, which must
+/// live as long as the command.
+pub fn apply_credentials(cmd: &mut Command, credentials: &GitCredentials, remote: &CheckedRemote) -> std::io::Result<Option<tempfile::TempDir>> {
+    let mut config = vec![("credential.helper".to_string(), String::new())];
+    config.extend(remote.config.iter().cloned());
+    if let GitCredentials::Basic { username, token } = credentials {
+        let basic = base64::engine::general_purpose::STANDARD.encode(format!("{username}:{}", token.expose()));
+        config.push(("http.extraHeader".to_string(), format!("Authorization: Basic {basic}")));
+    }
+    cmd.env("GIT_CONFIG_COUNT", config.len().to_string());
+    for (i, (key, value)) in config.into_iter().enumerate() {
+        cmd.env(format!("GIT_CONFIG_KEY_{i}"), key).env(format!("GIT_CONFIG_VALUE_{i}"), value);
+    }
     match credentials {
-        GitCredentials::None => {
-            cmd.env("GIT_CONFIG_COUNT", "1").env("GIT_CONFIG_KEY_0", "credential.helper").env("GIT_CONFIG_VALUE_0", "");
-            Ok(None)
-        }
-        GitCredentials::Basic { username, token } => {
-            let basic = base64::engine::general_purpose::STANDARD.encode(format!("{username}:{}", token.expose()));
-            cmd.env("GIT_CONFIG_COUNT", "2")
-                .env("GIT_CONFIG_KEY_0", "credential.helper")
-                .env("GIT_CONFIG_VALUE_0", "")
-                .env("GIT_CONFIG_KEY_1", "http.extraHeader")
-                .env("GIT_CONFIG_VALUE_1", format!("Authorization: Basic {basic}"));
-            Ok(None)
-        }
+        GitCredentials::None | GitCredentials::Basic { .. } => Ok(None),
         GitCredentials::DeployKey { private_key } => {
             let dir = tempfile::Builder::new().prefix("devportal-key-").tempdir()?;
             let key_path = dir.path().join("id");
@@ -92,6 +136,10 @@ fn write_private(path: &std::path::Path, content: &str) -> std::io::Result<()> {
 #[async_trait]
 impl GitRemote for GitCli {
     async fn probe(&self, url: &str, branch: &str, credentials: &GitCredentials) -> GitProbeOutcome {
+        let remote = match check_remote(url, self.policy, credentials).await {
+            Ok(r) => r,
+            Err(refusal) => return unreachable(refusal),
+        };
         let mut cmd = Command::new(&self.program);
         cmd.args(["ls-remote", "--exit-code", "--", url, &format!("refs/heads/{branch}")])
             .stdin(Stdio::null())
@@ -99,14 +147,12 @@ impl GitRemote for GitCli {
             .stderr(Stdio::piped())
             .kill_on_drop(true);
         isolated_git_env(&mut cmd);
-        let _key_dir = match apply_credentials(&mut cmd, credentials) {
+        let _key_dir = match apply_credentials(&mut cmd, credentials, &remote) {
             Ok(d) => d,
             Err(e) => return unreachable(format!("could not prepare the deploy key: {e}")),
         };
         let output = match run_bounded(&mut cmd, self.timeout).await {
-            Err(RunError::TimedOut) => {
-                return unreachable(format!("no answer from the repository within {} s", self.timeout.as_secs()))
-            }
+            Err(RunError::TimedOut) => return unreachable(format!("no answer from the repository within {} s", self.timeout.as_secs())),
             Err(RunError::Io(e)) if e.kind() == std::io::ErrorKind::NotFound => {
                 return unreachable("the git program is not installed on the portal host".into())
             }
@@ -114,7 +160,7 @@ impl GitRemote for GitCli {
             Ok(o) => o,
         };
         let stdout = String::from_utf8_lossy(&output.stdout);
-        let stderr = scrub(&String::from_utf8_lossy(&output.stderr), credentials);
+        let stderr = Redactor::for_git(url, credentials).text(&String::from_utf8_lossy(&output.stderr));
         let code = output.status.code();
         if output.status.success() {
             let wanted = format!("refs/heads/{branch}");
@@ -172,7 +218,9 @@ fn unreachable(reason: String) -> GitProbeOutcome {
 pub fn explain(stderr: &str, code: Option<i32>, credentials: &GitCredentials) -> String {
     let s = stderr.to_ascii_lowercase();
     let has = |needle: &str| s.contains(needle);
-    if has("could not resolve host") || has("name or service not known") || has("temporary failure in name resolution") {
+    if ["301", "302", "303", "307", "308"].iter().any(|c| has(&format!("returned error: {c}"))) {
+        "the repository host answered with a redirect, which the repository URL policy does not follow: use the repository's final URL".into()
+    } else if has("could not resolve host") || has("name or service not known") || has("temporary failure in name resolution") {
         "the repository host could not be resolved: check the URL".into()
     } else if has("permission denied (publickey") {
         "the deploy key was refused: add the public key to the repository's deploy keys".into()
@@ -183,7 +231,12 @@ pub fn explain(stderr: &str, code: Option<i32>, credentials: &GitCredentials) ->
             GitCredentials::Basic { .. } => "authentication failed: check the username and token (and the token's read access)".into(),
             _ => "the repository needs credentials: choose basic authorization or a deploy key".into(),
         }
-    } else if has("repository not found") || has("does not appear to be a git repository") || has("not found") || has("no such file") || has("no such repository") {
+    } else if has("repository not found")
+        || has("does not appear to be a git repository")
+        || has("not found")
+        || has("no such file")
+        || has("no such repository")
+    {
         "repository not found at this URL (or not visible with these credentials)".into()
     } else if has("connection refused") || has("couldn't connect to server") {
         "the repository host refused the connection".into()
@@ -194,13 +247,5 @@ pub fn explain(stderr: &str, code: Option<i32>, credentials: &GitCredentials) ->
     } else {
         let first = stderr.lines().map(str::trim).find(|l| !l.is_empty()).unwrap_or("no output");
         format!("git ls-remote failed (exit code {}): {first}", code.map_or("none".into(), |c| c.to_string()))
-    }
-}
-
-/// Removes any trace of a secret from text that may be shown.
-pub fn scrub(text: &str, credentials: &GitCredentials) -> String {
-    match credentials {
-        GitCredentials::Basic { token, .. } if !token.expose().is_empty() => text.replace(token.expose(), "********"),
-        _ => text.to_string(),
     }
 }

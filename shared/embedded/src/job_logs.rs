@@ -38,28 +38,44 @@ fn parse_stream(s: &str) -> LogStream {
 /// Longest line kept; longer ones are cut (a log is for reading, not for bulk data).
 const MAX_LINE: usize = 8 * 1024;
 
+fn cut(text: &str) -> String {
+    let mut text = text.to_string();
+    if text.len() > MAX_LINE {
+        let mut cut = MAX_LINE;
+        while !text.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        text.truncate(cut);
+        text.push('…');
+    }
+    text
+}
+
 #[async_trait]
 impl JobLogStore for SqliteJobLogs {
     async fn append(&self, job: JobId, stream: LogStream, text: &str) -> StoreResult<()> {
-        let mut text = text.to_string();
-        if text.len() > MAX_LINE {
-            let mut cut = MAX_LINE;
-            while !text.is_char_boundary(cut) {
-                cut -= 1;
-            }
-            text.truncate(cut);
-            text.push('…');
+        self.append_batch(job, &[(stream, text.to_string())]).await
+    }
+
+    /// One transaction (one fsync) for the whole batch.
+    async fn append_batch(&self, job: JobId, lines: &[(LogStream, String)]) -> StoreResult<()> {
+        if lines.is_empty() {
+            return Ok(());
         }
+        let lines: Vec<(&'static str, String)> = lines.iter().map(|(s, t)| (stream_name(*s), cut(t))).collect();
         let job = job.to_string();
         self.db
             .write(move |tx| {
-                tx.prepare_cached(
-                    "INSERT INTO job_log (job, seq, at, stream, text)
-                     VALUES (?1, (SELECT COALESCE(MAX(seq), 0) + 1 FROM job_log WHERE job = ?1), ?2, ?3, ?4)",
-                )
-                .map_err(sql)?
-                .execute(params![job, Utc::now().timestamp_millis(), stream_name(stream), text])
-                .map_err(sql)?;
+                let at = Utc::now().timestamp_millis();
+                let mut stmt = tx
+                    .prepare_cached(
+                        "INSERT INTO job_log (job, seq, at, stream, text)
+                         VALUES (?1, (SELECT COALESCE(MAX(seq), 0) + 1 FROM job_log WHERE job = ?1), ?2, ?3, ?4)",
+                    )
+                    .map_err(sql)?;
+                for (stream, text) in &lines {
+                    stmt.execute(params![job, at, stream, text]).map_err(sql)?;
+                }
                 Ok(())
             })
             .await
@@ -79,9 +95,8 @@ impl JobLogStore for SqliteJobLogs {
         let job = job.to_string();
         self.db
             .read(move |c| {
-                let mut stmt = c
-                    .prepare_cached("SELECT seq, at, stream, text FROM job_log WHERE job = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3")
-                    .map_err(sql)?;
+                let mut stmt =
+                    c.prepare_cached("SELECT seq, at, stream, text FROM job_log WHERE job = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3").map_err(sql)?;
                 let rows = stmt
                     .query_map(params![job, after.unwrap_or(0) as i64, limit as i64], |r| {
                         Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?, r.get::<_, String>(2)?, r.get::<_, String>(3)?))

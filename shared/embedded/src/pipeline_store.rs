@@ -1,12 +1,13 @@
 //! `PipelineStore` on the embedded table: jobs, transitions, idempotency keys and the
 //! catalog, each change written in one transaction with the version it concerns.
 
-use crate::db::{ops, Db, Item};
+use crate::db::{ops, sql, Db, Item};
 use crate::keys;
 use async_trait::async_trait;
+use chrono::{DateTime, Utc};
 use devportal_domain::ids::ConnectorId;
 use devportal_domain::pipeline::{Job, JobId, JobStatus, Transition};
-use devportal_domain::ports::{CatalogEntry, PipelineStore, StoreResult};
+use devportal_domain::ports::{CatalogEntry, CatalogPage, CatalogPlace, CatalogPointer, KeyClaim, PipelineStore, StoreError, StoreResult};
 use devportal_domain::version::Version;
 use serde::{Deserialize, Serialize};
 
@@ -40,8 +41,16 @@ fn transition_item(t: &Transition) -> StoreResult<Item> {
     Item::new(keys::connector(t.connector_id), keys::transition(t.version, uuid::Uuid::now_v7()), t)
 }
 
-fn catalog_item(e: &CatalogEntry) -> StoreResult<Item> {
-    Item::new(keys::CATALOG, keys::catalog_entry(e.connector_id, e.version), e)
+/// The entry and a pointer to it under every place its release targets.
+fn catalog_items(e: &CatalogEntry) -> StoreResult<Vec<Item>> {
+    let sk = keys::catalog_entry(e.connector_id, e.version);
+    let mut items = vec![Item::new(keys::CATALOG, sk.clone(), e)?];
+    for place in CatalogPlace::all_of(&e.release.targets) {
+        let pk = keys::catalog_place(&place);
+        let pointer = CatalogPointer { connector_id: e.connector_id, version: e.version };
+        items.push(Item::new(pk.clone(), sk.clone(), &pointer)?.gsi1(keys::catalog_pointers(e.connector_id), pk));
+    }
+    Ok(items)
 }
 
 #[async_trait]
@@ -52,18 +61,22 @@ impl PipelineStore for SqlitePipelineStore {
         version: &Version,
         expected_version: u64,
         transition: Option<&Transition>,
-        idempotency_key: Option<&str>,
+        claim: Option<KeyClaim<'_>>,
     ) -> StoreResult<()> {
         let job_item = job_item(job)?;
         let version_item = version_item(version)?;
         let transition = transition.map(transition_item).transpose()?;
-        let claim = idempotency_key
-            .map(|k| Item::new(keys::connector(job.connector_id), keys::idempotency(k), &IdempotencyClaim { job_id: job.id }))
+        let claim = claim
+            .map(|c| {
+                let item = Item::new(keys::connector(job.connector_id), keys::idempotency(c.key), &IdempotencyClaim { job_id: job.id })?;
+                Ok::<_, StoreError>(item.expires_at(c.expires_at))
+            })
             .transpose()?;
+        let now = Utc::now();
         self.db
             .write(move |tx| {
                 if let Some(c) = &claim {
-                    ops::insert(tx, c, "a job with this Idempotency-Key")?;
+                    ops::insert_unless_live(tx, c, now, "a job with this Idempotency-Key")?;
                 }
                 ops::update(tx, &version_item, expected_version, "version")?;
                 ops::insert(tx, &job_item, "job")?;
@@ -75,9 +88,9 @@ impl PipelineStore for SqlitePipelineStore {
             .await
     }
 
-    async fn job_for_idempotency_key(&self, connector: ConnectorId, key: &str) -> StoreResult<Option<JobId>> {
+    async fn job_for_idempotency_key(&self, connector: ConnectorId, key: &str, now: DateTime<Utc>) -> StoreResult<Option<JobId>> {
         let (pk, sk) = (keys::connector(connector), keys::idempotency(key));
-        let claim: Option<IdempotencyClaim> = self.db.read(move |c| ops::get(c, &pk, &sk)).await?;
+        let claim: Option<IdempotencyClaim> = self.db.read(move |c| ops::get_live(c, &pk, &sk, now)).await?;
         Ok(claim.map(|c| c.job_id))
     }
 
@@ -108,7 +121,7 @@ impl PipelineStore for SqlitePipelineStore {
         let job_item = job_item(job)?;
         let version_item = version_item(version)?;
         let transition = transition.map(transition_item).transpose()?;
-        let catalog = catalog.map(catalog_item).transpose()?;
+        let catalog = catalog.map(catalog_items).transpose()?.unwrap_or_default();
         self.db
             .write(move |tx| {
                 ops::update(tx, &job_item, expected_job, "job")?;
@@ -116,7 +129,7 @@ impl PipelineStore for SqlitePipelineStore {
                 if let Some(t) = &transition {
                     ops::insert(tx, t, "transition")?;
                 }
-                if let Some(c) = &catalog {
+                for c in &catalog {
                     ops::put(tx, c)?;
                 }
                 Ok(())
@@ -156,7 +169,27 @@ impl PipelineStore for SqlitePipelineStore {
         Ok(jobs.into_iter().filter(|j| !j.status.is_finished() && j.status != JobStatus::Done).collect())
     }
 
-    async fn catalog(&self) -> StoreResult<Vec<CatalogEntry>> {
-        self.db.read(|c| ops::query_prefix(c, keys::CATALOG, "")).await
+    async fn catalog_at(&self, places: &[CatalogPlace], after: Option<(ConnectorId, u32)>, limit: usize) -> StoreResult<CatalogPage> {
+        let partitions: Vec<String> = places.iter().map(keys::catalog_place).collect();
+        let after = after.map(|(c, v)| keys::catalog_entry(c, v)).unwrap_or_default();
+        self.db
+            .read(move |c| {
+                let mut per_place = vec![];
+                for pk in &partitions {
+                    let mut stmt = c.prepare_cached("SELECT sk FROM items WHERE pk = ?1 AND sk > ?2 ORDER BY sk LIMIT ?3").map_err(sql)?;
+                    let rows = stmt.query_map(rusqlite::params![pk, after, limit as i64 + 1], |r| r.get::<_, String>(0)).map_err(sql)?;
+                    per_place.push(rows.collect::<Result<Vec<_>, _>>().map_err(sql)?);
+                }
+                let (page, more) = keys::merge_catalog_pointers(per_place, limit);
+                let mut entries = vec![];
+                for sk in &page {
+                    if let Some(e) = ops::get::<CatalogEntry>(c, keys::CATALOG, sk)? {
+                        entries.push(e);
+                    }
+                }
+                let next = if more { page.last().and_then(|sk| keys::parse_catalog_entry(sk)) } else { None };
+                Ok(CatalogPage { entries, next })
+            })
+            .await
     }
 }

@@ -5,8 +5,8 @@
 use crate::db::{ops, Db, Item};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use devportal_domain::directory::{self, store_failure, Assignment, Installation};
-use devportal_domain::ids::ConnectorId;
+use devportal_domain::directory::{self, store_failure, Assignment, DirectoryRecord, Installation};
+use devportal_domain::ids::{ConnectorId, OrgId};
 use devportal_domain::pipeline::{Account, Project, Site};
 use devportal_domain::ports::{Directory, Runtime, StageFailure, StoreError, StoreResult};
 use devportal_table::keys;
@@ -46,13 +46,24 @@ impl Runtime for LocalRuntime {
         }
         let reference = format!("local-runtime:{connector}/v{version}@{digest}");
         let item = Item::new(
-            format!("RUNTIME#{connector}#{version:010}"),
+            keys::runtime_registration(connector, version),
             digest.to_string(),
             &Registration { connector_id: connector, version, digest: digest.into(), image_ref: image_ref.into(), registered_at: Utc::now() },
         )
         .map_err(store_failure)?;
         self.db.write(move |tx| ops::put(tx, &item)).await.map_err(store_failure)?;
         Ok(reference)
+    }
+
+    async fn deregister(&self, connector: ConnectorId) -> Result<(), StageFailure> {
+        let prefix = keys::runtime_registrations(connector);
+        self.db
+            .write(move |tx| {
+                tx.execute("DELETE FROM items WHERE pk >= ?1 AND pk < ?1 || x'ff'", [&prefix]).map_err(crate::db::sql)?;
+                Ok(())
+            })
+            .await
+            .map_err(store_failure)
     }
 }
 
@@ -121,9 +132,33 @@ impl Directory for LocalDirectory {
         self.db.read(|c| ops::query_prefix(c, keys::DIRECTORY, keys::SITE_PREFIX)).await
     }
 
-    async fn ensure_dev_site(&self, connector: ConnectorId, version: u32) -> Result<(Account, Project, Site), StageFailure> {
+    async fn account(&self, id: &str) -> StoreResult<Option<Account>> {
+        let sk = keys::directory_account(id);
+        self.db.read(move |c| ops::get(c, keys::DIRECTORY, &sk)).await
+    }
+
+    async fn project(&self, id: &str) -> StoreResult<Option<Project>> {
+        let sk = keys::directory_project(id);
+        self.db.read(move |c| ops::get(c, keys::DIRECTORY, &sk)).await
+    }
+
+    async fn site(&self, id: &str) -> StoreResult<Option<Site>> {
+        let sk = keys::directory_site(id);
+        self.db.read(move |c| ops::get(c, keys::DIRECTORY, &sk)).await
+    }
+
+    async fn add(&self, record: &DirectoryRecord) -> StoreResult<()> {
+        let item = match record {
+            DirectoryRecord::Account(a) => Item::new(keys::DIRECTORY, keys::directory_account(&a.id), a)?,
+            DirectoryRecord::Project(p) => Item::new(keys::DIRECTORY, keys::directory_project(&p.id), p)?,
+            DirectoryRecord::Site(s) => Item::new(keys::DIRECTORY, keys::directory_site(&s.id), s)?,
+        };
+        self.db.write(move |tx| ops::insert(tx, &item, "directory record")).await
+    }
+
+    async fn ensure_dev_site(&self, connector: ConnectorId, owner: OrgId, version: u32) -> Result<(Account, Project, Site), StageFailure> {
         // Deterministic ids make this idempotent under re-delivery.
-        let (account, project, site) = directory::dev_site(connector, version);
+        let (account, project, site) = directory::dev_site(connector, owner, version);
         self.insert_if_missing(Item::new(keys::DIRECTORY, keys::directory_account(&account.id), &account).map_err(store_failure)?).await?;
         self.insert_if_missing(Item::new(keys::DIRECTORY, keys::directory_project(&project.id), &project).map_err(store_failure)?).await?;
         self.insert_if_missing(Item::new(keys::DIRECTORY, keys::directory_site(&site.id), &site).map_err(store_failure)?).await?;

@@ -35,10 +35,7 @@ fn now_ms() -> i64 {
 }
 
 fn split_receipt(receipt: &str) -> StoreResult<(String, String)> {
-    receipt
-        .split_once(':')
-        .map(|(a, b)| (a.to_string(), b.to_string()))
-        .ok_or_else(|| StoreError::NotFound { what: "queue receipt".into() })
+    receipt.split_once(':').map(|(a, b)| (a.to_string(), b.to_string())).ok_or_else(|| StoreError::NotFound { what: "queue receipt".into() })
 }
 
 impl SqliteQueue {
@@ -54,9 +51,7 @@ impl SqliteQueue {
                              ORDER BY visible_at, id LIMIT ?3",
                         )
                         .map_err(sql)?;
-                    let mapped = stmt
-                        .query_map(params![stage, now, max as i64], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
-                        .map_err(sql)?;
+                    let mapped = stmt.query_map(params![stage, now, max as i64], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?))).map_err(sql)?;
                     mapped.collect::<Result<_, _>>().map_err(sql)?
                 };
                 let mut out = Vec::with_capacity(rows.len());
@@ -111,10 +106,7 @@ impl JobQueue for SqliteQueue {
         self.db
             .write(move |tx| {
                 // A stale receipt (the message was delivered again meanwhile) deletes nothing.
-                tx.prepare_cached("DELETE FROM queue WHERE id = ?1 AND receipt = ?2")
-                    .map_err(sql)?
-                    .execute(params![id, receipt])
-                    .map_err(sql)?;
+                tx.prepare_cached("DELETE FROM queue WHERE id = ?1 AND receipt = ?2").map_err(sql)?.execute(params![id, receipt]).map_err(sql)?;
                 Ok(())
             })
             .await
@@ -156,7 +148,14 @@ impl JobQueue for SqliteQueue {
                     .map_err(sql)?;
                 let rows = stmt
                     .query_map([], |r| {
-                        Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get::<_, u32>(3)?, r.get::<_, String>(4)?, r.get::<_, i64>(5)?))
+                        Ok((
+                            r.get::<_, String>(0)?,
+                            r.get::<_, String>(1)?,
+                            r.get::<_, String>(2)?,
+                            r.get::<_, u32>(3)?,
+                            r.get::<_, String>(4)?,
+                            r.get::<_, i64>(5)?,
+                        ))
                     })
                     .map_err(sql)?;
                 let mut out = vec![];

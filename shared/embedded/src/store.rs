@@ -1,14 +1,15 @@
 //! `IdentityStore` and `ConnectorStore` on the embedded SQLite table.
 
 use crate::db::{ops, sql, Db, Item};
-use devportal_table::keys;
 use async_trait::async_trait;
 use devportal_domain::connector::Connector;
+use devportal_domain::idempotency::CreateClaim;
 use devportal_domain::identity::{Email, Membership, Organization, TokenHash, TokenRecord, User};
 use devportal_domain::ids::{ConnectorId, OrgId, TokenId, UserId};
 use devportal_domain::page::Page;
 use devportal_domain::ports::{ConnectorQuery, ConnectorStore, IdentityStore, StoreResult};
 use devportal_domain::version::Version;
+use devportal_table::keys;
 use rusqlite::types::Value;
 use serde::{Deserialize, Serialize};
 
@@ -35,16 +36,11 @@ fn membership_item(m: &Membership) -> StoreResult<Item> {
 }
 
 fn token_items(t: &TokenRecord) -> StoreResult<[Item; 2]> {
-    Ok([
-        Item::new(keys::user(t.user_id), keys::token_sk(t.id), t)?,
-        Item::new(keys::token_hash(&t.hash.0), keys::META, t)?,
-    ])
+    Ok([Item::new(keys::user(t.user_id), keys::token_sk(t.id), t)?, Item::new(keys::token_hash(&t.hash.0), keys::META, t)?])
 }
 
 fn connector_item(c: &Connector) -> StoreResult<Item> {
-    Ok(Item::new(keys::connector(c.id), keys::META, c)?
-        .gsi1(keys::connector_list(c.owner, c.is_binned()), c.id.to_string())
-        .revision(c.revision))
+    Ok(Item::new(keys::connector(c.id), keys::META, c)?.gsi1(keys::connector_list(c.owner, c.is_binned()), c.id.to_string()).revision(c.revision))
 }
 
 fn version_item(v: &Version) -> StoreResult<Item> {
@@ -156,8 +152,25 @@ impl IdentityStore for SqliteStore {
                 let Some(t) = ops::get::<TokenRecord>(tx, &keys::user(user), &keys::token_sk(id))? else {
                     return Ok(false);
                 };
-                ops::delete(tx, &keys::token_hash(&t.hash.0), keys::META)?;
+                // The hash record stays, marked revoked, so a revoked preset token is not
+                // registered again at the next start (docs/ARCHITECTURE.md *Storage layout*).
+                let revoked = TokenRecord { revoked_at: Some(chrono::Utc::now()), ..t.clone() };
+                ops::put(tx, &Item::new(keys::token_hash(&t.hash.0), keys::META, &revoked)?)?;
                 ops::delete(tx, &keys::user(user), &keys::token_sk(id))
+            })
+            .await
+    }
+
+    async fn claim_create(&self, user: UserId, route: &str, key: &str, claim: &CreateClaim) -> StoreResult<CreateClaim> {
+        let item = Item::new(keys::user(user), keys::create_claim(route, key), claim)?.expires_at(claim.expires_at);
+        let now = chrono::Utc::now();
+        let claim = claim.clone();
+        self.db
+            .write(move |tx| match ops::insert_unless_live(tx, &item, now, "Idempotency-Key claim") {
+                Ok(()) => Ok(claim),
+                Err(devportal_domain::ports::StoreError::AlreadyExists { .. }) => ops::get_live::<CreateClaim>(tx, &item.pk, &item.sk, now)?
+                    .ok_or_else(|| crate::db::fatal("an Idempotency-Key claim vanished inside its transaction".into())),
+                Err(e) => Err(e),
             })
             .await
     }
@@ -216,8 +229,7 @@ impl ConnectorStore for SqliteStore {
                 args.push(Value::Integer(q.limit as i64 + 1));
                 let mut stmt = c.prepare_cached(&sql_text).map_err(sql)?;
                 let rows = stmt.query_map(rusqlite::params_from_iter(args), |r| r.get::<_, String>(0)).map_err(sql)?;
-                let mut items: Vec<Connector> =
-                    rows.map(|r| r.map_err(sql).and_then(|b| crate::db::from_json(&b))).collect::<StoreResult<_>>()?;
+                let mut items: Vec<Connector> = rows.map(|r| r.map_err(sql).and_then(|b| crate::db::from_json(&b))).collect::<StoreResult<_>>()?;
                 let next_cursor = if items.len() > q.limit as usize {
                     items.truncate(q.limit as usize);
                     items.last().map(|c| c.id.to_string())
@@ -248,9 +260,7 @@ impl ConnectorStore for SqliteStore {
     }
 
     async fn delete_version(&self, connector: ConnectorId, number: u32, expected_revision: u64) -> StoreResult<()> {
-        self.db
-            .write(move |tx| ops::delete_if(tx, &keys::connector(connector), &keys::version(number), expected_revision, "version"))
-            .await
+        self.db.write(move |tx| ops::delete_if(tx, &keys::connector(connector), &keys::version(number), expected_revision, "version")).await
     }
 
     async fn put_logo(&self, connector: ConnectorId, svg: &str) -> StoreResult<()> {
@@ -266,9 +276,7 @@ impl ConnectorStore for SqliteStore {
         let connectors: Vec<Connector> = self
             .db
             .read(move |c| {
-                let mut stmt = c
-                    .prepare_cached("SELECT body FROM items WHERE gsi1pk LIKE 'ORGBIN#%' AND sk = 'META'")
-                    .map_err(sql)?;
+                let mut stmt = c.prepare_cached("SELECT body FROM items WHERE gsi1pk LIKE 'ORGBIN#%' AND sk = 'META'").map_err(sql)?;
                 let rows = stmt.query_map([], |r| r.get::<_, String>(0)).map_err(sql)?;
                 rows.map(|r| r.map_err(sql).and_then(|b| crate::db::from_json(&b))).collect()
             })
@@ -291,10 +299,13 @@ impl ConnectorStore for SqliteStore {
                 tx.execute("DELETE FROM items WHERE gsi1pk LIKE ?1", rusqlite::params![like("CONNVER#")]).map_err(sql)?;
                 tx.execute("DELETE FROM items WHERE pk = ?1", rusqlite::params![format!("CONN#{id}")]).map_err(sql)?;
                 tx.execute("DELETE FROM items WHERE pk = 'CATALOG' AND sk LIKE ?1", rusqlite::params![like("")]).map_err(sql)?;
-                tx.execute("DELETE FROM items WHERE pk LIKE ?1", rusqlite::params![like("RUNTIME#")]).map_err(sql)?;
+                tx.execute("DELETE FROM items WHERE gsi1pk = ?1", rusqlite::params![crate::keys::catalog_pointers(connector)]).map_err(sql)?;
                 tx.execute("DELETE FROM items WHERE pk LIKE ?1", rusqlite::params![like("INSTALL#inst-")]).map_err(sql)?;
-                tx.execute("DELETE FROM items WHERE pk = 'DIRECTORY' AND (sk LIKE ?1 OR sk LIKE ?2)", rusqlite::params![like("SITE#dev-"), like("PROJECT#dev-")])
-                    .map_err(sql)?;
+                tx.execute(
+                    "DELETE FROM items WHERE pk = 'DIRECTORY' AND (sk LIKE ?1 OR sk LIKE ?2)",
+                    rusqlite::params![like("SITE#dev-"), like("PROJECT#dev-")],
+                )
+                .map_err(sql)?;
                 tx.execute("DELETE FROM items WHERE pk LIKE ?1 AND sk LIKE 'ASSIGN#%'", rusqlite::params![like("SITE#dev-")]).map_err(sql)?;
                 Ok(())
             })

@@ -9,6 +9,8 @@ use devportal_domain::pipeline::{BuildFailureKind, JobId, LogStream};
 use devportal_domain::ports::{BuildRequest, GitCredentials, ImageBuilder};
 use devportal_domain::secret::SecretValue;
 use devportal_embedded::LocalBuilder;
+mod fixtures;
+
 use fixtures::*;
 use std::time::{Duration, Instant};
 
@@ -35,10 +37,7 @@ fn good_repo(port: u16) -> FixtureRepo {
 /// A repository whose health check runs `body` (a shell fragment).
 fn repo_with_check(body: &str) -> FixtureRepo {
     let script = format!("#!/bin/sh\ncase \"$1\" in\n  --health-check) {body} ;;\nesac\n");
-    fixture_repo(&[
-        ("Dockerfile", "FROM localhost/devportal-embedded-test-base:latest\nCOPY main.sh /app/main.sh\n"),
-        ("main.sh", &script),
-    ])
+    fixture_repo(&[("Dockerfile", "FROM localhost/devportal-embedded-test-base:latest\nCOPY main.sh /app/main.sh\n"), ("main.sh", &script)])
 }
 
 #[tokio::test]
@@ -234,7 +233,8 @@ async fn an_unknown_instruction_makes_the_dockerfile_invalid() {
 #[tokio::test]
 async fn a_failing_build_step_reports_buildahs_exit_code() {
     base_image();
-    let repo = fixture_repo(&[("Dockerfile", "FROM localhost/devportal-embedded-test-base:latest\nRUN echo about-to-fail && false\nRUN echo never\n")]);
+    let repo =
+        fixture_repo(&[("Dockerfile", "FROM localhost/devportal-embedded-test-base:latest\nRUN echo about-to-fail && false\nRUN echo never\n")]);
     let env = BuildEnv::new();
     let req = request(&repo.url, "main");
     let sink = RecordingSink::default();
@@ -298,7 +298,7 @@ async fn the_git_token_never_reaches_the_log_or_the_reason() {
     assert_eq!(f.kind, BuildFailureKind::CloneFailed);
     assert!(!f.reason.contains(token), "{}", f.reason);
     assert!(!sink.dump().contains(token), "{}", sink.dump());
-    sink.assert_has(LogStream::System, "file:///nonexistent/********/repo.git");
+    sink.assert_has(LogStream::System, "file:///nonexistent/****/repo.git");
 
     // A password inside the URL is masked as well.
     let req = request("https://bob:pw-1a2b3c4d@127.0.0.1:1/repo.git", "main");
@@ -306,6 +306,7 @@ async fn the_git_token_never_reaches_the_log_or_the_reason() {
     let f = env.builder.build(&req, &sink, &NeverCancelled).await.expect_err("must fail");
     assert_eq!(f.kind, BuildFailureKind::CloneFailed);
     assert!(!f.reason.contains("pw-1a2b3c4d") && !sink.dump().contains("pw-1a2b3c4d"), "{}\n{}", f.reason, sink.dump());
+    sink.assert_has(LogStream::System, "https://bob:****@127.0.0.1:1/repo.git");
 }
 
 #[tokio::test]
@@ -353,6 +354,177 @@ async fn building_the_same_job_again_after_a_crash_works() {
     assert!(buildah_has_image(base));
 }
 
+// ---------------------------------------------------------------------------------------
+// Isolation (docs/ARCHITECTURE.md, "Build isolation"): each test performs the attack.
+// ---------------------------------------------------------------------------------------
+
+#[tokio::test]
+async fn run_steps_have_no_capabilities_and_carry_the_limits() {
+    base_image();
+    let repo = fixture_repo(&[(
+        "Dockerfile",
+        "FROM localhost/devportal-embedded-test-base:latest\nRUN grep CapEff /proc/self/status; grep -E 'Max (processes|data size|file size|open files)' /proc/self/limits\n",
+    )]);
+    let env = BuildEnv::new();
+    let mut req = request(&repo.url, "main");
+    req.health_check_argv = vec!["true".into()];
+    let sink = RecordingSink::default();
+    env.builder.build(&req, &sink, &NeverCancelled).await.unwrap_or_else(|f| panic!("{f:?}\n{}", sink.dump()));
+    let caps = sink.find(LogStream::Stdout, "CapEff:").unwrap_or_else(|| panic!("no CapEff line:\n{}", sink.dump()));
+    assert_eq!(caps.split_whitespace().nth(1), Some("0000000000000000"), "a RUN step kept capabilities: {caps}");
+    let limits = &env.builder.limits;
+    for (name, value) in [
+        ("Max processes", limits.max_processes),
+        ("Max data size", limits.memory_bytes),
+        ("Max file size", limits.max_file_bytes),
+        ("Max open files", limits.max_open_files),
+    ] {
+        let line = sink.find(LogStream::Stdout, name).unwrap_or_else(|| panic!("no {name} line:\n{}", sink.dump()));
+        let soft = line[name.len()..].split_whitespace().next().unwrap_or_default().to_string();
+        assert_eq!(soft, value.to_string(), "{line}");
+    }
+}
+
+/// The chroot escape program, shared with the local host's tests (`tests/fixtures/chroot-escape.c`).
+const ESCAPE_C: &str = include_str!("../../../tests/fixtures/chroot-escape.c");
+
+#[tokio::test]
+async fn a_chroot_escape_in_a_run_step_fails_to_leave_its_root() {
+    let host = tempfile::Builder::new().prefix("devportal-host-only-").tempdir().unwrap();
+    let secret = format!("host-secret-{}", uuid::Uuid::new_v4().simple());
+    let marker = host.path().join("marker");
+    std::fs::write(&marker, &secret).unwrap();
+    // The program, built here as a static binary (an empty image has no loader).
+    let src = host.path().join("escape.c");
+    std::fs::write(&src, ESCAPE_C).unwrap();
+    let out = std::process::Command::new("gcc").arg("-static").arg("-O1").arg("-o").arg(host.path().join("escape")).arg(&src).output().expect("gcc");
+    assert!(out.status.success(), "gcc: {}", String::from_utf8_lossy(&out.stderr));
+    let escape = std::fs::read(host.path().join("escape")).unwrap();
+
+    let dir = tempfile::Builder::new().prefix("devportal-escape-repo-").tempdir().unwrap();
+    std::fs::write(dir.path().join("escape"), &escape).unwrap();
+    let dockerfile = format!("FROM scratch\nCOPY escape /escape\nRUN [\"/escape\", \"{}\"]\n", marker.display());
+    let repo = fixture_repo_with_binary(&dockerfile, dir.path().join("escape"));
+    let env = BuildEnv::new();
+    let mut req = request(&repo.url, "main");
+    req.health_check_argv = vec!["/escape".into(), marker.display().to_string()];
+    let sink = RecordingSink::default();
+    let result = env.builder.build(&req, &sink, &NeverCancelled).await;
+    assert!(!sink.dump().contains(&secret), "the build read a host file:\n{}", sink.dump());
+    let f = result.expect_err("the escape must fail its step");
+    assert_eq!(f.kind, BuildFailureKind::ImageBuildFailed, "{f:?}\n{}", sink.dump());
+    assert!(!f.reason.contains(&secret));
+    sink.assert_has(LogStream::Stdout, "escape: chroot failed: Operation not permitted");
+}
+
+#[tokio::test]
+async fn a_health_check_cannot_reach_a_service_on_the_hosts_loopback() {
+    base_image();
+    // The portal (or any service) on 127.0.0.1: count who connects.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let connections = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let seen = connections.clone();
+    std::thread::spawn(move || {
+        for conn in listener.incoming().flatten() {
+            seen.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            use std::io::Write;
+            let mut conn = conn;
+            let _ = conn.write_all(b"HTTP/1.0 200 OK\r\nContent-Length: 7\r\n\r\nreached");
+        }
+    });
+    // The check succeeds either way, so only the listener tells whether it got through.
+    let repo = repo_with_check(&format!("wget -q -O- http://127.0.0.1:{port}/ && echo; echo check-done; exit 0"));
+    let env = BuildEnv::new();
+    let req = request(&repo.url, "main");
+    let sink = RecordingSink::default();
+    env.builder.build(&req, &sink, &NeverCancelled).await.unwrap_or_else(|f| panic!("{f:?}\n{}", sink.dump()));
+    sink.assert_has(LogStream::Stdout, "check-done");
+    assert!(sink.find(LogStream::Stdout, "reached").is_none(), "the health check reached the host:\n{}", sink.dump());
+    assert_eq!(connections.load(std::sync::atomic::Ordering::SeqCst), 0, "the listener on 127.0.0.1 saw a connection");
+}
+
+/// Lists every process a program can see in /proc as `<prefix> <pid>: <command line>`.
+fn list_processes(prefix: &str) -> String {
+    format!("for p in /proc/[0-9]*; do echo \"{prefix} ${{p#/proc/}}: $(tr '\\0' ' ' < $p/cmdline)\"; done")
+}
+
+#[tokio::test]
+async fn run_steps_and_the_health_check_see_no_host_process() {
+    base_image();
+    // A host process with a unique command line, as another tenant's build or run would be.
+    let marker = format!("host-marker-{}", uuid::Uuid::new_v4().simple());
+    let mut host_process = std::process::Command::new("sh").args(["-c", "sleep 120", &marker]).spawn().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while processes_with(&marker).is_empty() {
+        assert!(Instant::now() < deadline, "the marker process is not running");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+
+    let script = format!("#!/bin/sh\n{}\n", list_processes("check-proc"));
+    let dockerfile = format!("FROM {BASE_IMAGE}\nCOPY list.sh /list.sh\nRUN {}\n", list_processes("step-proc"));
+    let repo = fixture_repo(&[("Dockerfile", &dockerfile), ("list.sh", &script)]);
+    let env = BuildEnv::new();
+    let mut req = request(&repo.url, "main");
+    req.health_check_argv = vec!["sh".into(), "/list.sh".into()];
+    let sink = RecordingSink::default();
+    let result = env.builder.build(&req, &sink, &NeverCancelled).await;
+    let _ = host_process.kill();
+    let _ = host_process.wait();
+    result.unwrap_or_else(|f| panic!("{f:?}\n{}", sink.dump()));
+
+    // Each listing's own command line: the RUN step's shell, the health check's script.
+    for (prefix, itself) in [("step-proc", "for p in /proc"), ("check-proc", "/list.sh")] {
+        let seen: Vec<String> =
+            sink.lines().into_iter().filter(|(_, s, t)| *s == LogStream::Stdout && t.starts_with(prefix)).map(|(_, _, t)| t).collect();
+        // The listing ran (it sees at least itself) ...
+        assert!(seen.iter().any(|l| l.contains(itself)), "{prefix}: the listing did not see itself:\n{}", sink.dump());
+        // ... and nothing of the host: not the marker, not this test, not the portal.
+        assert!(!seen.iter().any(|l| l.contains(&marker)), "{prefix}: a host process is visible:\n{}", seen.join("\n"));
+        let me = std::env::current_exe().unwrap().file_name().unwrap().to_string_lossy().into_owned();
+        assert!(!seen.iter().any(|l| l.contains(&me)), "{prefix}: the test process is visible:\n{}", seen.join("\n"));
+        // buildah (PID 1 of the namespace), its chroot runtime and the step's own processes.
+        assert!(seen.len() <= 8, "{prefix}: {} processes visible:\n{}", seen.len(), seen.join("\n"));
+        assert!(seen.iter().any(|l| l.starts_with(&format!("{prefix} 1: "))), "{prefix}: not a namespace of its own:\n{}", seen.join("\n"));
+    }
+}
+
+#[tokio::test]
+async fn a_git_server_that_trickles_bytes_is_cut_off_at_the_clone_limit() {
+    // Answers every connection with an HTTP response one byte every 300 ms, forever.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for conn in listener.incoming().flatten() {
+            std::thread::spawn(move || {
+                use std::io::{Read, Write};
+                let mut conn = conn;
+                let mut buf = [0u8; 4096];
+                let _ = conn.set_read_timeout(Some(Duration::from_millis(200)));
+                let _ = conn.read(&mut buf);
+                let body = b"HTTP/1.1 200 OK\r\nContent-Type: application/x-git-upload-pack-advertisement\r\n\r\n001e# service=git-upload-pack\n0000";
+                for b in body.iter().cycle().take(1000) {
+                    if conn.write_all(&[*b]).is_err() {
+                        return;
+                    }
+                    std::thread::sleep(Duration::from_millis(300));
+                }
+            });
+        }
+    });
+    let mut env = BuildEnv::new();
+    env.builder.limits.clone_timeout = Duration::from_secs(3);
+    let req = request(&format!("http://127.0.0.1:{port}/slow.git"), "main");
+    let sink = RecordingSink::default();
+    let started = Instant::now();
+    let f = env.builder.build(&req, &sink, &NeverCancelled).await.expect_err("must fail");
+    let took = started.elapsed();
+    assert_eq!(f.kind, BuildFailureKind::CloneFailed, "{f:?}\n{}", sink.dump());
+    assert!(f.reason.contains("timed out") && f.reason.contains("3.0 s"), "{}", f.reason);
+    assert!(took < Duration::from_secs(10), "cut off after {took:?}");
+    assert!(!env.builder.clone_dir(&req).exists());
+}
+
 fn request(url: &str, branch: &str) -> BuildRequest {
     BuildRequest {
         job_id: JobId::new(),
@@ -364,6 +536,8 @@ fn request(url: &str, branch: &str) -> BuildRequest {
         credential_ref: None,
         health_check_argv: vec!["sh".into(), "/app/main.sh".into(), "--health-check".into()],
         health_check_timeout: Duration::from_secs(5),
+        resume: None,
+        deadline: None,
     }
 }
 
@@ -378,7 +552,7 @@ impl BuildEnv {
     fn new() -> Self {
         let work = tempfile::Builder::new().prefix("devportal-build-work-").tempdir().unwrap();
         let images = tempfile::Builder::new().prefix("devportal-build-images-").tempdir().unwrap();
-        Self { builder: LocalBuilder::new(work.path(), images.path()), work, images }
+        Self { builder: LocalBuilder::new(work.path(), images.path(), devportal_domain::wizard::url_policy::UrlPolicy::LOCAL), work, images }
     }
 
     fn images_dir_has_layouts(&self) -> bool {
@@ -403,354 +577,5 @@ async fn assert_no_process_with(marker: &str) {
         }
         assert!(Instant::now() < deadline, "processes left running: {found:?}");
         tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
-
-// =======================================================================================
-// Fixtures, kept apart so they can move to a shared test crate: the busybox base image,
-// connector repositories over file://, a recording log sink and cancellation flags,
-// buildah/skopeo helpers.
-// =======================================================================================
-mod fixtures {
-    use async_trait::async_trait;
-    use devportal_domain::pipeline::LogStream;
-    use devportal_domain::ports::{Cancellation, LogSink};
-    use std::path::Path;
-    use std::process::{Command, Stdio};
-    use std::sync::atomic::{AtomicBool, Ordering};
-    use std::sync::{Arc, Mutex, OnceLock};
-    use std::time::{Duration, Instant};
-
-    /// The base image fixtures build `FROM`: busybox in an otherwise empty image. Named apart
-    /// from the end-to-end tests' base (`tests/src/connector_fixtures.rs`), which rebuilds
-    /// (and so untags) its own on every run while these tests may be building from it.
-    pub const BASE_IMAGE: &str = "localhost/devportal-embedded-test-base:latest";
-    const INSTALL_HINT: &str = "install the image tools (as root): apt-get update && apt-get install -y buildah skopeo busybox-static";
-
-    /// `buildah --storage-driver vfs ARGS…`, panicking with the output when it fails.
-    #[track_caller]
-    pub fn buildah(args: &[&str]) -> String {
-        let out = Command::new("buildah")
-            .args(["--storage-driver", "vfs"])
-            .args(args)
-            .stdin(Stdio::null())
-            .output()
-            .unwrap_or_else(|e| panic!("cannot run buildah ({e}): {INSTALL_HINT}"));
-        assert!(
-            out.status.success(),
-            "buildah {args:?} failed ({}):\n{}{}",
-            out.status,
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    }
-
-    /// Fails the test with an instruction when buildah, skopeo or a static busybox is missing.
-    pub fn require_tools() {
-        for tool in ["buildah", "skopeo"] {
-            let ok = Command::new(tool).arg("--version").stdout(Stdio::null()).stderr(Stdio::null()).status().is_ok_and(|s| s.success());
-            assert!(ok, "`{tool}` is not installed: {INSTALL_HINT}");
-        }
-        let busybox = std::fs::read("/bin/busybox").unwrap_or_else(|e| panic!("/bin/busybox: {e}: {INSTALL_HINT}"));
-        // A dynamically linked busybox needs a loader (a PT_INTERP header) that an empty
-        // image lacks.
-        assert!(!elf64_has_interpreter(&busybox), "/bin/busybox is not statically linked: {INSTALL_HINT}");
-    }
-
-    fn elf64_has_interpreter(elf: &[u8]) -> bool {
-        let u16_at = |o: usize| u16::from_le_bytes([elf[o], elf[o + 1]]) as usize;
-        if elf.len() < 64 || &elf[..4] != b"\x7fELF" || elf[4] != 2 {
-            return false;
-        }
-        let phoff = u64::from_le_bytes(elf[0x20..0x28].try_into().unwrap()) as usize;
-        let (size, count) = (u16_at(0x36), u16_at(0x38));
-        (0..count).any(|i| {
-            let at = phoff + i * size;
-            elf.get(at..at + 4).is_some_and(|t| u32::from_le_bytes(t.try_into().unwrap()) == 3)
-        })
-    }
-
-    /// Builds [`BASE_IMAGE`] (busybox with its applets linked in `/bin`, so `RUN` steps and
-    /// scripts have a shell) at most once per test process, unless it exists already, and
-    /// returns its name.
-    pub fn base_image() -> &'static str {
-        static BUILT: OnceLock<()> = OnceLock::new();
-        BUILT.get_or_init(|| {
-            require_tools();
-            // Other test processes (this binary run twice, the end-to-end tests) share
-            // buildah's storage and this name: reuse the image rather than untag it under them.
-            if image_id(BASE_IMAGE).is_some() {
-                return;
-            }
-            let dir = tempfile::Builder::new().prefix("devportal-base-image-").tempdir().unwrap();
-            std::fs::copy("/bin/busybox", dir.path().join("busybox")).unwrap();
-            std::fs::write(
-                dir.path().join("Dockerfile"),
-                "FROM scratch\nCOPY busybox /bin/busybox\nRUN [\"/bin/busybox\",\"--install\",\"-s\",\"/bin\"]\n",
-            )
-            .unwrap();
-            let out = Command::new("buildah")
-                .args(["--storage-driver", "vfs", "bud", "--isolation", "chroot", "-t", BASE_IMAGE, "-f", "Dockerfile", "."])
-                .current_dir(dir.path())
-                .stdin(Stdio::null())
-                .output()
-                .unwrap_or_else(|e| panic!("cannot run buildah ({e}): {INSTALL_HINT}"));
-            assert!(
-                out.status.success(),
-                "building the base image failed ({}):\n{}{}",
-                out.status,
-                String::from_utf8_lossy(&out.stdout),
-                String::from_utf8_lossy(&out.stderr)
-            );
-        });
-        BASE_IMAGE
-    }
-
-    /// The id of a local image, if it exists.
-    pub fn image_id(name: &str) -> Option<String> {
-        let out = Command::new("buildah")
-            .args(["--storage-driver", "vfs", "inspect", "--type", "image", "--format", "{{.FromImageID}}", name])
-            .stdin(Stdio::null())
-            .stderr(Stdio::null())
-            .output()
-            .ok()?;
-        let id = String::from_utf8_lossy(&out.stdout).trim().to_string();
-        (out.status.success() && !id.is_empty()).then_some(id)
-    }
-
-    /// A new image (its own id, not a second name of the base) `FROM` the base with a label,
-    /// named `localhost/devportal-test-<tag>:latest`; removed when the guard drops.
-    pub fn derived_image(tag: &str) -> ImageGuard {
-        let base = base_image();
-        let name = format!("localhost/devportal-test-{tag}:latest");
-        let dir = tempfile::Builder::new().prefix("devportal-derived-image-").tempdir().unwrap();
-        std::fs::write(dir.path().join("Dockerfile"), format!("FROM {base}\nLABEL devportal.test={tag}\n")).unwrap();
-        let out = Command::new("buildah")
-            .args(["--storage-driver", "vfs", "bud", "--isolation", "chroot", "-t", &name, "-f", "Dockerfile", "."])
-            .current_dir(dir.path())
-            .stdin(Stdio::null())
-            .output()
-            .unwrap_or_else(|e| panic!("cannot run buildah ({e}): {INSTALL_HINT}"));
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        let tail: Vec<_> = stderr.lines().rev().take(5).collect();
-        assert!(out.status.success(), "building {name} failed ({}): {:?}", out.status, tail);
-        ImageGuard(name)
-    }
-
-    /// Removes a test image when dropped.
-    pub struct ImageGuard(pub String);
-
-    impl std::fmt::Display for ImageGuard {
-        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str(&self.0)
-        }
-    }
-
-    impl Drop for ImageGuard {
-        fn drop(&mut self) {
-            let _ = Command::new("buildah")
-                .args(["--storage-driver", "vfs", "rmi", &self.0])
-                .stdin(Stdio::null())
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .status();
-        }
-    }
-
-    pub fn buildah_has_image(name: &str) -> bool {
-        Command::new("buildah")
-            .args(["--storage-driver", "vfs", "inspect", "--type", "image", name])
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status()
-            .is_ok_and(|s| s.success())
-    }
-
-    /// Names of buildah's working containers.
-    pub fn buildah_containers() -> Vec<String> {
-        buildah(&["containers", "--noheading", "--format", "{{.ContainerName}}"]).lines().map(|l| l.trim().to_string()).collect()
-    }
-
-    /// `skopeo inspect REF` as JSON.
-    #[track_caller]
-    pub fn skopeo_inspect(reference: &str) -> serde_json::Value {
-        let out = Command::new("skopeo")
-            .args(["inspect", reference])
-            .stdin(Stdio::null())
-            .output()
-            .unwrap_or_else(|e| panic!("cannot run skopeo ({e}): {INSTALL_HINT}"));
-        assert!(out.status.success(), "skopeo inspect {reference} failed: {}", String::from_utf8_lossy(&out.stderr));
-        serde_json::from_slice(&out.stdout).unwrap()
-    }
-
-    /// Command lines of running processes that contain `marker`.
-    pub fn processes_with(marker: &str) -> Vec<String> {
-        let mut found = Vec::new();
-        for entry in std::fs::read_dir("/proc").unwrap().flatten() {
-            if !entry.file_name().to_string_lossy().bytes().all(|b| b.is_ascii_digit()) {
-                continue;
-            }
-            if let Ok(cmdline) = std::fs::read(entry.path().join("cmdline")) {
-                let cmdline = String::from_utf8_lossy(&cmdline).replace('\0', " ");
-                if cmdline.contains(marker) {
-                    found.push(format!("{}: {cmdline}", entry.file_name().to_string_lossy()));
-                }
-            }
-        }
-        found
-    }
-
-    /// A port on 127.0.0.1 that nothing listens on (at the moment).
-    pub fn free_port() -> u16 {
-        std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-    }
-
-    /// A bare repository with one commit on `main`, reachable as `url` (`file://`).
-    pub struct FixtureRepo {
-        pub url: String,
-        /// The commit `main` points at.
-        pub head: String,
-        _dir: tempfile::TempDir,
-    }
-
-    fn git(dir: &Path, args: &[&str]) -> String {
-        let out = Command::new("git")
-            .args(["-c", "user.name=Fixture", "-c", "user.email=fixture@example.invalid", "-c", "commit.gpgsign=false", "-c", "init.defaultBranch=main"])
-            .args(args)
-            .current_dir(dir)
-            .env("GIT_CONFIG_NOSYSTEM", "1")
-            .env("GIT_CONFIG_GLOBAL", "/dev/null")
-            .env_remove("GIT_DIR")
-            .env_remove("GIT_WORK_TREE")
-            .stdin(Stdio::null())
-            .output()
-            .expect("git");
-        assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
-        String::from_utf8_lossy(&out.stdout).trim().to_string()
-    }
-
-    /// Commits `files` (path, content) to `main` and serves the result as a bare repository.
-    pub fn fixture_repo(files: &[(&str, &str)]) -> FixtureRepo {
-        let dir = tempfile::Builder::new().prefix("devportal-connector-repo-").tempdir().unwrap();
-        let work = dir.path().join("work");
-        std::fs::create_dir(&work).unwrap();
-        git(&work, &["init", "-q", "-b", "main"]);
-        for (path, content) in files {
-            let p = work.join(path);
-            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-            std::fs::write(&p, content).unwrap();
-        }
-        git(&work, &["add", "-A"]);
-        git(&work, &["commit", "-q", "-m", "fixture"]);
-        let head = git(&work, &["rev-parse", "HEAD"]);
-        git(dir.path(), &["clone", "-q", "--bare", "work", "repo.git"]);
-        FixtureRepo { url: format!("file://{}", dir.path().join("repo.git").display()), head, _dir: dir }
-    }
-
-    /// Collects the log with arrival times; optionally cancels a flag when a given line
-    /// arrives (the whole line, so a command echoed in a step header does not count).
-    #[derive(Default)]
-    pub struct RecordingSink {
-        lines: Mutex<Vec<(Instant, LogStream, String)>>,
-        on_line: Option<(String, Box<dyn Fn() + Send + Sync>)>,
-    }
-
-    impl RecordingSink {
-        /// Runs `action` (once) when the line `text` arrives.
-        pub fn on_line(text: &str, action: impl Fn() + Send + Sync + 'static) -> Self {
-            Self { lines: Mutex::default(), on_line: Some((text.to_string(), Box::new(action))) }
-        }
-
-        pub fn cancelling_on(text: &str, flag: CancelFlag) -> Self {
-            Self::on_line(text, move || flag.cancel())
-        }
-
-        /// Starts accepting (and closing) connections on 127.0.0.1:`port` when `text` arrives.
-        pub fn opening_port_on(text: &str, port: u16) -> Self {
-            let opened = AtomicBool::new(false);
-            Self::on_line(text, move || {
-                if opened.swap(true, Ordering::SeqCst) {
-                    return;
-                }
-                let listener = std::net::TcpListener::bind(("127.0.0.1", port)).expect("bind the signal port");
-                std::thread::spawn(move || {
-                    for conn in listener.incoming() {
-                        drop(conn);
-                    }
-                });
-            })
-        }
-
-        pub fn lines(&self) -> Vec<(Instant, LogStream, String)> {
-            self.lines.lock().unwrap().clone()
-        }
-
-        pub fn dump(&self) -> String {
-            let lines = self.lines();
-            let Some(start) = lines.first().map(|l| l.0) else { return String::new() };
-            lines.iter().map(|(at, s, t)| format!("{:>7.3} [{s:?}] {t}\n", at.duration_since(start).as_secs_f64())).collect()
-        }
-
-        pub fn find(&self, stream: LogStream, needle: &str) -> Option<String> {
-            self.lines().into_iter().find(|(_, s, t)| *s == stream && t.contains(needle)).map(|(_, _, t)| t)
-        }
-
-        pub fn time_of(&self, stream: LogStream, needle: &str) -> Option<Instant> {
-            self.lines().into_iter().find(|(_, s, t)| *s == stream && t.contains(needle)).map(|(at, _, _)| at)
-        }
-
-        /// When the line that is exactly `text` arrived.
-        pub fn time_of_line(&self, stream: LogStream, text: &str) -> Option<Instant> {
-            self.lines().into_iter().find(|(_, s, t)| *s == stream && t == text).map(|(at, _, _)| at)
-        }
-
-        /// Time from the first line containing `from` to the first later one containing `to`.
-        pub fn between(&self, stream: LogStream, from: &str, to: &str) -> Option<Duration> {
-            let start = self.time_of(stream, from)?;
-            let end = self.lines().into_iter().find(|(at, s, t)| *at >= start && *s == stream && t.contains(to))?.0;
-            Some(end.duration_since(start))
-        }
-
-        #[track_caller]
-        pub fn assert_has(&self, stream: LogStream, needle: &str) {
-            assert!(self.find(stream, needle).is_some(), "no {stream:?} line containing {needle:?} in the log:\n{}", self.dump());
-        }
-    }
-
-    #[async_trait]
-    impl LogSink for RecordingSink {
-        async fn line(&self, stream: LogStream, text: &str) {
-            self.lines.lock().unwrap().push((Instant::now(), stream, text.to_string()));
-            if let Some((needle, action)) = &self.on_line {
-                if text == needle.as_str() {
-                    action();
-                }
-            }
-        }
-    }
-
-    pub struct NeverCancelled;
-
-    impl Cancellation for NeverCancelled {
-        fn is_cancelled(&self) -> bool {
-            false
-        }
-    }
-
-    #[derive(Clone, Default)]
-    pub struct CancelFlag(Arc<AtomicBool>);
-
-    impl CancelFlag {
-        pub fn cancel(&self) {
-            self.0.store(true, Ordering::SeqCst);
-        }
-    }
-
-    impl Cancellation for CancelFlag {
-        fn is_cancelled(&self) -> bool {
-            self.0.load(Ordering::SeqCst)
-        }
     }
 }

@@ -17,6 +17,11 @@ pub mod attr {
     pub const EXPIRES_AT: &str = "expires_at";
     /// String: the record as JSON.
     pub const BODY: &str = "body";
-    /// The one global secondary index, on (`gsi1pk`, `gsi1sk`).
+    /// The global secondary index of the lists, on (`gsi1pk`, `gsi1sk`).
     pub const GSI1: &str = "gsi1";
+    pub const GSI2PK: &str = "gsi2pk";
+    pub const GSI2SK: &str = "gsi2sk";
+    /// A sparse index, on (`gsi2pk`, `gsi2sk`): only items that housekeeping must find carry it
+    /// (unfinished jobs, binned connectors), so start-up and the sweeper query instead of scan.
+    pub const GSI2: &str = "gsi2";
 }

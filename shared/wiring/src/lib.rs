@@ -1,21 +1,36 @@
 //! Wiring: the one place that chooses adapters for the ports and builds [`App`]. Every host
 //! — the local `devportal` binary and each Lambda `main` — calls it once at start-up, so
 //! clients and connections are built once, outside any handler.
+//!
+//! A Lambda function calls [`lambda_function`] with its entry of [`functions`], which names the
+//! adapter of each port it uses: a binary links only the adapters (and AWS SDK clients) its
+//! entry names. The embedded adapters (SQLite, git and buildah on this machine: [`embedded`],
+//! and [`aws`] with a local builder or runtime) exist only with the `embedded` feature, which
+//! the local host and the tests turn on and no Lambda function does (docs/ARCHITECTURE.md,
+//! "What each Lambda function links").
+
+pub mod functions;
+#[cfg(feature = "embedded")]
+mod host;
+
+#[cfg(feature = "embedded")]
+pub use host::{aws, embedded, local_builder, AwsBuilder, AwsOptions, AwsRuntime, BuildLimits, Embedded, EmbeddedOptions, KeySource, SecretKey};
 
 use devportal_app::{App, Ports, Settings};
-use devportal_domain::ports::{Directory, StoreError};
+use devportal_domain::job_log::LogLimits;
+use devportal_domain::ports::{Directory, GitRemote, ImageBuilder, RunExecutor, RunQueue, Runtime, StoreError};
 use devportal_domain::wizard::vcs::UrlPolicy;
-use devportal_embedded::{
-    Db, GitCli, LocalBuilder, LocalDirectory, LocalRuntime, LocalSecrets, SqliteJobLogs, SqlitePipelineStore, SqliteQueue,
-    SqliteStore,
-};
-use std::path::PathBuf;
 use std::sync::Arc;
+
+pub use functions::LambdaFunction;
 
 #[derive(Debug, thiserror::Error)]
 pub enum WiringError {
     #[error("cannot open the data directory: {0}")]
     Store(#[from] StoreError),
+    #[cfg(feature = "embedded")]
+    #[error(transparent)]
+    SecretKey(#[from] devportal_embedded::SecretsOpenError),
     #[error("the setting {0} is missing (set it in the function's environment)")]
     MissingSetting(&'static str),
     #[error("the setting {0} must be {1}")]
@@ -26,43 +41,12 @@ pub enum WiringError {
     BootstrapToken(String),
 }
 
-/// Settings of the embedded adapter set.
-#[derive(Clone, Debug)]
-pub struct EmbeddedOptions {
-    pub data_dir: PathBuf,
-    pub run_api_url: String,
-    pub url_policy: UrlPolicy,
-}
+#[derive(Debug, thiserror::Error)]
+#[error("cannot prepare the AWS resources: {0}")]
+pub struct AwsWiringError(#[from] StoreError);
 
-/// The use cases on the embedded adapters, plus handles the local host needs.
-pub struct Embedded {
-    pub app: App,
-    pub db: Db,
-    pub queue: SqliteQueue,
-}
-
-/// Opens the database in `data_dir` and wires every port to its embedded adapter; seeds the
-/// example platform directory (idempotent).
-pub async fn embedded(options: EmbeddedOptions) -> Result<Embedded, WiringError> {
-    let db = Db::open(&options.data_dir)?;
-    let store = Arc::new(SqliteStore::new(db.clone()));
-    let directory = LocalDirectory::new(db.clone());
-    directory.seed().await?;
-    let queue = SqliteQueue::new(db.clone());
-    let ports = Ports {
-        identity: store.clone(),
-        connectors: store,
-        secrets: Arc::new(LocalSecrets::new(db.clone())),
-        git: Arc::new(GitCli::default()),
-        pipeline: Arc::new(SqlitePipelineStore::new(db.clone())),
-        queue: Arc::new(queue.clone()),
-        logs: Arc::new(SqliteJobLogs::new(db.clone())),
-        builder: Arc::new(LocalBuilder::new(options.data_dir.join("builds"), options.data_dir.join("images"))),
-        runtime: Arc::new(LocalRuntime::new(db.clone())),
-        directory: Arc::new(directory),
-    };
-    let app = App::new(ports, Settings { url_policy: options.url_policy, run_api_url: options.run_api_url });
-    Ok(Embedded { app, db, queue })
+fn settings(url_policy: UrlPolicy, run_api_url: String, job_log: LogLimits, run_time_limit: std::time::Duration) -> Settings {
+    Settings { url_policy, run_api_url, job_log, run_time_limit, run_log_retention_days: Settings::DEFAULT_RUN_LOG_RETENTION_DAYS }
 }
 
 /// Where a Lambda function finds the stack's resources: the environment `infra/template.yaml`
@@ -85,6 +69,16 @@ pub struct LambdaEnvironment {
     /// `DEVPORTAL_ECS_CLUSTER`, `DEVPORTAL_TASK_EXECUTION_ROLE`, `DEVPORTAL_TASK_LOG_GROUP`,
     /// `DEVPORTAL_TASK_FAMILY_PREFIX`.
     pub ecs: devportal_aws::EcsSettings,
+    /// Where runs start: the cluster and family prefix above, the secret prefix, and
+    /// `DEVPORTAL_RUN_SUBNETS`, `DEVPORTAL_RUN_SECURITY_GROUPS` (comma-separated; a start
+    /// without subnets fails and names them), `DEVPORTAL_RUN_ASSIGN_PUBLIC_IP` (`true`/`false`,
+    /// default false).
+    pub runs: devportal_aws::EcsRunSettings,
+    /// `DEVPORTAL_SEED_DEMO_DIRECTORY` (`true`/`false`, default false; the template's
+    /// `SeedDemoDirectory` parameter): whether an empty platform directory gets the example
+    /// accounts, projects and sites. A real deployment starts empty and is filled by a
+    /// platform admin (docs/ARCHITECTURE.md, "The platform directory on AWS").
+    pub seed_demo_directory: bool,
 }
 
 impl LambdaEnvironment {
@@ -101,6 +95,10 @@ impl LambdaEnvironment {
     pub const TASK_EXECUTION_ROLE: &'static str = "DEVPORTAL_TASK_EXECUTION_ROLE";
     pub const TASK_LOG_GROUP: &'static str = "DEVPORTAL_TASK_LOG_GROUP";
     pub const TASK_FAMILY_PREFIX: &'static str = "DEVPORTAL_TASK_FAMILY_PREFIX";
+    pub const RUN_SUBNETS: &'static str = "DEVPORTAL_RUN_SUBNETS";
+    pub const RUN_SECURITY_GROUPS: &'static str = "DEVPORTAL_RUN_SECURITY_GROUPS";
+    pub const RUN_ASSIGN_PUBLIC_IP: &'static str = "DEVPORTAL_RUN_ASSIGN_PUBLIC_IP";
+    pub const SEED_DEMO_DIRECTORY: &'static str = "DEVPORTAL_SEED_DEMO_DIRECTORY";
 
     /// Reads the process environment.
     pub fn from_env() -> Result<Self, WiringError> {
@@ -111,6 +109,9 @@ impl LambdaEnvironment {
     /// required setting is an error naming it.
     pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, WiringError> {
         let required = |name: &'static str| get(name).filter(|v| !v.trim().is_empty()).ok_or(WiringError::MissingSetting(name));
+        let list = |name: &'static str| -> Vec<String> {
+            get(name).unwrap_or_default().split(',').map(str::trim).filter(|v| !v.is_empty()).map(str::to_string).collect()
+        };
         Ok(Self {
             table: required(Self::TABLE)?,
             queue_prefix: required(Self::QUEUE_PREFIX)?,
@@ -128,12 +129,31 @@ impl LambdaEnvironment {
                         _ => return Err(WiringError::InvalidSetting(Self::BUILD_POLL_SECONDS, "a whole number of seconds from 1 to 60")),
                     },
                 },
+                // On AWS only public https:// and SSH repositories (docs/ARCHITECTURE.md).
+                url_policy: UrlPolicy::STRICT,
             },
             ecs: devportal_aws::EcsSettings {
                 cluster: required(Self::ECS_CLUSTER)?,
                 execution_role_arn: required(Self::TASK_EXECUTION_ROLE)?,
                 log_group: required(Self::TASK_LOG_GROUP)?,
                 family_prefix: required(Self::TASK_FAMILY_PREFIX)?,
+            },
+            runs: devportal_aws::EcsRunSettings {
+                cluster: required(Self::ECS_CLUSTER)?,
+                subnets: list(Self::RUN_SUBNETS),
+                security_groups: list(Self::RUN_SECURITY_GROUPS),
+                assign_public_ip: match get(Self::RUN_ASSIGN_PUBLIC_IP).as_deref().map(str::trim) {
+                    None | Some("") | Some("false") => false,
+                    Some("true") => true,
+                    Some(_) => return Err(WiringError::InvalidSetting(Self::RUN_ASSIGN_PUBLIC_IP, "true or false")),
+                },
+                family_prefix: required(Self::TASK_FAMILY_PREFIX)?,
+                secret_prefix: required(Self::SECRET_PREFIX)?,
+            },
+            seed_demo_directory: match get(Self::SEED_DEMO_DIRECTORY).as_deref().map(str::trim) {
+                None | Some("") | Some("false") => false,
+                Some("true") => true,
+                Some(_) => return Err(WiringError::InvalidSetting(Self::SEED_DEMO_DIRECTORY, "true or false")),
             },
         })
     }
@@ -145,31 +165,122 @@ pub struct LambdaApp {
     pub sdk: AwsSdkConfig,
 }
 
-/// The use cases of a Lambda function: the AWS adapters on the resources its environment
-/// names ([`LambdaEnvironment`]), with the SDK configured from the standard AWS environment.
-/// Resources are never created here: the stack owns them.
-pub async fn lambda_app() -> Result<LambdaApp, WiringError> {
+/// The use cases of the Lambda function `function` (its entry of [`functions`]): the AWS
+/// adapters on the resources its environment names ([`LambdaEnvironment`]), with the SDK
+/// configured from the standard AWS environment. The table, queues, bucket, secrets and run
+/// queues are wired in every function; the image builder, the runtime and the run executor are
+/// those `function` names. Resources are never created here: the stack owns them.
+pub async fn lambda_function(function: LambdaFunction) -> Result<LambdaApp, WiringError> {
     let env = LambdaEnvironment::from_env()?;
     let (sdk, s3_path_style) = aws_sdk_from_env().await;
-    let app = aws(AwsOptions {
-        sdk: sdk.clone(),
-        table: env.table,
-        queue_prefix: env.queue_prefix,
-        bucket: env.bucket,
-        secret_prefix: env.secret_prefix,
-        create_resources: false,
-        s3_path_style,
-        builder: AwsBuilder::CodeBuild(env.codebuild),
-        runtime: AwsRuntime::Ecs(env.ecs),
-        // Unused on Lambda (CodeBuild and ECS replace the local builder and runtime); /tmp is
-        // its only writable directory should that change.
-        local_dir: std::env::temp_dir().join("devportal"),
-        run_api_url: env.run_api_url,
-        url_policy: UrlPolicy::STRICT,
-        git_cli: false,
-    })
-    .await?;
+    let app = lambda_function_on(function, &env, &sdk, s3_path_style).await?;
     Ok(LambdaApp { app, sdk })
+}
+
+/// [`lambda_function`] with every port wired ([`functions::EVERY_PORT`]): for tests and tools
+/// that stand in for any function. A Lambda `main` calls [`lambda_function`] with its own entry.
+pub async fn lambda_app() -> Result<LambdaApp, WiringError> {
+    lambda_function(functions::EVERY_PORT).await
+}
+
+/// [`lambda_function`] on a given environment and SDK configuration.
+pub async fn lambda_function_on(
+    function: LambdaFunction,
+    env: &LambdaEnvironment,
+    sdk: &AwsSdkConfig,
+    s3_path_style: bool,
+) -> Result<App, AwsWiringError> {
+    let base = AwsBase::new(sdk, &env.table, &env.queue_prefix, &env.bucket, &env.secret_prefix, s3_path_style);
+    base.seed_directory(env.seed_demo_directory).await?;
+    let wire = functions::Wire { sdk, env, function: function.name };
+    let ports = base.ports(OwnPorts {
+        // Lambda has no `git` program: the in-process smart-HTTP probe (https only).
+        git: Arc::new(devportal_aws::SmartHttpGitRemote::default().with_policy(UrlPolicy::STRICT)),
+        builder: (function.builder)(&wire),
+        runtime: (function.runtime)(&wire),
+        executor: (function.executor)(&wire),
+        run_queue: Arc::new(devportal_aws::SqsRunQueue::new(base.sqs.clone(), &env.queue_prefix)),
+    });
+    Ok(App::new(ports, settings(UrlPolicy::STRICT, env.run_api_url.clone(), LogLimits::default(), Settings::DEFAULT_RUN_TIME_LIMIT)))
+}
+
+/// The AWS adapters every AWS host shares: DynamoDB (identity, connectors, pipeline, platform
+/// directory, runs), SQS (stage queues), S3 (job logs), Secrets Manager (secrets, vault).
+pub(crate) struct AwsBase {
+    dynamo: devportal_aws::aws_sdk_dynamodb::Client,
+    sqs: devportal_aws::aws_sdk_sqs::Client,
+    s3: devportal_aws::aws_sdk_s3::Client,
+    secrets: devportal_aws::aws_sdk_secretsmanager::Client,
+    table: String,
+    queue_prefix: String,
+    bucket: String,
+    secret_prefix: String,
+}
+
+/// The ports that differ between hosts and functions.
+pub(crate) struct OwnPorts {
+    pub git: Arc<dyn GitRemote>,
+    pub builder: Arc<dyn ImageBuilder>,
+    pub runtime: Arc<dyn Runtime>,
+    pub executor: Arc<dyn RunExecutor>,
+    pub run_queue: Arc<dyn RunQueue>,
+}
+
+impl AwsBase {
+    pub(crate) fn new(sdk: &AwsSdkConfig, table: &str, queue_prefix: &str, bucket: &str, secret_prefix: &str, s3_path_style: bool) -> Self {
+        use devportal_aws::{aws_sdk_dynamodb, aws_sdk_s3, aws_sdk_secretsmanager, aws_sdk_sqs};
+        Self {
+            dynamo: aws_sdk_dynamodb::Client::new(sdk),
+            sqs: aws_sdk_sqs::Client::new(sdk),
+            s3: aws_sdk_s3::Client::from_conf(aws_sdk_s3::config::Builder::from(sdk).force_path_style(s3_path_style).build()),
+            secrets: aws_sdk_secretsmanager::Client::new(sdk),
+            table: table.to_string(),
+            queue_prefix: queue_prefix.to_string(),
+            bucket: bucket.to_string(),
+            secret_prefix: secret_prefix.to_string(),
+        }
+    }
+
+    /// Creates the table, queues and bucket when they are missing (local hosts only).
+    #[cfg(feature = "embedded")]
+    pub(crate) async fn create_resources(&self) -> Result<(), StoreError> {
+        devportal_aws::create_table(&self.dynamo, &self.table).await?;
+        devportal_aws::create_queues(&self.sqs, &self.queue_prefix).await?;
+        devportal_aws::create_run_queues(&self.sqs, &self.queue_prefix).await?;
+        devportal_aws::create_bucket(&self.s3, &self.bucket).await
+    }
+
+    /// With `seed`, an empty platform directory gets the example accounts, projects and sites
+    /// (one query when it is already there, so a cold start pays little).
+    pub(crate) async fn seed_directory(&self, seed: bool) -> Result<(), StoreError> {
+        let directory = devportal_aws::DynamoDirectory::new(self.dynamo.clone(), &self.table);
+        if seed && directory.accounts().await?.is_empty() {
+            directory.seed().await?;
+        }
+        Ok(())
+    }
+
+    pub(crate) fn ports(&self, own: OwnPorts) -> Ports {
+        let store = Arc::new(devportal_aws::DynamoStore::new(self.dynamo.clone(), &self.table));
+        let secrets = Arc::new(devportal_aws::SecretsManagerSecrets::new(self.secrets.clone(), &self.secret_prefix));
+        Ports {
+            identity: store.clone(),
+            connectors: store,
+            secrets: secrets.clone(),
+            git: own.git,
+            pipeline: Arc::new(devportal_aws::DynamoPipelineStore::new(self.dynamo.clone(), &self.table)),
+            queue: Arc::new(devportal_aws::SqsQueue::new(self.sqs.clone(), &self.queue_prefix)),
+            logs: Arc::new(devportal_aws::S3JobLogs::new(self.s3.clone(), &self.bucket)),
+            builder: own.builder,
+            runtime: own.runtime,
+            directory: Arc::new(devportal_aws::DynamoDirectory::new(self.dynamo.clone(), &self.table)),
+            runs: Arc::new(devportal_aws::DynamoRunStore::new(self.dynamo.clone(), &self.table)),
+            run_data: Arc::new(devportal_aws::DynamoRunDataStore::new(self.dynamo.clone(), &self.table)),
+            executor: own.executor,
+            run_queue: own.run_queue,
+            vault: secrets,
+        }
+    }
 }
 
 /// The environment variable naming the Secrets Manager secret that holds the first admin token
@@ -192,7 +303,10 @@ pub async fn bootstrap_from_secret(app: &App, sdk: &AwsSdkConfig) -> Result<bool
     }
     let client = devportal_aws::aws_sdk_secretsmanager::Client::new(sdk);
     let out = client.get_secret_value().secret_id(&secret_id).send().await.map_err(|e| {
-        WiringError::BootstrapToken(format!("cannot read the secret {secret_id}: {}", devportal_aws::aws_sdk_secretsmanager::error::DisplayErrorContext(e)))
+        WiringError::BootstrapToken(format!(
+            "cannot read the secret {secret_id}: {}",
+            devportal_aws::aws_sdk_secretsmanager::error::DisplayErrorContext(e)
+        ))
     })?;
     let raw = out.secret_string().ok_or_else(|| WiringError::BootstrapToken(format!("the secret {secret_id} holds no string")))?;
     let token = devportal_domain::identity::TokenSecret::parse_preset(raw.trim())
@@ -202,7 +316,7 @@ pub async fn bootstrap_from_secret(app: &App, sdk: &AwsSdkConfig) -> Result<bool
 }
 
 pub use devportal_aws::aws_config::SdkConfig as AwsSdkConfig;
-pub use devportal_aws::{CodeBuildSettings, EcsSettings};
+pub use devportal_aws::{CodeBuildSettings, EcsRunSettings, EcsSettings};
 
 /// The SDK configuration from the standard environment (`AWS_ENDPOINT_URL`, region,
 /// credentials), and whether S3 needs path-style addressing (a custom endpoint).
@@ -212,90 +326,10 @@ pub async fn aws_sdk_from_env() -> (AwsSdkConfig, bool) {
     (sdk, custom_endpoint)
 }
 
-/// Names of the AWS resources the AWS adapter set uses.
-#[derive(Clone, Debug)]
-pub struct AwsOptions {
-    pub sdk: devportal_aws::aws_config::SdkConfig,
-    pub table: String,
-    pub queue_prefix: String,
-    pub bucket: String,
-    pub secret_prefix: String,
-    /// Create the table, queues and bucket when they are missing.
-    pub create_resources: bool,
-    /// Path-style S3 addressing (needed by S3-compatible endpoints such as moto).
-    pub s3_path_style: bool,
-    /// The image builder: CodeBuild + ECR, or the local one (buildah, images under `local_dir`).
-    pub builder: AwsBuilder,
-    /// The runtime: ECS task definitions, or the local one (state under `local_dir`).
-    pub runtime: AwsRuntime,
-    /// Where the local builder/runtime/directory keep their state when they are chosen.
-    pub local_dir: PathBuf,
-    pub run_api_url: String,
-    pub url_policy: UrlPolicy,
-    /// The connection test: `GitCli` (every URL kind; needs the `git` program) when true,
-    /// `SmartHttpGitRemote` (https only, in-process) on Lambda, which has no `git`.
-    pub git_cli: bool,
-}
-
-/// Which image builder the AWS adapter set uses.
-#[derive(Clone, Debug)]
-pub enum AwsBuilder {
-    /// `LocalBuilder` (git + buildah on this machine): `devportal serve --backend aws` without
-    /// a CodeBuild project, e.g. against moto, whose CodeBuild builds nothing.
-    Local,
-    CodeBuild(devportal_aws::CodeBuildSettings),
-}
-
-/// Which runtime the AWS adapter set uses.
-#[derive(Clone, Debug)]
-pub enum AwsRuntime {
-    Local,
-    Ecs(devportal_aws::EcsSettings),
-}
-
-#[derive(Debug, thiserror::Error)]
-#[error("cannot prepare the AWS resources: {0}")]
-pub struct AwsWiringError(#[from] StoreError);
-
-/// The use cases on the AWS adapters: DynamoDB (identity, connectors, pipeline, platform
-/// directory), SQS (stage queues), S3 (job logs), Secrets Manager (secrets), and the image
-/// builder and runtime `options` choose (CodeBuild + ECR and ECS on Lambda; the local ones,
-/// with their state under `local_dir`, for `devportal serve --backend aws` without them).
-/// An empty platform directory gets the example accounts, projects and sites (one query when
-/// it is already there, so a cold start pays little).
-pub async fn aws(options: AwsOptions) -> Result<App, AwsWiringError> {
-    use devportal_aws::{aws_sdk_dynamodb, aws_sdk_s3, aws_sdk_secretsmanager, aws_sdk_sqs};
-    let dynamo = aws_sdk_dynamodb::Client::new(&options.sdk);
-    let sqs = aws_sdk_sqs::Client::new(&options.sdk);
-    let s3 = aws_sdk_s3::Client::from_conf(aws_sdk_s3::config::Builder::from(&options.sdk).force_path_style(options.s3_path_style).build());
-    let secrets = aws_sdk_secretsmanager::Client::new(&options.sdk);
-    if options.create_resources {
-        devportal_aws::create_table(&dynamo, &options.table).await?;
-        devportal_aws::create_queues(&sqs, &options.queue_prefix).await?;
-        devportal_aws::create_bucket(&s3, &options.bucket).await?;
-    }
-    let directory = devportal_aws::DynamoDirectory::new(dynamo.clone(), &options.table);
-    if directory.accounts().await?.is_empty() {
-        directory.seed().await?;
-    }
-    let store = Arc::new(devportal_aws::DynamoStore::new(dynamo.clone(), &options.table));
-    let ports = Ports {
-        identity: store.clone(),
-        connectors: store,
-        secrets: Arc::new(devportal_aws::SecretsManagerSecrets::new(secrets, &options.secret_prefix)),
-        git: if options.git_cli { Arc::new(GitCli::default()) } else { Arc::new(devportal_aws::SmartHttpGitRemote::default()) },
-        pipeline: Arc::new(devportal_aws::DynamoPipelineStore::new(dynamo, &options.table)),
-        queue: Arc::new(devportal_aws::SqsQueue::new(sqs, &options.queue_prefix)),
-        logs: Arc::new(devportal_aws::S3JobLogs::new(s3, &options.bucket)),
-        builder: match options.builder {
-            AwsBuilder::Local => Arc::new(LocalBuilder::new(options.local_dir.join("builds"), options.local_dir.join("images"))),
-            AwsBuilder::CodeBuild(settings) => Arc::new(devportal_aws::CodeBuildBuilder::new(&options.sdk, settings)),
-        },
-        runtime: match options.runtime {
-            AwsRuntime::Local => Arc::new(LocalRuntime::new(Db::open(&options.local_dir)?)),
-            AwsRuntime::Ecs(settings) => Arc::new(devportal_aws::EcsRuntime::new(&options.sdk, settings)),
-        },
-        directory: Arc::new(directory),
-    };
-    Ok(App::new(ports, Settings { url_policy: options.url_policy, run_api_url: options.run_api_url }))
+/// The log setup of every Lambda function, once: JSON lines (CloudWatch Logs Insights reads
+/// their fields), the level from `RUST_LOG` (default `info`), no timestamp (Lambda adds one)
+/// and no copy of the current span on every line (its fields are on the line already).
+pub fn init_lambda_tracing() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    tracing_subscriber::fmt().json().with_env_filter(filter).with_current_span(false).without_time().init();
 }

@@ -11,7 +11,6 @@ use devportal_domain::connector::ConnectorType;
 use devportal_domain::identity::TokenSecret;
 use devportal_domain::pipeline::{Actor, Job, JobId, JobParams, JobStatus, Stage, StageMessage, Transition};
 use devportal_domain::version::VersionState;
-use devportal_domain::wizard::vcs::UrlPolicy;
 use devportal_wiring::{embedded, EmbeddedOptions};
 use devportal_worker::{handle_sqs_batch, MAX_ATTEMPTS};
 use std::path::PathBuf;
@@ -29,7 +28,7 @@ fn message_of(event: &SqsEvent) -> StageMessage {
 }
 
 async fn app(dir: &tempfile::TempDir) -> App {
-    let options = EmbeddedOptions { data_dir: dir.path().join("data"), run_api_url: String::new(), url_policy: UrlPolicy::STRICT };
+    let options = EmbeddedOptions::ephemeral(dir.path().join("data"));
     embedded(options).await.expect("embedded adapters").app
 }
 
@@ -88,13 +87,15 @@ async fn a_message_for_the_wrong_stage_fails_the_job_and_is_not_redelivered() {
     let app = app(&dir).await;
     app.bootstrap(Some(TokenSecret::parse_preset(TOKEN).unwrap())).await.unwrap();
     let principal = app.authenticate(TOKEN).await.unwrap();
-    let (connector, version) = app
+    let (connector, _) = app
         .create_connector(
             &principal,
             CreateConnector { name: Some("Shop".into()), connector_type: Some(ConnectorType::Datasource), ..CreateConnector::default() },
+            None,
         )
         .await
         .unwrap();
+    let version = app.ports.connectors.get_version(connector.id, 1).await.unwrap().expect("version 1");
 
     // A pending build job, recorded as the build trigger records it (version `building`).
     let now = Utc::now();
@@ -117,6 +118,8 @@ async fn a_message_for_the_wrong_stage_fails_the_job_and_is_not_redelivered() {
         started_at: None,
         finished_at: None,
         revision: 1,
+        lease: None,
+        remote_build: None,
     };
     let transition = Transition {
         connector_id: connector.id,

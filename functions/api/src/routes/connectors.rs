@@ -1,11 +1,11 @@
 //! `/connectors` and `/connectors/{id}/versions`: create, list, read, edit details, versions.
 
 use crate::error::{ApiResult, ErrorBody};
-use crate::extract::{revision, ApiJson, ApiQuery, Auth, PathParams};
-use crate::routes::Items;
+use crate::extract::{revision, ApiJson, ApiQuery, Auth, ConnectorPath, KeyedJson, VersionPath};
+use crate::routes::{created_or_replayed, list_schema, Items};
 use crate::AppState;
 use axum::extract::State;
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::http::{header, HeaderMap};
 use axum::response::IntoResponse;
 use axum::Json;
 use devportal_app::connectors::{CreateConnector, ListConnectors};
@@ -33,13 +33,11 @@ pub struct CreateConnectorBody {
 }
 
 #[utoipa::path(post, path = "/api/v1/connectors", tag = "connectors", request_body = CreateConnectorBody,
-    responses((status = 201, body = Connector, description = "created with version 1 in state `created`"),
+    params(("Idempotency-Key" = Option<String>, Header, description = "a retry with the same key and body answers 200 with what the first request made; another body: 422 `idempotency_key_reused`")),
+    responses((status = 201, body = Connector, description = "created with version 1 in state `created`"), (status = 200, body = Connector, description = "the Idempotency-Key was used before: what that request made"),
         (status = 400, body = ErrorBody), (status = 415, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn create(
-    State(s): State<AppState>,
-    Auth(p): Auth,
-    ApiJson(b): ApiJson<CreateConnectorBody>,
-) -> ApiResult<impl IntoResponse> {
+pub async fn create(State(s): State<AppState>, Auth(p): Auth, request: KeyedJson<CreateConnectorBody>) -> ApiResult<impl IntoResponse> {
+    let b = request.body;
     let input = CreateConnector {
         name: b.name,
         connector_type: b.connector_type,
@@ -49,9 +47,9 @@ pub async fn create(
         execution_mode: b.execution_mode,
         owner: b.owner,
     };
-    let (connector, _) = s.app.create_connector(&p, input).await?;
+    let (connector, created) = s.app.create_connector(&p, input, request.key.as_ref()).await?;
     let location = format!("/api/v1/connectors/{}", connector.id);
-    Ok((StatusCode::CREATED, [(header::LOCATION, location)], Json(connector)))
+    Ok((created_or_replayed(created), [(header::LOCATION, location)], Json(connector)))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -89,14 +87,14 @@ pub async fn list(State(s): State<AppState>, Auth(p): Auth, ApiQuery(q): ApiQuer
             },
         )
         .await?;
-    Ok(Json(Items { items: page.items, next_cursor: page.next_cursor }))
+    Ok(Json(page.into()))
 }
 
 #[utoipa::path(get, path = "/api/v1/connectors/{id}", tag = "connectors",
-    params(("id" = String, Path, format = Uuid)),
+    params(ConnectorPath),
     responses((status = 200, body = Connector), (status = 404, body = ErrorBody)))]
-pub async fn get(State(s): State<AppState>, Auth(p): Auth, params: PathParams) -> ApiResult<Json<Connector>> {
-    Ok(Json(s.app.connector(&p, params.connector()?).await?))
+pub async fn get(State(s): State<AppState>, Auth(p): Auth, ConnectorPath { id }: ConnectorPath) -> ApiResult<Json<Connector>> {
+    Ok(Json(s.app.connector(&p, id).await?))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -125,17 +123,16 @@ pub struct EditConnectorBody {
 }
 
 #[utoipa::path(patch, path = "/api/v1/connectors/{id}", tag = "connectors", request_body = EditConnectorBody,
-    params(("id" = String, Path, format = Uuid), ("If-Match" = Option<String>, Header, description = "the revision read")),
+    params(ConnectorPath, ("If-Match" = Option<String>, Header, description = "the revision read")),
     responses((status = 200, body = Connector), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody),
         (status = 422, body = ErrorBody)))]
 pub async fn edit(
     State(s): State<AppState>,
     Auth(p): Auth,
-    params: PathParams,
+    ConnectorPath { id }: ConnectorPath,
     headers: HeaderMap,
     ApiJson(b): ApiJson<EditConnectorBody>,
 ) -> ApiResult<Json<Connector>> {
-    let id = params.connector()?;
     let locked: Vec<&str> = [
         ("type", b.connector_type.is_some()),
         ("flow", b.flow.is_some()),
@@ -150,7 +147,12 @@ pub async fn edit(
     let revision = revision(b.revision, &headers)?;
     if let Some(main) = b.main_version {
         let Some(rev) = revision else {
-            return Err(devportal_app::AppError::from(devportal_domain::ValidationErrors::single("revision", "required", "send the connector's `revision`")).into());
+            return Err(devportal_app::AppError::from(devportal_domain::ValidationErrors::single(
+                "revision",
+                "required",
+                "send the connector's `revision`",
+            ))
+            .into());
         };
         let connector = s.app.set_main_version(&p, id, main, rev).await?;
         if patch.is_empty() {
@@ -162,34 +164,20 @@ pub async fn edit(
 }
 
 #[utoipa::path(get, path = "/api/v1/connectors/{id}/versions", tag = "versions",
-    params(("id" = String, Path, format = Uuid)),
+    params(ConnectorPath),
     responses((status = 200, body = VersionList), (status = 404, body = ErrorBody)))]
-pub async fn list_versions(State(s): State<AppState>, Auth(p): Auth, params: PathParams) -> ApiResult<Json<Items<VersionView>>> {
-    let (connector, versions) = s.app.list_versions(&p, params.connector()?).await?;
+pub async fn list_versions(State(s): State<AppState>, Auth(p): Auth, ConnectorPath { id }: ConnectorPath) -> ApiResult<Json<Items<VersionView>>> {
+    let (connector, versions) = s.app.list_versions(&p, id).await?;
     Ok(Json(Items::all(versions.iter().map(|v| VersionView::new(&connector, v)).collect())))
 }
 
 #[utoipa::path(get, path = "/api/v1/connectors/{id}/versions/{v}", tag = "versions",
-    params(("id" = String, Path, format = Uuid), ("v" = String, Path, description = "a number, `latest` or `main`")),
+    params(VersionPath),
     responses((status = 200, body = VersionView), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
-pub async fn get_version(State(s): State<AppState>, Auth(p): Auth, params: PathParams) -> ApiResult<Json<VersionView>> {
-    let id = params.connector()?;
-    let v = params.version()?;
+pub async fn get_version(State(s): State<AppState>, Auth(p): Auth, VersionPath { id, v }: VersionPath) -> ApiResult<Json<VersionView>> {
     Ok(Json(s.app.version_view(&p, id, v).await?))
 }
 
-/// Schema names of the list answers.
-#[derive(ToSchema)]
-#[allow(dead_code)]
-pub struct ConnectorPage {
-    items: Vec<Connector>,
-    /// Pass as `cursor` to get the next page; `null` on the last page.
-    next_cursor: Option<String>,
-}
+list_schema!(ConnectorPage of Connector);
 
-#[derive(ToSchema)]
-#[allow(dead_code)]
-pub struct VersionList {
-    items: Vec<VersionView>,
-    next_cursor: Option<String>,
-}
+list_schema!(VersionList of VersionView);

@@ -1,15 +1,16 @@
 //! `/me`, `/tokens`, `/users`, `/organizations`: who is calling and what they belong to.
 
 use crate::error::{ApiResult, ErrorBody};
-use crate::extract::{ApiJson, Auth, PathParams};
-use crate::routes::Items;
+use crate::extract::{ApiJson, Auth, KeyedJson, PathParams};
+use crate::routes::{created_or_replayed, list_schema, Items};
 use crate::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use chrono::{DateTime, Utc};
+use devportal_app::identity::NewToken;
 use devportal_app::views::{MeView, OrganizationView, TokenView};
-use devportal_domain::identity::{Membership, Role, User};
+use devportal_domain::identity::{Membership, Role, TokenScope, User};
 use devportal_domain::ids::{OrgId, TokenId};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -25,27 +26,52 @@ pub async fn me(State(s): State<AppState>, Auth(p): Auth) -> ApiResult<Json<MeVi
 pub struct CreateTokenBody {
     /// A label, e.g. `ci`. Default `automation`.
     pub name: Option<String>,
+    /// `read` (only `GET` requests) or `write` (the default).
+    pub scope: Option<TokenScope>,
+    /// When the token stops working (RFC 3339, in the future). Or give `expires_in_days`.
+    pub expires_at: Option<DateTime<Utc>>,
+    /// Days until the token stops working (1–3650). Neither field: it does not expire.
+    pub expires_in_days: Option<u32>,
 }
 
 /// The one answer that shows a token's secret.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct CreatedToken {
     pub id: TokenId,
-    /// The bearer token. Shown once; only its hash is stored.
-    pub token: String,
+    /// The bearer token. Shown once; only its hash is stored, so a retry with the same
+    /// `Idempotency-Key` answers the token without it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub token: Option<String>,
     pub name: String,
+    pub scope: TokenScope,
+    pub expires_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
 }
 
 #[utoipa::path(post, path = "/api/v1/tokens", tag = "identity", request_body = CreateTokenBody,
-    responses((status = 201, body = CreatedToken), (status = 422, body = ErrorBody)))]
+    params(("Idempotency-Key" = Option<String>, Header, description = "a retry with the same key and body answers 200 with what the first request made; another body: 422 `idempotency_key_reused`")),
+    responses((status = 201, body = CreatedToken), (status = 200, body = CreatedToken, description = "the Idempotency-Key was used before: what that request made"), (status = 403, body = ErrorBody, description = "a read-scoped token (`insufficient_scope`)"),
+        (status = 409, body = ErrorBody, description = "`quota_exceeded`: the user holds the most tokens allowed"),
+        (status = 422, body = ErrorBody)))]
 pub async fn create_token(
     State(s): State<AppState>,
     Auth(p): Auth,
-    ApiJson(body): ApiJson<CreateTokenBody>,
+    request: KeyedJson<CreateTokenBody>,
 ) -> ApiResult<(StatusCode, Json<CreatedToken>)> {
-    let (view, secret) = s.app.create_token(&p, body.name.as_deref()).await?;
-    Ok((StatusCode::CREATED, Json(CreatedToken { id: view.id, token: secret.expose().to_string(), name: view.name, created_at: view.created_at })))
+    let body = &request.body;
+    let new = NewToken { name: body.name.as_deref(), scope: body.scope, expires_at: body.expires_at, expires_in_days: body.expires_in_days };
+    let (view, secret) = s.app.create_token(&p, new, request.key.as_ref()).await?;
+    Ok((
+        created_or_replayed(secret.is_some()),
+        Json(CreatedToken {
+            id: view.id,
+            token: secret.map(|s| s.expose().to_string()),
+            name: view.name,
+            scope: view.scope,
+            expires_at: view.expires_at,
+            created_at: view.created_at,
+        }),
+    ))
 }
 
 #[utoipa::path(get, path = "/api/v1/tokens", tag = "identity",
@@ -73,19 +99,18 @@ pub struct CreateUserBody {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct CreatedUser {
     pub user: User,
-    /// The user's first token, shown once.
-    pub token: String,
+    /// The user's first token, shown once (not in the answer to a retry with the same
+    /// `Idempotency-Key`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub token: Option<String>,
 }
 
 #[utoipa::path(post, path = "/api/v1/users", tag = "identity", request_body = CreateUserBody,
-    responses((status = 201, body = CreatedUser), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn create_user(
-    State(s): State<AppState>,
-    Auth(p): Auth,
-    ApiJson(body): ApiJson<CreateUserBody>,
-) -> ApiResult<(StatusCode, Json<CreatedUser>)> {
-    let (user, secret) = s.app.create_user(&p, &body.email, &body.name).await?;
-    Ok((StatusCode::CREATED, Json(CreatedUser { user, token: secret.expose().to_string() })))
+    params(("Idempotency-Key" = Option<String>, Header, description = "a retry with the same key and body answers 200 with what the first request made; another body: 422 `idempotency_key_reused`")),
+    responses((status = 201, body = CreatedUser), (status = 200, body = CreatedUser, description = "the Idempotency-Key was used before: what that request made"), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn create_user(State(s): State<AppState>, Auth(p): Auth, request: KeyedJson<CreateUserBody>) -> ApiResult<(StatusCode, Json<CreatedUser>)> {
+    let (user, secret) = s.app.create_user(&p, &request.body.email, &request.body.name, request.key.as_ref()).await?;
+    Ok((created_or_replayed(secret.is_some()), Json(CreatedUser { user, token: secret.map(|s| s.expose().to_string()) })))
 }
 
 #[utoipa::path(get, path = "/api/v1/organizations", tag = "identity",
@@ -101,13 +126,15 @@ pub struct CreateOrganizationBody {
 }
 
 #[utoipa::path(post, path = "/api/v1/organizations", tag = "identity", request_body = CreateOrganizationBody,
-    responses((status = 201, body = OrganizationView), (status = 422, body = ErrorBody)))]
+    params(("Idempotency-Key" = Option<String>, Header, description = "a retry with the same key and body answers 200 with what the first request made; another body: 422 `idempotency_key_reused`")),
+    responses((status = 201, body = OrganizationView), (status = 200, body = OrganizationView, description = "the Idempotency-Key was used before: what that request made"), (status = 422, body = ErrorBody)))]
 pub async fn create_organization(
     State(s): State<AppState>,
     Auth(p): Auth,
-    ApiJson(body): ApiJson<CreateOrganizationBody>,
+    request: KeyedJson<CreateOrganizationBody>,
 ) -> ApiResult<(StatusCode, Json<OrganizationView>)> {
-    Ok((StatusCode::CREATED, Json(s.app.create_organization(&p, &body.name).await?)))
+    let (org, created) = s.app.create_organization(&p, &request.body.name, request.key.as_ref()).await?;
+    Ok((created_or_replayed(created), Json(org)))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -132,17 +159,6 @@ pub async fn add_member(
     Ok((StatusCode::CREATED, Json(s.app.add_member(&p, org, &body.email, body.role).await?)))
 }
 
-/// Schema names of the list answers.
-#[derive(ToSchema)]
-#[allow(dead_code)]
-pub struct TokenList {
-    items: Vec<TokenView>,
-    next_cursor: Option<String>,
-}
+list_schema!(TokenList of TokenView);
 
-#[derive(ToSchema)]
-#[allow(dead_code)]
-pub struct OrganizationList {
-    items: Vec<OrganizationView>,
-    next_cursor: Option<String>,
-}
+list_schema!(OrganizationList of OrganizationView);

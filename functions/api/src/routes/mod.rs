@@ -2,9 +2,13 @@
 //! use case and shape the answer.
 
 pub mod connectors;
+pub mod directory;
 pub mod identity;
 pub mod lifecycle;
 pub mod pipeline;
+pub mod run_api;
+pub mod runs;
+pub mod vault;
 pub mod wizard;
 
 use serde::Serialize;
@@ -16,9 +20,43 @@ pub struct Items<T> {
     pub next_cursor: Option<String>,
 }
 
+/// Names the OpenAPI schema of one list answer: `list_schema!(ConnectorPage of Connector)`
+/// declares `ConnectorPage` as `{"items": [Connector], "next_cursor": string | null}`, the
+/// shape [`Items`] serialises (a handler answers `Items<Connector>`; the named schema is only
+/// for the document and the generated client types).
+macro_rules! list_schema {
+    ($(#[$doc:meta])* $name:ident of $item:ty) => {
+        $(#[$doc])*
+        #[derive(utoipa::ToSchema)]
+        #[allow(dead_code)]
+        pub struct $name {
+            items: Vec<$item>,
+            /// Pass as `cursor` to get the next page; `null` on the last page.
+            next_cursor: Option<String>,
+        }
+    };
+}
+pub(crate) use list_schema;
+
 impl<T> Items<T> {
     /// A complete list (small collections answer in one page).
     pub fn all(items: Vec<T>) -> Self {
         Self { items, next_cursor: None }
+    }
+}
+
+/// 201 for a resource a create made now, 200 for the one a retry with the same
+/// `Idempotency-Key` answers.
+pub fn created_or_replayed(created: bool) -> axum::http::StatusCode {
+    if created {
+        axum::http::StatusCode::CREATED
+    } else {
+        axum::http::StatusCode::OK
+    }
+}
+
+impl<T> From<devportal_domain::page::Page<T>> for Items<T> {
+    fn from(page: devportal_domain::page::Page<T>) -> Self {
+        Self { items: page.items, next_cursor: page.next_cursor }
     }
 }

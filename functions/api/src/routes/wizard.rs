@@ -1,10 +1,10 @@
 //! `/connectors/{id}/versions/{v}/steps/{step}` and `…/vcs/test`: the setup wizard.
 
-use crate::error::{ApiError, ApiResult, ErrorBody};
-use crate::extract::{parse_json, revision, Auth, JsonBytes, PathParams};
+use crate::error::{ApiError, ApiResult, ErrorBody, ErrorCode};
+use crate::extract::{parse_json, revision, Auth, JsonBytes, PathParams, VersionPath};
 use crate::AppState;
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::HeaderMap;
 use axum::Json;
 use devportal_app::views::{StepView, VcsTestView};
 use devportal_app::wizard::StepInput;
@@ -19,9 +19,7 @@ use utoipa::ToSchema;
 fn step_param(params: &PathParams) -> Result<Step, ApiError> {
     let raw = params.raw_param("step");
     Step::parse(raw).filter(|s| *s != Step::Details).ok_or_else(|| {
-        ApiError::not_found(format!(
-            "unknown wizard step `{raw}`: one of vcs, application, auth, individual, execution, type-specific"
-        ))
+        ApiError::not_found(format!("unknown wizard step `{raw}`: one of vcs, application, auth, individual, execution, type-specific"))
     })
 }
 
@@ -157,11 +155,7 @@ pub async fn put_step(
             (StepInput::TypeSpecific(input), b.revision)
         }
         Step::Execution | Step::Details => {
-            return Err(ApiError::new(
-                StatusCode::METHOD_NOT_ALLOWED,
-                "method_not_allowed",
-                "the execution step is computed from the other steps and can only be read",
-            ))
+            return Err(ApiError::new(ErrorCode::MethodNotAllowed, "the execution step is computed from the other steps and can only be read"))
         }
     };
     let revision = revision(body_revision, &headers)?;
@@ -169,11 +163,9 @@ pub async fn put_step(
 }
 
 #[utoipa::path(post, path = "/api/v1/connectors/{id}/versions/{v}/vcs/test", tag = "wizard",
-    params(("id" = String, Path, format = Uuid), ("v" = String, Path, description = "a number, `latest` or `main`")),
+    params(VersionPath),
     responses((status = 200, body = VcsTestView, description = "`ok` says whether the branch can be read; `reason` why not"),
         (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn test_vcs(State(s): State<AppState>, Auth(p): Auth, params: PathParams) -> ApiResult<Json<VcsTestView>> {
-    let id = params.connector()?;
-    let v = params.version()?;
+pub async fn test_vcs(State(s): State<AppState>, Auth(p): Auth, VersionPath { id, v }: VersionPath) -> ApiResult<Json<VcsTestView>> {
     Ok(Json(s.app.test_vcs(&p, id, v).await?))
 }

@@ -69,8 +69,7 @@ mod tests {
 
     #[test]
     fn arguments_split_like_a_shell_without_expansion() {
-        let a = ApplicationConfig::parse(Some("python"), Some("main.py run 'two words' $HOME;rm"), Some("--health-check"))
-            .unwrap();
+        let a = ApplicationConfig::parse(Some("python"), Some("main.py run 'two words' $HOME;rm"), Some("--health-check")).unwrap();
         assert_eq!(a.argv(), ["python", "main.py", "run", "two words", "$HOME;rm"]);
         assert_eq!(a.health_check_argv().last().unwrap(), "--health-check");
     }

@@ -48,10 +48,7 @@ impl SecretRegistration {
     /// `<NAME>` in `CDE_SECRET_<NAME>_<FIELD>`: the last path segment, env-spelled.
     pub fn env_prefix(&self) -> String {
         let last = self.path.rsplit('/').next().unwrap_or(&self.path);
-        let name: String = last
-            .chars()
-            .map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_uppercase() } else { '_' })
-            .collect();
+        let name: String = last.chars().map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_uppercase() } else { '_' }).collect();
         format!("CDE_SECRET_{name}")
     }
 }
@@ -88,7 +85,11 @@ impl AuthConfig {
             let at = format!("authentications[{i}]");
             a.name = a.name.trim().to_string();
             if !is_identifier(&a.name) || a.name.len() > 64 {
-                errors.push(format!("{at}.name"), "invalid_identifier", "`name` must start with a letter, then letters, digits, `-` or `_` (at most 64)");
+                errors.push(
+                    format!("{at}.name"),
+                    "invalid_identifier",
+                    "`name` must start with a letter, then letters, digits, `-` or `_` (at most 64)",
+                );
             } else if !names.insert(a.name.to_ascii_lowercase()) {
                 errors.push(format!("{at}.name"), "duplicate", format!("`{}` is registered twice", a.name));
             }
@@ -121,7 +122,11 @@ impl AuthConfig {
             }
             for (j, f) in a.fields.iter().enumerate() {
                 if !is_identifier(f) || f.len() > 64 {
-                    errors.push(format!("{at}.fields[{j}]"), "invalid_identifier", "a field must start with a letter, then letters, digits, `-` or `_`");
+                    errors.push(
+                        format!("{at}.fields[{j}]"),
+                        "invalid_identifier",
+                        "a field must start with a letter, then letters, digits, `-` or `_`",
+                    );
                 } else if !auth_envs.insert(env_name(f)) {
                     errors.push(format!("{at}.fields[{j}]"), "duplicate", format!("`{f}` would reach the program twice as CDE_AUTH_{}", env_name(f)));
                 }
@@ -131,13 +136,12 @@ impl AuthConfig {
         for (i, s) in self.secrets.iter_mut().enumerate() {
             let at = format!("secrets[{i}]");
             s.path = s.path.trim().trim_matches('/').to_string();
-            let path_ok = !s.path.is_empty()
-                && s.path.len() <= 200
-                && s.path.split('/').all(|seg| {
-                    !seg.is_empty() && seg != "." && seg != ".." && seg.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
-                });
-            if !path_ok {
-                errors.push(format!("{at}.path"), "invalid_path", "`path` is a vault path like `shops/acme/api`: segments of letters, digits, `-`, `_`, `.`");
+            if !is_vault_path(&s.path) {
+                errors.push(
+                    format!("{at}.path"),
+                    "invalid_path",
+                    "`path` is a vault path like `shops/acme/api`: segments of letters, digits, `-`, `_`, `.`",
+                );
             } else if !prefixes.insert(s.env_prefix()) {
                 errors.push(format!("{at}.path"), "duplicate", format!("another secret already reaches the program as {}_…", s.env_prefix()));
             }
@@ -147,7 +151,11 @@ impl AuthConfig {
             let mut seen = HashSet::new();
             for (j, f) in s.fields.iter().enumerate() {
                 if !is_identifier(f) || f.len() > 64 {
-                    errors.push(format!("{at}.fields[{j}]"), "invalid_identifier", "a field must start with a letter, then letters, digits, `-` or `_`");
+                    errors.push(
+                        format!("{at}.fields[{j}]"),
+                        "invalid_identifier",
+                        "a field must start with a letter, then letters, digits, `-` or `_`",
+                    );
                 } else if !seen.insert(env_name(f)) {
                     errors.push(format!("{at}.fields[{j}]"), "duplicate", format!("`{f}` is listed twice"));
                 }
@@ -155,6 +163,16 @@ impl AuthConfig {
         }
         errors.finish(self)
     }
+}
+
+/// A vault path like `shops/acme/api`: 1–200 characters, segments of letters, digits, `-`,
+/// `_`, `.` (not `.` or `..`) separated by single `/`.
+pub fn is_vault_path(path: &str) -> bool {
+    !path.is_empty()
+        && path.len() <= 200
+        && path
+            .split('/')
+            .all(|seg| !seg.is_empty() && seg != "." && seg != ".." && seg.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c)))
 }
 
 #[cfg(test)]

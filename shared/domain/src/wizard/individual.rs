@@ -89,7 +89,11 @@ impl IndividualConfig {
             } else if env_name(&key).starts_with("CDE_") {
                 errors.push(format!("{at}.key"), "reserved", "keys starting with `cde` are reserved for the platform's variables");
             } else if !keys.insert(env_name(&key)) {
-                errors.push(format!("{at}.key"), "duplicate", format!("`{key}` is not unique (keys are compared as the variable {})", env_name(&key)));
+                errors.push(
+                    format!("{at}.key"),
+                    "duplicate",
+                    format!("`{key}` is not unique (keys are compared as the variable {})", env_name(&key)),
+                );
             }
             let label = input.label.unwrap_or_default().trim().to_string();
             check_line(&mut errors, &format!("{at}.label"), &label, true, 200);
@@ -227,7 +231,15 @@ mod tests {
         let got: Vec<_> = e.fields.iter().map(|f| f.field.as_str()).collect();
         assert_eq!(
             got,
-            ["fields[0].options", "fields[1].default", "fields[2].default", "fields[3].default", "fields[4].options", "fields[5].default", "fields[6].label"]
+            [
+                "fields[0].options",
+                "fields[1].default",
+                "fields[2].default",
+                "fields[3].default",
+                "fields[4].options",
+                "fields[5].default",
+                "fields[6].label"
+            ]
         );
     }
 

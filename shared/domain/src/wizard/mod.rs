@@ -5,6 +5,7 @@ pub mod application;
 pub mod auth;
 pub mod individual;
 pub mod type_specific;
+pub mod url_policy;
 pub mod vcs;
 
 use crate::connector::ConnectorType;
@@ -42,15 +43,7 @@ pub enum Step {
 }
 
 impl Step {
-    pub const ALL: [Step; 7] = [
-        Self::Details,
-        Self::Vcs,
-        Self::Application,
-        Self::Auth,
-        Self::Individual,
-        Self::Execution,
-        Self::TypeSpecific,
-    ];
+    pub const ALL: [Step; 7] = [Self::Details, Self::Vcs, Self::Application, Self::Auth, Self::Individual, Self::Execution, Self::TypeSpecific];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -92,9 +85,7 @@ impl Step {
             Self::Auth | Self::Individual => Requirement::Optional,
             Self::Execution => Requirement::Review,
             Self::TypeSpecific => match t {
-                ConnectorType::Datasource | ConnectorType::Export | ConnectorType::ExportDelta => {
-                    Requirement::Required
-                }
+                ConnectorType::Datasource | ConnectorType::Export | ConnectorType::ExportDelta => Requirement::Required,
                 ConnectorType::DataService => Requirement::Optional,
                 _ => Requirement::NotApplicable,
             },
@@ -165,24 +156,18 @@ pub fn step_statuses(t: ConnectorType, config: &VersionConfig) -> Vec<StepStatus
 
 /// Required steps that are not complete; empty when the version can be built.
 pub fn incomplete_required_steps(t: ConnectorType, config: &VersionConfig) -> Vec<StepStatus> {
-    step_statuses(t, config)
-        .into_iter()
-        .filter(|s| s.requirement == Requirement::Required && !s.complete)
-        .collect()
+    step_statuses(t, config).into_iter().filter(|s| s.requirement == Requirement::Required && !s.complete).collect()
 }
 
 /// `true` for keys like `api-key`: a letter, then letters, digits, `-` or `_`.
 pub fn is_identifier(key: &str) -> bool {
     let mut chars = key.chars();
-    matches!(chars.next(), Some(c) if c.is_ascii_alphabetic())
-        && chars.all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    matches!(chars.next(), Some(c) if c.is_ascii_alphabetic()) && chars.all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
 }
 
 /// The environment-variable spelling of a key: upper-cased, `-` → `_`.
 pub fn env_name(key: &str) -> String {
-    key.chars()
-        .map(|c| if c == '-' { '_' } else { c.to_ascii_uppercase() })
-        .collect()
+    key.chars().map(|c| if c == '-' { '_' } else { c.to_ascii_uppercase() }).collect()
 }
 
 #[cfg(test)]
@@ -209,15 +194,9 @@ mod tests {
 
     #[test]
     fn a_new_version_lacks_vcs_and_application_and_datasource_lacks_categories() {
-        let missing: Vec<_> = incomplete_required_steps(ConnectorType::Datasource, &VersionConfig::default())
-            .into_iter()
-            .map(|s| s.step)
-            .collect();
+        let missing: Vec<_> = incomplete_required_steps(ConnectorType::Datasource, &VersionConfig::default()).into_iter().map(|s| s.step).collect();
         assert_eq!(missing, [Step::Vcs, Step::Application, Step::TypeSpecific]);
-        let missing: Vec<_> = incomplete_required_steps(ConnectorType::Upload, &VersionConfig::default())
-            .into_iter()
-            .map(|s| s.step)
-            .collect();
+        let missing: Vec<_> = incomplete_required_steps(ConnectorType::Upload, &VersionConfig::default()).into_iter().map(|s| s.step).collect();
         assert_eq!(missing, [Step::Vcs, Step::Application]);
     }
 

@@ -159,11 +159,9 @@ impl TypeSpecificConfig {
                 }
                 errors.finish(Self::DataService { settings })
             }
-            other => Err(ValidationErrors::single(
-                "type",
-                "not_applicable",
-                format!("{} connectors have no type-specific configuration", other.as_str()),
-            )),
+            other => {
+                Err(ValidationErrors::single("type", "not_applicable", format!("{} connectors have no type-specific configuration", other.as_str())))
+            }
         }
     }
 }

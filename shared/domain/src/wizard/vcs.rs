@@ -56,17 +56,7 @@ impl VcsConfig {
     }
 }
 
-/// Which URL schemes a deployment accepts for public and basic repositories. HTTPS always;
-/// a local installation also accepts `file://`, `git://` and `http://` (its own test servers).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct UrlPolicy {
-    pub allow_local_schemes: bool,
-}
-
-impl UrlPolicy {
-    pub const STRICT: UrlPolicy = UrlPolicy { allow_local_schemes: false };
-    pub const LOCAL: UrlPolicy = UrlPolicy { allow_local_schemes: true };
-}
+pub use super::url_policy::UrlPolicy;
 
 /// A validated `PUT …/steps/vcs`.
 #[derive(Clone, Debug, PartialEq)]
@@ -105,6 +95,8 @@ impl VcsUpdate {
         if errors.is_empty() {
             if let Err(msg) = check_url(authorization, &url, policy) {
                 errors.push("url", "invalid_url", msg);
+            } else if let Err(rule) = policy.check_url(&url, authorization == Authorization::Basic) {
+                errors.push("url", rule.code(), rule.to_string());
             }
         }
         let branch = branch.map(str::trim).filter(|b| !b.is_empty()).unwrap_or(DEFAULT_BRANCH).to_string();
@@ -139,6 +131,8 @@ impl VcsUpdate {
     }
 }
 
+/// The shape of the URL for its authorization; the policy's rules come after
+/// ([`UrlPolicy::check_url`]).
 fn check_url(authorization: Authorization, url: &str, policy: UrlPolicy) -> Result<(), String> {
     if url.starts_with('-') || url.chars().any(char::is_whitespace) {
         return Err("the repository URL must not start with `-` or contain spaces".into());
@@ -161,13 +155,14 @@ fn check_url(authorization: Authorization, url: &str, policy: UrlPolicy) -> Resu
                     return Err("put credentials in `username` and `token`, not in the URL".into());
                 }
                 Ok(())
-            } else if policy.allow_local_schemes && local.iter().any(|p| url.starts_with(p)) {
-                if url.starts_with("file://") || url.split("://").nth(1).and_then(host_of).is_some() {
+            } else if local.iter().any(|p| url.starts_with(p)) {
+                // Whether the scheme is allowed at all is the policy's rule.
+                if url.starts_with("file://") || url.split("://").nth(1).and_then(host_of).is_some_and(|h| !h.contains('@')) {
                     Ok(())
                 } else {
-                    Err("the repository URL needs a host".into())
+                    Err("the repository URL needs a host (and credentials go in `username` and `token`)".into())
                 }
-            } else if policy.allow_local_schemes {
+            } else if policy.allow_local_repos {
                 Err("the repository URL must start with https:// (or file://, git://, http:// on a local installation)".into())
             } else {
                 Err("the repository URL must start with https://".into())
@@ -186,8 +181,9 @@ fn host_of(rest: &str) -> Option<&str> {
 fn is_scp_like_ssh(url: &str) -> bool {
     let Some((user_host, path)) = url.split_once(':') else { return false };
     let Some((user, host)) = user_host.split_once('@') else { return false };
-    let word = |s: &str| !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || "._-".contains(c));
-    word(user) && word(host) && !path.is_empty()
+    // Neither host nor path may start with `-`: ssh and git would read them as options.
+    let word = |s: &str| !s.is_empty() && !s.starts_with('-') && s.chars().all(|c| c.is_ascii_alphanumeric() || "._-".contains(c));
+    word(user) && word(host) && !path.is_empty() && !path.starts_with('-')
 }
 
 /// Git's rules for a branch name (`git check-ref-format --branch`), enforced before any
@@ -236,7 +232,20 @@ mod tests {
     fn local_installations_also_accept_file_and_git_daemon_urls() {
         for ok in ["file:///tmp/repo.git", "git://127.0.0.1:9418/repo.git", "http://127.0.0.1:8000/repo.git"] {
             VcsUpdate::parse(Some(Authorization::Public), Some(ok), None, None, None, false, UrlPolicy::LOCAL).unwrap();
+            let e = VcsUpdate::parse(Some(Authorization::Public), Some(ok), None, None, None, false, UrlPolicy::STRICT).unwrap_err();
+            assert_eq!(e.fields[0].code, "local_scheme_not_allowed", "{ok}");
         }
+    }
+
+    #[test]
+    fn the_url_policy_names_its_rule_at_the_wizard() {
+        let e = parse(Authorization::Public, "https://169.254.169.254/latest/meta-data", None).unwrap_err();
+        assert_eq!((e.fields[0].field.as_str(), e.fields[0].code.as_str()), ("url", "link_local_address"));
+        assert!(e.fields[0].message.contains("rule `link-local`"), "{}", e.fields[0].message);
+        let e =
+            VcsUpdate::parse(Some(Authorization::Basic), Some("http://git.example.com/r.git"), None, Some("u"), Some("t"), false, UrlPolicy::LOCAL)
+                .unwrap_err();
+        assert_eq!(e.fields[0].code, "credentials_over_http");
     }
 
     #[test]
@@ -247,12 +256,10 @@ mod tests {
 
     #[test]
     fn basic_needs_username_and_token_unless_one_is_stored() {
-        let e = VcsUpdate::parse(Some(Authorization::Basic), Some("https://h/r.git"), None, None, None, false, UrlPolicy::STRICT)
-            .unwrap_err();
+        let e = VcsUpdate::parse(Some(Authorization::Basic), Some("https://h/r.git"), None, None, None, false, UrlPolicy::STRICT).unwrap_err();
         let fields: Vec<_> = e.fields.iter().map(|f| f.field.as_str()).collect();
         assert_eq!(fields, ["username", "token"]);
-        let kept = VcsUpdate::parse(Some(Authorization::Basic), Some("https://h/r.git"), None, Some("u"), None, true, UrlPolicy::STRICT)
-            .unwrap();
+        let kept = VcsUpdate::parse(Some(Authorization::Basic), Some("https://h/r.git"), None, Some("u"), None, true, UrlPolicy::STRICT).unwrap();
         assert!(kept.new_token.is_none());
         let new = parse(Authorization::Basic, "https://h/r.git", Some("s3cret")).unwrap();
         assert_eq!(new.new_token.unwrap().expose(), "s3cret");
@@ -270,6 +277,10 @@ mod tests {
         parse(Authorization::DeployKey, "ssh://git@host:2222/org/repo.git", None).unwrap();
         assert!(parse(Authorization::DeployKey, "https://github.com/org/repo.git", None).is_err());
         assert!(parse(Authorization::DeployKey, "git@github.com", None).is_err());
+        for bad in ["git@-oProxyCommand=x:org/repo.git", "git@github.com:-upload-pack=x", "ssh://-oProxyCommand=x/repo.git"] {
+            let e = parse(Authorization::DeployKey, bad, None).unwrap_err();
+            assert_eq!(e.fields[0].field, "url", "{bad}");
+        }
     }
 
     #[test]
