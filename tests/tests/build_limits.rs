@@ -61,7 +61,9 @@ async fn a_200000_line_build_log_keeps_its_first_and_last_lines_with_a_marker() 
     assert_eq!(lines[marker].0, "system");
     assert!(marker > first);
     // … and the end, in order, where failures are explained.
-    let last = pos("the-final-line-of-the-build").expect("the build's final line is in the log");
+    let Some(last) = pos("the-final-line-of-the-build") else {
+        panic!("the build's final line is not in the log; it ends with:\n{}", texts[texts.len().saturating_sub(40)..].join("\n"))
+    };
     assert!(last > marker);
     assert_eq!(texts[last - 1], "build-line-200000");
     assert_eq!(texts[last - 2], "build-line-199999");

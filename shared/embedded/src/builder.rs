@@ -25,6 +25,7 @@
 //! - stored image: OCI layout `<images_dir>/<connector>-v<version>`, tag `<job id>`, i.e. the
 //!   reference `oci:<images_dir>/<connector>-v<version>:<job id>`.
 
+use crate::capture::{Chunk, Followed};
 use crate::git::{apply_credentials, check_remote, explain, isolated_git_env};
 use crate::sandbox::{die_with_parent, kill_group, quiet, set_rlimits, terminate_group, GroupGuard, Network, Rlimit, Sandbox, CONFINED};
 use async_trait::async_trait;
@@ -35,19 +36,16 @@ use std::collections::VecDeque;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::{Duration, Instant};
-use tokio::io::{AsyncRead, AsyncReadExt};
 use tokio::process::Command;
 
 /// The lock over buildah's storage, shared with the run executor (see [`crate::sandbox`]).
 pub use crate::sandbox::STORAGE_LOCK;
 
-/// How often a running program is checked for cancellation and its time limit.
-const POLL: Duration = Duration::from_millis(200);
-/// After a program exited, its pipes are read to their end; only when they stay open (a
-/// left-over grandchild holds them) with nothing arriving for this long is its group killed.
-const DRAIN_GRACE: Duration = Duration::from_secs(2);
-/// ... and however much keeps arriving, reading stops this long after the program exited.
-const DRAIN_MAX: Duration = Duration::from_secs(60);
+/// How often a running program's output files are looked at when nothing new was in them
+/// (and its cancellation and time limit checked): the job log's live delay at most.
+const FOLLOW: Duration = Duration::from_millis(50);
+/// Reads (of up to 64 KiB) of one stream between two looks at cancellation and the clock.
+const PUMP_CHUNKS: usize = 16;
 /// How long a stopped `buildah bud` may take after SIGTERM (it then stops the step and
 /// removes its working container) before its process group is killed.
 const BUD_STOP_GRACE: Duration = Duration::from_secs(3);
@@ -615,97 +613,70 @@ enum Outcome {
     Cancelled,
 }
 
-/// Runs `cmd`, sending every output line to the log as it is produced, polling for
-/// cancellation and the optional time limit. On cancellation or timeout the whole process
-/// group is killed (after SIGTERM to the program and up to `stop_grace`, unless that is
-/// zero). Spawn failures become `Internal` failures.
+/// Runs `cmd`, sending every output line to the log as it is produced, checking for
+/// cancellation and the optional time limit. Output goes through files, never pipes
+/// ([`crate::capture`]: buildah drops the end of a step's output when a pipe fills). On
+/// cancellation or timeout the whole process group is killed (after SIGTERM to the program
+/// and up to `stop_grace`, unless that is zero). Spawn failures become `Internal` failures.
 async fn run(mut cmd: Command, program: &str, ctx: &Ctx<'_>, limit: Option<Duration>, stop_grace: Duration) -> Result<Outcome, BuildFailure> {
-    cmd.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped()).kill_on_drop(true);
+    let capture_failed = |e: std::io::Error| internal(format!("cannot capture the output of {program}: {e}"));
+    let (out, out_stdio) = Followed::new().map_err(capture_failed)?;
+    let (err, err_stdio) = Followed::new().map_err(capture_failed)?;
+    cmd.stdin(Stdio::null()).stdout(out_stdio).stderr(err_stdio).kill_on_drop(true);
     #[cfg(unix)]
     cmd.process_group(0);
     let mut child = cmd.spawn().map_err(|e| spawn_failure(program, &e))?;
+    // The command (and with it the child's ends of the files) is dropped once spawned.
+    drop(cmd);
     let pgid = child.id();
     let mut group = GroupGuard::new(pgid);
-    let mut out = child.stdout.take().expect("piped stdout");
-    let mut err = child.stderr.take().expect("piped stderr");
-    let (mut out_lines, mut err_lines) = (Lines::default(), Lines::default());
-    let (mut out_tail, mut err_tail) = (VecDeque::new(), VecDeque::new());
-    let (mut out_done, mut err_done) = (false, false);
-    let (mut out_buf, mut err_buf) = (vec![0u8; 8192], vec![0u8; 8192]);
-    let deadline = limit.map(|l| tokio::time::Instant::now() + l);
+    let mut streams = [Stream::new(LogStream::Stdout, out), Stream::new(LogStream::Stderr, err)];
+    let deadline = limit.map(|l| Instant::now() + l);
     let mut status: Option<Option<i32>> = None;
-    let mut exited_at: Option<Instant> = None;
-    let mut last_output = Instant::now();
-    let mut tick = tokio::time::interval(POLL);
-    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
 
-    let ended = loop {
-        if status.is_some() && out_done && err_done {
+    let stop = loop {
+        let mut progressed = false;
+        for stream in &mut streams {
+            progressed |= stream.pump(ctx).await.map_err(capture_failed)?;
+        }
+        if status.is_some() && !progressed {
+            // The program has ended and everything it wrote is read. Anything it left
+            // running in its group would write on unread: end it, and read what it wrote.
+            if let Some(pgid) = pgid {
+                kill_group(pgid);
+            }
+            for stream in &mut streams {
+                while stream.pump(ctx).await.map_err(capture_failed)? {}
+            }
             break None;
         }
+        if status.is_none() {
+            if ctx.cancel.is_cancelled() {
+                break Some(Stop::Cancelled);
+            }
+            if deadline.is_some_and(|d| Instant::now() >= d) {
+                break Some(Stop::TimedOut);
+            }
+        }
+        let pause = if progressed { Duration::ZERO } else { FOLLOW };
         tokio::select! {
-            r = read_some(&mut out, &mut out_buf), if !out_done => {
-                last_output = Instant::now();
-                let lines = match r {
-                    Some(n) => out_lines.push(&out_buf[..n]),
-                    None => { out_done = true; out_lines.finish() }
-                };
-                for l in lines { emit(ctx, LogStream::Stdout, &l, &mut out_tail).await; }
-            }
-            r = read_some(&mut err, &mut err_buf), if !err_done => {
-                last_output = Instant::now();
-                let lines = match r {
-                    Some(n) => err_lines.push(&err_buf[..n]),
-                    None => { err_done = true; err_lines.finish() }
-                };
-                for l in lines { emit(ctx, LogStream::Stderr, &l, &mut err_tail).await; }
-            }
-            s = child.wait(), if status.is_none() => {
-                match s {
-                    Ok(s) => {
-                        status = Some(s.code());
-                        exited_at = Some(Instant::now());
-                        group.reaped();
-                    }
-                    Err(e) => break Some(Err(internal(format!("waiting for {program} failed: {e}")))),
+            s = child.wait(), if status.is_none() => match s {
+                Ok(s) => {
+                    status = Some(s.code());
+                    group.reaped();
                 }
-            }
-            _ = tick.tick() => {
-                match exited_at {
-                    None => {
-                        if ctx.cancel.is_cancelled() {
-                            break Some(Ok(Stop::Cancelled));
-                        }
-                        if deadline.is_some_and(|d| tokio::time::Instant::now() >= d) {
-                            break Some(Ok(Stop::TimedOut));
-                        }
-                    }
-                    // The program is gone but something it started holds the pipes open (and
-                    // so keeps the group, whose id cannot have been reused) and is silent: end it.
-                    Some(at) if (at.elapsed() >= DRAIN_GRACE && last_output.elapsed() >= DRAIN_GRACE) || at.elapsed() >= DRAIN_MAX => {
-                        if let Some(pgid) = pgid {
-                            kill_group(pgid);
-                        }
-                        break None;
-                    }
-                    Some(_) => {}
-                }
-            }
+                Err(e) => return Err(internal(format!("waiting for {program} failed: {e}"))),
+            },
+            _ = tokio::time::sleep(pause) => {}
         }
     };
 
-    match ended {
+    match stop {
         None => {
-            for l in out_lines.finish() {
-                emit(ctx, LogStream::Stdout, &l, &mut out_tail).await;
-            }
-            for l in err_lines.finish() {
-                emit(ctx, LogStream::Stderr, &l, &mut err_tail).await;
-            }
-            Ok(Outcome::Exited { code: status.flatten(), stdout: out_tail.into(), stderr: err_tail.into() })
+            let [out, err] = streams;
+            Ok(Outcome::Exited { code: status.flatten(), stdout: out.finish(ctx).await, stderr: err.finish(ctx).await })
         }
-        Some(Err(e)) => Err(e),
-        Some(Ok(stop)) => {
+        Some(stop) => {
             // With a grace period, SIGTERM first so the program can clean up. Whatever is
             // left of the group then gets SIGKILL (`buildah run` leaves the program it ran
             // behind when only buildah is signalled).
@@ -720,6 +691,10 @@ async fn run(mut cmd: Command, program: &str, ctx: &Ctx<'_>, limit: Option<Durat
             group.kill();
             let _ = child.start_kill();
             let _ = tokio::time::timeout(Duration::from_secs(5), child.wait()).await;
+            // What the program wrote before it was stopped is logged too.
+            for stream in &mut streams {
+                while stream.pump(ctx).await.unwrap_or(false) {}
+            }
             Ok(match stop {
                 Stop::Cancelled => Outcome::Cancelled,
                 Stop::TimedOut => Outcome::TimedOut,
@@ -728,17 +703,57 @@ async fn run(mut cmd: Command, program: &str, ctx: &Ctx<'_>, limit: Option<Durat
     }
 }
 
+/// One followed output stream of a program: its file, its line splitter, its last lines.
+struct Stream {
+    kind: LogStream,
+    file: Followed,
+    lines: Lines,
+    tail: VecDeque<String>,
+    buf: Vec<u8>,
+}
+
+impl Stream {
+    fn new(kind: LogStream, file: Followed) -> Self {
+        Self { kind, file, lines: Lines::default(), tail: VecDeque::new(), buf: vec![0u8; 64 * 1024] }
+    }
+
+    /// Logs the lines of what was written since the last call, up to [`PUMP_CHUNKS`] reads
+    /// (so cancellation and the time limit are checked in between); whether anything was.
+    async fn pump(&mut self, ctx: &Ctx<'_>) -> std::io::Result<bool> {
+        let mut progressed = false;
+        for _ in 0..PUMP_CHUNKS {
+            match self.file.next(&mut self.buf)? {
+                Chunk::Nothing => break,
+                Chunk::Bytes(n) => {
+                    for l in self.lines.push(&self.buf[..n]) {
+                        emit(ctx, self.kind, &l, &mut self.tail).await;
+                    }
+                }
+                Chunk::Skipped(bytes) => {
+                    for l in self.lines.finish() {
+                        emit(ctx, self.kind, &l, &mut self.tail).await;
+                    }
+                    let name = if self.kind == LogStream::Stderr { "stderr" } else { "stdout" };
+                    ctx.system(&format!("… {bytes} bytes of {name} skipped: the program wrote faster than the log could take them …")).await;
+                }
+            }
+            progressed = true;
+        }
+        Ok(progressed)
+    }
+
+    /// Logs a last unterminated line; the stream's last lines.
+    async fn finish(mut self, ctx: &Ctx<'_>) -> Vec<String> {
+        for l in self.lines.finish() {
+            emit(ctx, self.kind, &l, &mut self.tail).await;
+        }
+        self.tail.into()
+    }
+}
+
 enum Stop {
     Cancelled,
     TimedOut,
-}
-
-/// Reads what is available; `None` at the end of the stream (or on a read error).
-async fn read_some<R: AsyncRead + Unpin>(r: &mut R, buf: &mut [u8]) -> Option<usize> {
-    match r.read(buf).await {
-        Ok(0) | Err(_) => None,
-        Ok(n) => Some(n),
-    }
 }
 
 async fn emit(ctx: &Ctx<'_>, stream: LogStream, line: &str, tail: &mut VecDeque<String>) {

@@ -3,6 +3,7 @@
 //! a local secret store in the same database (encrypted with a key kept outside it), and Git through the `git` command line.
 
 pub mod builder;
+pub mod capture;
 pub mod db;
 pub mod git;
 pub mod job_logs;

@@ -29,7 +29,8 @@
 //! `start` is idempotent per run id within this process (the same handle, one process);
 //! handles of an earlier process of the portal are unknown (`observe` answers `None`).
 
-use crate::sandbox::{quiet, set_rlimits, GroupGuard, Rlimit, Sandbox, CONFINED, STORAGE_LOCK};
+use crate::capture::{Chunk, Followed};
+use crate::sandbox::{kill_group, quiet, set_rlimits, GroupGuard, Rlimit, Sandbox, CONFINED, STORAGE_LOCK};
 use async_trait::async_trait;
 use chrono::Utc;
 use devportal_domain::ids::RunId;
@@ -40,7 +41,6 @@ use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-use tokio::io::{AsyncRead, AsyncReadExt};
 use tokio::process::Command;
 use tokio::sync::watch;
 use tracing::Instrument;
@@ -51,9 +51,10 @@ pub const BATCH_LINES: usize = 200;
 pub const BATCH_INTERVAL: Duration = Duration::from_millis(100);
 /// Preparing the container (`buildah from`, `buildah config`) may take this long.
 const PREPARE_TIMEOUT: Duration = Duration::from_secs(300);
-/// After the program exited, its pipes are read until they close, at most this long (the
-/// PID namespace dies with buildah, so nothing should hold them).
-const DRAIN_MAX: Duration = Duration::from_secs(5);
+/// How often the program's output files are looked at when nothing new was in them.
+const FOLLOW: Duration = Duration::from_millis(50);
+/// Reads (of up to 64 KiB) of one stream between two looks at a stop and the time limit.
+const PUMP_CHUNKS: usize = 16;
 /// Finished runs are remembered this long (idempotent `start`, `observe`).
 const REMEMBER_FINISHED: Duration = Duration::from_secs(24 * 3600);
 /// `buildah from oci:DIR:TAG` names the image it copies into its storage after DIR, which
@@ -374,55 +375,57 @@ impl Task {
         let mut cmd = self.inner.sandbox.confined(crate::sandbox::Network::Host).map_err(|e| format!("the program could not be started: {e}"))?;
         cmd.arg("run").args(CONFINED).args([self.entry.container.as_str(), "--"]).args(&self.launch.argv);
         set_rlimits(&mut cmd, &[(Rlimit::Data, l.memory_bytes), (Rlimit::Fsize, l.max_file_bytes), (Rlimit::Nofile, l.max_open_files)]);
-        cmd.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped()).kill_on_drop(true);
+        // Files, not pipes: buildah drops the end of what a program prints into a pipe that
+        // fills up (crate::capture), and with it the line saying how the program exited.
+        let (out, out_stdio) = Followed::new().map_err(|e| format!("the program's output could not be captured: {e}"))?;
+        let (err, err_stdio) = Followed::new().map_err(|e| format!("the program's output could not be captured: {e}"))?;
+        cmd.stdin(Stdio::null()).stdout(out_stdio).stderr(err_stdio).kill_on_drop(true);
         #[cfg(unix)]
         cmd.process_group(0);
         let mut child = cmd.spawn().map_err(|e| format!("the program could not be started: {e}"))?;
+        drop(cmd);
         let mut group = GroupGuard::new(child.id());
+        let pgid = child.id();
         let started = Instant::now();
         let running = RunObservation { run_id: self.launch.run_id, version: 1, at: Utc::now(), state: ObservedState::Running };
         *self.entry.state.lock().unwrap() = EntryState::Running(running.clone());
         tracing::info!(pid = child.id(), "run process started");
         self.sink.observed(running).await;
 
-        let mut out = child.stdout.take().expect("piped stdout");
-        let mut err = child.stderr.take().expect("piped stderr");
         let mut output = Output::new(self.launch.run_id, self.sink.clone(), l);
-        let (mut out_split, mut err_split) = (LineSplitter::new(MAX_STDIO_LINE_CHARS), LineSplitter::new(MAX_STDIO_LINE_CHARS));
-        let (mut out_done, mut err_done) = (false, false);
-        let (mut out_buf, mut err_buf) = (vec![0u8; 16 * 1024], vec![0u8; 16 * 1024]);
+        let mut streams = [StdioFile::new(StdStream::Stdout, out), StdioFile::new(StdStream::Stderr, err)];
         let mut stop = self.entry.stop.subscribe();
         let deadline = tokio::time::Instant::now() + self.launch.time_limit;
         let mut status: Option<std::process::ExitStatus> = None;
-        let mut drain_until: Option<tokio::time::Instant> = None;
-        let mut tick = tokio::time::interval(BATCH_INTERVAL);
-        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut last_flush = Instant::now();
 
         let stopped: Option<(StopCause, String)> = loop {
-            if status.is_some() && out_done && err_done {
+            let mut progressed = false;
+            for stream in &mut streams {
+                progressed |= stream.pump(&mut output).await;
+            }
+            if last_flush.elapsed() >= BATCH_INTERVAL {
+                output.flush().await;
+                last_flush = Instant::now();
+            }
+            if status.is_some() && !progressed {
+                // The program has ended and everything it wrote is read; whatever it left
+                // running in its group is ended, and what that wrote is read too.
+                if let Some(pgid) = pgid {
+                    kill_group(pgid);
+                }
+                for stream in &mut streams {
+                    while stream.pump(&mut output).await {}
+                }
                 break None;
             }
+            let pause = if progressed { Duration::ZERO } else { FOLLOW };
             tokio::select! {
-                r = read_some(&mut out, &mut out_buf), if !out_done => {
-                    let lines = match r {
-                        Some(n) => out_split.push(&out_buf[..n]),
-                        None => { out_done = true; out_split.finish() }
-                    };
-                    for line in lines { output.line(StdStream::Stdout, line).await; }
-                }
-                r = read_some(&mut err, &mut err_buf), if !err_done => {
-                    let lines = match r {
-                        Some(n) => err_split.push(&err_buf[..n]),
-                        None => { err_done = true; err_split.finish() }
-                    };
-                    for line in lines { output.stderr(line).await; }
-                }
                 s = child.wait(), if status.is_none() => {
                     match s {
                         Ok(s) => {
                             status = Some(s);
                             group.reaped();
-                            drain_until = Some(tokio::time::Instant::now() + DRAIN_MAX);
                         }
                         Err(e) => return Err(format!("waiting for the program failed: {e}")),
                     }
@@ -433,25 +436,14 @@ impl Task {
                 _ = tokio::time::sleep_until(deadline), if status.is_none() => {
                     break Some((StopCause::TimedOut, format!("the run passed its time limit of {}", human(self.launch.time_limit))));
                 }
-                _ = tick.tick() => {
-                    output.flush().await;
-                    if drain_until.is_some_and(|d| tokio::time::Instant::now() >= d) {
-                        // Something still holds the pipes after buildah (PID 1 of the
-                        // namespace) is gone: stop reading.
-                        tracing::warn!("the run's output stayed open after it exited; reading stopped");
-                        break None;
-                    }
-                }
+                _ = tokio::time::sleep(pause) => {}
             }
         };
 
         let ending = match stopped {
             None => {
-                for line in out_split.finish() {
-                    output.line(StdStream::Stdout, line).await;
-                }
-                for line in err_split.finish() {
-                    output.stderr(line).await;
+                for stream in &mut streams {
+                    stream.finish(&mut output).await;
                 }
                 let trailer = output.take_trailer();
                 let code = status.and_then(|s| s.code());
@@ -467,26 +459,9 @@ impl Task {
                 let _ = tokio::time::timeout(Duration::from_secs(5), child.wait()).await;
                 group.reaped();
                 // What the program wrote before it was stopped still counts.
-                let drain = async {
-                    while !out_done || !err_done {
-                        tokio::select! {
-                            r = read_some(&mut out, &mut out_buf), if !out_done => match r {
-                                Some(n) => for line in out_split.push(&out_buf[..n]) { output.line(StdStream::Stdout, line).await; },
-                                None => out_done = true,
-                            },
-                            r = read_some(&mut err, &mut err_buf), if !err_done => match r {
-                                Some(n) => for line in err_split.push(&err_buf[..n]) { output.stderr(line).await; },
-                                None => err_done = true,
-                            },
-                        }
-                    }
-                };
-                let _ = tokio::time::timeout(Duration::from_secs(1), drain).await;
-                for line in out_split.finish() {
-                    output.line(StdStream::Stdout, line).await;
-                }
-                for line in err_split.finish() {
-                    output.stderr(line).await;
+                for stream in &mut streams {
+                    while stream.pump(&mut output).await {}
+                    stream.finish(&mut output).await;
                 }
                 // buildah's own lines after the kill are not the program's either.
                 drop(output.take_trailer());
@@ -621,14 +596,6 @@ fn human(d: Duration) -> String {
     }
 }
 
-/// Reads what is available; `None` at the end of the stream (or on a read error).
-async fn read_some<R: AsyncRead + Unpin>(r: &mut R, buf: &mut [u8]) -> Option<usize> {
-    match r.read(buf).await {
-        Ok(0) | Err(_) => None,
-        Ok(n) => Some(n),
-    }
-}
-
 // ---------------------------------------------------------------------------------------
 // Output: lines, buildah's trailer, the cap, batches.
 // ---------------------------------------------------------------------------------------
@@ -702,6 +669,62 @@ fn glued_trailer(line: &str) -> Option<(&str, &str)> {
         None => rest.strip_prefix("on ").is_some_and(|sig| !sig.is_empty() && !sig.contains(' ')),
     };
     valid.then(|| (&line[..at], suffix))
+}
+
+/// One output stream of the program, followed in its file ([`crate::capture`]).
+struct StdioFile {
+    kind: StdStream,
+    file: Followed,
+    lines: LineSplitter,
+    buf: Vec<u8>,
+}
+
+impl StdioFile {
+    fn new(kind: StdStream, file: Followed) -> Self {
+        Self { kind, file, lines: LineSplitter::new(MAX_STDIO_LINE_CHARS), buf: vec![0u8; 64 * 1024] }
+    }
+
+    async fn deliver(&mut self, output: &mut Output, lines: Vec<String>) {
+        for line in lines {
+            match self.kind {
+                StdStream::Stderr => output.stderr(line).await,
+                kind => output.line(kind, line).await,
+            }
+        }
+    }
+
+    /// Passes on the lines written since the last call, up to [`PUMP_CHUNKS`] reads (so a stop
+    /// and the time limit are looked at in between); whether anything was written. A stream
+    /// that cannot be read any more counts as ended.
+    async fn pump(&mut self, output: &mut Output) -> bool {
+        let mut progressed = false;
+        for _ in 0..PUMP_CHUNKS {
+            match self.file.next(&mut self.buf) {
+                Ok(Chunk::Nothing) => break,
+                Ok(Chunk::Bytes(n)) => {
+                    let lines = self.lines.push(&self.buf[..n]);
+                    self.deliver(output, lines).await;
+                }
+                Ok(Chunk::Skipped(bytes)) => {
+                    let mut lines = self.lines.finish();
+                    lines.push(format!("… {bytes} bytes skipped: the program wrote faster than they could be stored …"));
+                    self.deliver(output, lines).await;
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "the run's output file could not be read");
+                    break;
+                }
+            }
+            progressed = true;
+        }
+        progressed
+    }
+
+    /// Passes on a last unterminated line.
+    async fn finish(&mut self, output: &mut Output) {
+        let lines = self.lines.finish();
+        self.deliver(output, lines).await;
+    }
 }
 
 /// Splits a byte stream into lines (`\n`, a trailing `\r` dropped), lossily decoded; a line

@@ -22,11 +22,14 @@ struct RecordingRunSink {
     lines: Mutex<Vec<(Instant, RunId, NewStdioLine)>>,
     observations: Mutex<Vec<RunObservation>>,
     changed: tokio::sync::Notify,
+    /// How long each delivery of lines takes (a store slower than the program).
+    delay: Duration,
 }
 
 #[async_trait]
 impl RunSink for RecordingRunSink {
     async fn stdio(&self, run: RunId, lines: Vec<NewStdioLine>) {
+        tokio::time::sleep(self.delay).await;
         let now = Instant::now();
         self.lines.lock().unwrap().extend(lines.into_iter().map(|l| (now, run, l)));
         self.changed.notify_waiters();
@@ -335,6 +338,24 @@ async fn output_is_capped_and_overlong_lines_are_cut() {
     assert_eq!(lines[1].1, "line-0", "{short:?}");
     assert_eq!(lines[49].1, "line-48", "{short:?}");
     assert!(lines[50].1.contains("output cut") && lines[50].1.contains("50 lines"), "{}", lines[50].1);
+}
+
+#[tokio::test]
+async fn a_run_printing_fast_keeps_its_last_line_and_its_exit_code() {
+    // buildah drops what it still holds of a program's output when the program ends and the
+    // portal reads slower than the program writes (crate::capture): the end of the output
+    // and buildah's "exited with status" line must still arrive.
+    let limits = RunLimits { max_output_lines: 300_000, ..RunLimits::default() };
+    let exec = LocalRunExecutor::new(limits);
+    let sink = Arc::new(RecordingRunSink { delay: Duration::from_millis(5), ..RecordingRunSink::default() });
+    let l = sh("seq 1 200000 | sed 's/^/run-line-/'; echo the-last-line; exit 3");
+    assert_eq!(run_to_end(&exec, &sink, &l).await, ObservedState::Exited { code: 3 });
+    let lines = sink.lines_of(l.run_id);
+    let texts: Vec<&str> = lines.iter().map(|(_, t)| t.as_str()).collect();
+    assert_eq!(texts.len(), 200_001, "every line arrives; it ends with {:?}", &texts[texts.len().saturating_sub(3)..]);
+    assert_eq!(texts[0], "run-line-1");
+    assert_eq!(texts[199_999], "run-line-200000");
+    assert_eq!(texts[200_000], "the-last-line");
 }
 
 // ---------------------------------------------------------------------------------------
