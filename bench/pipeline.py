@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Release pipeline orchestration overhead (issue 3).
 
-    python3 bench/pipeline.py [RUNS]        (default 10; needs target/release/devportal, buildah)
+    python3 bench/pipeline.py [RUNS]        (default 10; needs target/host/devportal, buildah)
 
 For RUNS fresh commits of a small connector, times build trigger -> access enabled (`release`
 job done) through the API of the release binary on 127.0.0.1, and subtracts the builder's own
@@ -13,7 +13,7 @@ import json, os, shutil, statistics, subprocess, sys, tempfile, time, urllib.req
 from datetime import datetime
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-BIN = os.environ.get("PORTAL_BIN", os.path.join(ROOT, "target/release/devportal"))
+BIN = os.environ.get("PORTAL_BIN", os.path.join(ROOT, "target/host/devportal"))
 TOKEN = "bench-pipeline-token-0123456789"
 BASE = "localhost/devportal-test-base:latest"
 RUNS = int(sys.argv[1]) if len(sys.argv) > 1 else 10

@@ -10,7 +10,7 @@
 # Knobs (environment):
 #   ITERATIONS=300 WARMUP=30   measured and unmeasured calls per operation
 #   IDLE_WAIT=300              at most this many seconds waiting for a quiet machine
-#   BUILD=0                    use the binary already built (target/release/, or BENCH_BIN)
+#   BUILD=0                    use the binary already built (target/host/, or BENCH_BIN)
 set -euo pipefail
 
 ITERATIONS=${ITERATIONS:-300}
@@ -40,12 +40,12 @@ command -v moto_server >/dev/null || { echo "bench: moto_server is required: pip
 command -v python3 >/dev/null || { echo "bench: python3 is required" >&2; exit 1; }
 
 if [[ "${BUILD:-1}" == 0 ]]; then
-  log "BUILD=0: using ${BENCH_BIN:-target/release/devportal-bench-ports}"
+  log "BUILD=0: using ${BENCH_BIN:-target/host/devportal-bench-ports}"
 else
-  log "building (cargo build --release -p devportal-bench-ports)"
-  cargo build --release -p devportal-bench-ports >&2
+  log "building (cargo build --profile host -p devportal-bench-ports)"
+  cargo build --profile host -p devportal-bench-ports >&2
 fi
-BENCH_BIN=${BENCH_BIN:-$ROOT/target/release/devportal-bench-ports}
+BENCH_BIN=${BENCH_BIN:-$ROOT/target/host/devportal-bench-ports}
 
 # CPU accounting (cpu_ticks, proc_ticks, busy_pct, HZ) and waiting for a quiet machine.
 # shellcheck source=bench/common.sh

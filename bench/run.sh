@@ -10,7 +10,7 @@
 #   CONNECTORS=10000 DURATION=15s WARMUP=3s THREADS=2 CONNS=16 LOADERS=4 (loader threads)
 #   IDLE_WAIT=300  at most this many seconds waiting for a quiet machine before starting; the
 #                  CPU other processes used during every measured run is reported beside it
-#   BUILD=0        measure binaries already built (target/release/, or PORTAL_BIN / HELLO_BIN)
+#   BUILD=0        measure binaries already built (target/host/, or PORTAL_BIN / HELLO_BIN)
 #   BENCH_SOURCE   free text naming what the binaries were built from, for the report
 set -euo pipefail
 
@@ -60,13 +60,13 @@ for tool in wrk curl python3; do
 done
 
 if [[ "${BUILD:-1}" == 0 ]]; then
-  log "BUILD=0: measuring the binaries already built (${PORTAL_BIN:-target/release/devportal})"
+  log "BUILD=0: measuring the binaries already built (${PORTAL_BIN:-target/host/devportal})"
 else
-  log "building release binaries (cargo build --release -p devportal -p devportal-bench-hello)"
-  cargo build --release -p devportal -p devportal-bench-hello >&2
+  log "building the host-profile binaries (cargo build --profile host -p devportal -p devportal-bench-hello)"
+  cargo build --profile host -p devportal -p devportal-bench-hello >&2
 fi
-PORTAL_BIN=${PORTAL_BIN:-$ROOT/target/release/devportal}
-HELLO_BIN=${HELLO_BIN:-$ROOT/target/release/devportal-bench-hello}
+PORTAL_BIN=${PORTAL_BIN:-$ROOT/target/host/devportal}
+HELLO_BIN=${HELLO_BIN:-$ROOT/target/host/devportal-bench-hello}
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
 

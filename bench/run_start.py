@@ -3,7 +3,7 @@
 being readable through `GET /runs/{id}/stdio`, next to a bare `buildah run` of the same image
 (from `buildah from` to its first stdout line), measured in the same session.
 
-    python3 bench/run_start.py [RUNS]       (default 10; needs target/release/devportal, buildah)
+    python3 bench/run_start.py [RUNS]       (default 10; needs target/host/devportal, buildah)
 
 Builds a tiny connector through the release binary's API (127.0.0.1, embedded backend), syncs
 it to its dev site, then starts RUNS runs one after the other. Prints a Markdown table.

@@ -10,9 +10,9 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
 if [[ "${BUILD:-1}" != 0 ]]; then
-  cargo build --release -p devportal-bench-runlogs
+  cargo build --profile host -p devportal-bench-runlogs
 fi
 echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -sr)"
 echo "load before: $(cut -d' ' -f1-3 /proc/loadavg)"
-./target/release/devportal-bench-runlogs --lines "${LINES:-1000000}" --ingest-lines "${INGEST_LINES:-200000}" --queries "${QUERIES:-200}"
+./target/host/devportal-bench-runlogs --lines "${LINES:-1000000}" --ingest-lines "${INGEST_LINES:-200000}" --queries "${QUERIES:-200}"
 echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"

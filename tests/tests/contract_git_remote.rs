@@ -7,11 +7,11 @@
 //! dumb HTTP protocol and has no cap on the reference list; `SmartHttpGitRemote` answers a
 //! reason for both.
 
-use devportal_aws::SmartHttpGitRemote;
 use devportal_domain::ports::{GitCredentials, GitProbeOutcome, GitRemote};
 use devportal_domain::secret::SecretValue;
 use devportal_domain::wizard::url_policy::UrlPolicy;
 use devportal_embedded::GitCli;
+use devportal_git_http::SmartHttpGitRemote;
 use devportal_tests::git_fixtures::{git, run_git, AuthSeen, BareRepo, SmartHttpServer};
 use std::io::{BufRead, BufReader, Write};
 use std::net::{TcpListener, TcpStream};

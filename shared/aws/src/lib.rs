@@ -23,21 +23,17 @@
 //! - [`run_events`]: ECS task state events / `DescribeTasks` → run observations, CloudWatch
 //!   Logs subscription events → stdio ingestion batches (pure functions).
 //! - [`DynamoDirectory`]: `Directory` (accounts, projects, sites, dev installs) on the same table.
-//! - [`SmartHttpGitRemote`]: `GitRemote` speaking Git's smart HTTP protocol itself, for the
-//!   Lambda functions, which have no `git` binary.
 //!
 //! Clients are built once by the caller (from [`load_sdk_config`] or any `SdkConfig`) and passed
 //! in. The SDK honours the standard environment (`AWS_ENDPOINT_URL`, `AWS_REGION`, credentials),
 //! so local runs against moto need no code of their own. The contract tests in
 //! `tests/tests/contract_store.rs` and `tests/tests/contract_pipeline.rs` hold these adapters and the embedded ones to the same behaviour;
 //! `tests/tests/contract_aws_builder.rs` runs the builder and the runtime on moto (with the
-//! CodeBuild fake of `tests/moto/launcher.py`); `contract_directory.rs` and
-//! `contract_git_remote.rs` hold the directory and the Git remote to their embedded twins.
+//! CodeBuild fake of `tests/moto/launcher.py`); `contract_directory.rs` holds the directory to its embedded twin.
 
 pub mod builder;
 pub mod directory;
 mod error;
-pub mod git_http;
 mod items;
 pub mod job_logs;
 pub mod pipeline_store;
@@ -54,7 +50,6 @@ pub mod table;
 
 pub use builder::{CodeBuildBuilder, CodeBuildSettings, EcrRepositories, KEEP_TAG_PREFIX, LIFECYCLE_POLICY, UNTAGGED_IMAGE_DAYS, UNUSED_IMAGE_DAYS};
 pub use directory::DynamoDirectory;
-pub use git_http::SmartHttpGitRemote;
 pub use job_logs::{create_bucket, S3JobLogs};
 pub use pipeline_store::DynamoPipelineStore;
 pub use queue::{create_queues, SqsQueue};

@@ -187,7 +187,7 @@ pub async fn aws(options: AwsOptions) -> Result<App, AwsWiringError> {
         git: if options.git_cli {
             Arc::new(GitCli::new(options.url_policy))
         } else {
-            Arc::new(devportal_aws::SmartHttpGitRemote::default().with_policy(options.url_policy))
+            Arc::new(devportal_git_http::SmartHttpGitRemote::default().with_policy(options.url_policy))
         },
         builder: match options.builder {
             AwsBuilder::Local => Arc::new(local_builder(&options.local_dir, options.url_policy, options.build_limits.clone())),

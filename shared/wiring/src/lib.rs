@@ -195,7 +195,7 @@ pub async fn lambda_function_on(
     let wire = functions::Wire { sdk, env, function: function.name };
     let ports = base.ports(OwnPorts {
         // Lambda has no `git` program: the in-process smart-HTTP probe (https only).
-        git: Arc::new(devportal_aws::SmartHttpGitRemote::default().with_policy(UrlPolicy::STRICT)),
+        git: Arc::new(devportal_git_http::SmartHttpGitRemote::default().with_policy(UrlPolicy::STRICT)),
         builder: (function.builder)(&wire),
         runtime: (function.runtime)(&wire),
         executor: (function.executor)(&wire),
