@@ -12,7 +12,8 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 /// Every error code the API answers, each with its status (documented in
-/// docs/ARCHITECTURE.md's error table; a test holds the table to this list).
+/// docs/ARCHITECTURE.md's error table; tests hold [`ErrorCode::ALL`] to the enum and the table
+/// to `ALL`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorCode {
@@ -283,6 +284,19 @@ pub type ApiResult<T> = Result<T, ApiError>;
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `ErrorCode::ALL` (kept by hand: Rust cannot list an enum's variants) holds every code
+    /// the enum has, read from the schema utoipa derives from the enum itself.
+    #[test]
+    fn all_lists_every_error_code_once() {
+        let schema = serde_json::to_value(<ErrorCode as utoipa::PartialSchema>::schema()).unwrap();
+        let derived: std::collections::BTreeSet<String> =
+            schema["enum"].as_array().expect("an enum schema").iter().map(|v| v.as_str().unwrap().to_string()).collect();
+        let listed: Vec<String> = ErrorCode::ALL.iter().map(|c| serde_json::to_value(c).unwrap().as_str().unwrap().to_string()).collect();
+        let listed_set: std::collections::BTreeSet<String> = listed.iter().cloned().collect();
+        assert_eq!(listed.len(), listed_set.len(), "a code is listed twice in ErrorCode::ALL");
+        assert_eq!(listed_set, derived, "ErrorCode::ALL and the enum differ");
+    }
 
     /// docs/ARCHITECTURE.md's error table names every code with its status, and nothing else.
     #[test]

@@ -400,8 +400,8 @@ impl PipelineStore for DynamoPipelineStore {
 
     async fn catalog_at(&self, places: &[CatalogPlace], after: Option<(ConnectorId, u32)>, limit: usize) -> StoreResult<CatalogPage> {
         let after = after.map(|(c, v)| keys::catalog_entry(c, v));
-        let mut per_place = vec![];
-        for place in places {
+        // One query per place (a site, its project, its account), side by side.
+        let per_place = futures_util::future::try_join_all(places.iter().map(|place| async {
             let pk = keys::catalog_place(place);
             let key = match &after {
                 Some(a) => IndexKey::table(&pk).sort_above(a),
@@ -409,7 +409,7 @@ impl PipelineStore for DynamoPipelineStore {
             };
             let req = PageRequest { limit: Some(i32::try_from(limit + 1).unwrap_or(i32::MAX)), ..Default::default() };
             let (items, _) = query_page(&self.client, &self.table, &key, req).await?;
-            per_place.push(
+            StoreResult::Ok(
                 items
                     .iter()
                     .filter_map(|i| match i.get(attr::SK) {
@@ -417,8 +417,9 @@ impl PipelineStore for DynamoPipelineStore {
                         _ => None,
                     })
                     .collect::<Vec<_>>(),
-            );
-        }
+            )
+        }))
+        .await?;
         let (page, more) = keys::merge_catalog_pointers(per_place, limit);
         let wanted: Vec<(String, String)> = page.iter().map(|sk| (keys::CATALOG.to_string(), sk.clone())).collect();
         let entries = batch_get(&self.client, &self.table, &wanted).await?.iter().map(body_of).collect::<StoreResult<Vec<CatalogEntry>>>()?;
