@@ -14,9 +14,10 @@ use axum::http::StatusCode;
 use devportal_app::idempotency::CreateRequest;
 use devportal_domain::idempotency::{fingerprint, IdempotencyKey};
 use devportal_domain::identity::{Principal, TokenScope};
-use devportal_domain::ids::{ConnectorId, RunId};
+use devportal_domain::ids::{ConnectorId, OrgId, RunId, TokenId};
 use devportal_domain::pipeline::JobId;
 use devportal_domain::version::VersionSelector;
+use devportal_domain::wizard::Step;
 use devportal_domain::FieldError;
 use serde::de::DeserializeOwned;
 use std::collections::HashMap;
@@ -225,8 +226,9 @@ impl FromRequestParts<AppState> for Auth {
     }
 }
 
-/// The raw path parameters, checked one by one with named errors.
-pub struct PathParams(HashMap<String, String>);
+/// The raw path parameters, checked one by one with named errors; read only by the typed
+/// path extractors below (handlers take those).
+struct PathParams(HashMap<String, String>);
 
 impl<S: Send + Sync> FromRequestParts<S> for PathParams {
     type Rejection = ApiError;
@@ -244,7 +246,7 @@ impl PathParams {
         self.0.get(name).map(String::as_str).unwrap_or("")
     }
 
-    pub fn uuid<T: std::str::FromStr>(&self, name: &str, what: &str) -> Result<T, ApiError> {
+    fn uuid<T: std::str::FromStr>(&self, name: &str, what: &str) -> Result<T, ApiError> {
         self.raw(name).parse().map_err(|_| {
             ApiError::new(ErrorCode::InvalidPathParameter, format!("`{name}` must be the UUID of {what}")).field(
                 name,
@@ -254,13 +256,13 @@ impl PathParams {
         })
     }
 
-    pub fn connector(&self) -> Result<ConnectorId, ApiError> {
+    fn connector(&self) -> Result<ConnectorId, ApiError> {
         let id: ConnectorId = self.uuid("id", "a connector")?;
         tracing::Span::current().record("connector_id", tracing::field::display(id));
         Ok(id)
     }
 
-    pub fn version(&self) -> Result<VersionSelector, ApiError> {
+    fn version(&self) -> Result<VersionSelector, ApiError> {
         let v = VersionSelector::parse(self.raw("v")).ok_or_else(|| {
             ApiError::new(ErrorCode::InvalidPathParameter, "`v` must be a version number (1, 2, …), `latest` or `main`").field(
                 "v",
@@ -270,10 +272,6 @@ impl PathParams {
         })?;
         tracing::Span::current().record("version", tracing::field::display(v));
         Ok(v)
-    }
-
-    pub fn raw_param(&self, name: &str) -> &str {
-        self.raw(name)
     }
 }
 
@@ -346,6 +344,99 @@ impl<S: Send + Sync> FromRequestParts<S> for RunPath {
         let id: RunId = PathParams::from_request_parts(parts, state).await?.uuid("id", "a run")?;
         tracing::Span::current().record("run_id", tracing::field::display(id));
         Ok(Self { id })
+    }
+}
+
+/// `…/versions/{v}/steps/{step}`: a wizard step of a version (an unknown step is not found).
+#[derive(Debug, utoipa::IntoParams)]
+#[into_params(parameter_in = Path)]
+pub struct StepPath {
+    #[param(value_type = String, format = Uuid)]
+    pub id: ConnectorId,
+    /// A version number, `latest` or `main`.
+    #[param(value_type = String)]
+    pub v: VersionSelector,
+    /// vcs, application, auth, individual, execution or type-specific.
+    #[param(value_type = String)]
+    pub step: Step,
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for StepPath {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let params = PathParams::from_request_parts(parts, state).await?;
+        let (id, v) = (params.connector()?, params.version()?);
+        let raw = params.raw("step");
+        let step = Step::parse(raw).filter(|s| *s != Step::Details).ok_or_else(|| {
+            ApiError::not_found(format!("unknown wizard step `{raw}`: one of vcs, application, auth, individual, execution, type-specific"))
+        })?;
+        Ok(Self { id, v, step })
+    }
+}
+
+/// `/tokens/{id}`: an API token.
+#[derive(Debug, utoipa::IntoParams)]
+#[into_params(parameter_in = Path)]
+pub struct TokenPath {
+    /// The token's id (never its secret).
+    #[param(value_type = String, format = Uuid)]
+    pub id: TokenId,
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for TokenPath {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        Ok(Self { id: PathParams::from_request_parts(parts, state).await?.uuid("id", "a token")? })
+    }
+}
+
+/// `/organizations/{id}`: an organization.
+#[derive(Debug, utoipa::IntoParams)]
+#[into_params(parameter_in = Path)]
+pub struct OrgPath {
+    #[param(value_type = String, format = Uuid)]
+    pub id: OrgId,
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for OrgPath {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        Ok(Self { id: PathParams::from_request_parts(parts, state).await?.uuid("id", "an organization")? })
+    }
+}
+
+/// `/sites/{site}`: a site by its id (checked by the use case, which names the rule).
+#[derive(Debug, utoipa::IntoParams)]
+#[into_params(parameter_in = Path)]
+pub struct SitePath {
+    /// e.g. `dev-acme` or a production site's id.
+    pub site: String,
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for SitePath {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        Ok(Self { site: PathParams::from_request_parts(parts, state).await?.raw("site").to_string() })
+    }
+}
+
+/// `/vault/{path}`: a vault path (checked by the use case, which names the rule).
+#[derive(Debug, utoipa::IntoParams)]
+#[into_params(parameter_in = Path)]
+pub struct VaultPath {
+    /// e.g. `shops/acme/api`.
+    pub path: String,
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for VaultPath {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        Ok(Self { path: PathParams::from_request_parts(parts, state).await?.raw("path").to_string() })
     }
 }
 

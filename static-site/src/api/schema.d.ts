@@ -1106,7 +1106,8 @@ export interface components {
         };
         /**
          * @description Every error code the API answers, each with its status (documented in
-         *     docs/ARCHITECTURE.md's error table; a test holds the table to this list).
+         *     docs/ARCHITECTURE.md's error table; tests hold [`ErrorCode::ALL`] to the enum and the table
+         *     to `ALL`).
          * @enum {string}
          */
         ErrorCode: "malformed_json" | "unreadable_body" | "bad_request" | "invalid_header" | "invalid_path_parameter" | "invalid_query_parameter" | "unauthenticated" | "token_expired" | "run_token_expired" | "forbidden" | "insufficient_scope" | "not_found" | "method_not_allowed" | "stale_revision" | "transition_not_allowed" | "already_exists" | "conflict" | "quota_exceeded" | "payload_too_large" | "unsupported_media_type" | "invalid_body" | "validation_failed" | "rate_limited" | "rejected" | "unavailable" | "internal";
@@ -3868,9 +3869,9 @@ export interface operations {
             header?: never;
             path: {
                 id: string;
-                /** @description vcs, application, auth, individual, execution or type-specific */
+                /** @description vcs, application, auth, individual, execution or type-specific. */
                 step: string;
-                /** @description a number, `latest` or `main` */
+                /** @description A version number, `latest` or `main`. */
                 v: string;
             };
             cookie?: never;
@@ -3940,9 +3941,9 @@ export interface operations {
             };
             path: {
                 id: string;
-                /** @description vcs, application, auth, individual or type-specific */
+                /** @description vcs, application, auth, individual, execution or type-specific. */
                 step: string;
-                /** @description a number, `latest` or `main` */
+                /** @description A version number, `latest` or `main`. */
                 v: string;
             };
             cookie?: never;
@@ -5228,7 +5229,6 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description organization id */
                 id: string;
             };
             cookie?: never;
@@ -6109,6 +6109,7 @@ export interface operations {
                 "Idempotency-Key"?: string | null;
             };
             path: {
+                /** @description e.g. `dev-acme` or a production site's id. */
                 site: string;
             };
             cookie?: never;
@@ -6391,7 +6392,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description token id */
+                /** @description The token's id (never its secret). */
                 id: string;
             };
             cookie?: never;
@@ -6627,7 +6628,7 @@ export interface operations {
             };
             header?: never;
             path: {
-                /** @description e.g. `shops/acme/api` */
+                /** @description e.g. `shops/acme/api`. */
                 path: string;
             };
             cookie?: never;
@@ -6726,6 +6727,7 @@ export interface operations {
             };
             header?: never;
             path: {
+                /** @description e.g. `shops/acme/api`. */
                 path: string;
             };
             cookie?: never;

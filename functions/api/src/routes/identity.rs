@@ -1,7 +1,7 @@
 //! `/me`, `/tokens`, `/users`, `/organizations`: who is calling and what they belong to.
 
 use crate::error::{ApiResult, ErrorBody};
-use crate::extract::{ApiJson, Auth, KeyedJson, PathParams};
+use crate::extract::{ApiJson, Auth, KeyedJson, OrgPath, TokenPath};
 use crate::routes::{created_or_replayed, list_schema, Items};
 use crate::AppState;
 use axum::extract::State;
@@ -11,7 +11,7 @@ use chrono::{DateTime, Utc};
 use devportal_app::identity::NewToken;
 use devportal_app::views::{MeView, OrganizationView, TokenView};
 use devportal_domain::identity::{Membership, Role, TokenScope, User};
-use devportal_domain::ids::{OrgId, TokenId};
+use devportal_domain::ids::TokenId;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -81,10 +81,9 @@ pub async fn list_tokens(State(s): State<AppState>, Auth(p): Auth) -> ApiResult<
 }
 
 #[utoipa::path(delete, path = "/api/v1/tokens/{id}", tag = "identity",
-    params(("id" = String, Path, description = "token id")),
+    params(TokenPath),
     responses((status = 204), (status = 404, body = ErrorBody)))]
-pub async fn revoke_token(State(s): State<AppState>, Auth(p): Auth, params: PathParams) -> ApiResult<StatusCode> {
-    let id: TokenId = params.uuid("id", "a token")?;
+pub async fn revoke_token(State(s): State<AppState>, Auth(p): Auth, TokenPath { id }: TokenPath) -> ApiResult<StatusCode> {
     s.app.revoke_token(&p, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -146,16 +145,15 @@ pub struct AddMemberBody {
 }
 
 #[utoipa::path(post, path = "/api/v1/organizations/{id}/members", tag = "identity", request_body = AddMemberBody,
-    params(("id" = String, Path, description = "organization id")),
+    params(OrgPath),
     responses((status = 201, body = Membership), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
         (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn add_member(
     State(s): State<AppState>,
     Auth(p): Auth,
-    params: PathParams,
+    OrgPath { id: org }: OrgPath,
     ApiJson(body): ApiJson<AddMemberBody>,
 ) -> ApiResult<(StatusCode, Json<Membership>)> {
-    let org: OrgId = params.uuid("id", "an organization")?;
     Ok((StatusCode::CREATED, Json(s.app.add_member(&p, org, &body.email, body.role).await?)))
 }
 

@@ -1,7 +1,7 @@
 //! Versions (add, delete, releases, rollback), the bin, duplicate and the logo.
 
 use crate::error::{ApiError, ApiResult, ErrorBody, ErrorCode};
-use crate::extract::{idempotency_key, ApiJson, ApiQuery, Auth, ConnectorPath, CreateKey, PathParams, VersionPath};
+use crate::extract::{idempotency_key, ApiJson, ApiQuery, Auth, ConnectorPath, CreateKey, VersionPath};
 use crate::routes::{created_or_replayed, list_schema, Items};
 use crate::AppState;
 use axum::body::Bytes;
@@ -95,18 +95,16 @@ pub async fn list_bin(State(s): State<AppState>, Auth(p): Auth, ApiQuery(q): Api
     Ok(Json(page.into()))
 }
 
-#[utoipa::path(post, path = "/api/v1/bin/{id}/restore", tag = "bin", params(("id" = String, Path, format = Uuid)),
+#[utoipa::path(post, path = "/api/v1/bin/{id}/restore", tag = "bin", params(ConnectorPath),
     responses((status = 200, body = Connector), (status = 404, body = ErrorBody)))]
-pub async fn restore(State(s): State<AppState>, Auth(p): Auth, params: PathParams) -> ApiResult<Json<Connector>> {
-    let id = params.uuid("id", "a connector")?;
+pub async fn restore(State(s): State<AppState>, Auth(p): Auth, ConnectorPath { id }: ConnectorPath) -> ApiResult<Json<Connector>> {
     Ok(Json(s.app.restore_connector(&p, id).await?))
 }
 
-#[utoipa::path(delete, path = "/api/v1/bin/{id}", tag = "bin", params(("id" = String, Path, format = Uuid)),
+#[utoipa::path(delete, path = "/api/v1/bin/{id}", tag = "bin", params(ConnectorPath),
     responses((status = 204, description = "deleted with everything it owned"),
         (status = 403, body = ErrorBody, description = "only admins of the owning organization delete permanently"), (status = 404, body = ErrorBody)))]
-pub async fn delete_permanently(State(s): State<AppState>, Auth(p): Auth, params: PathParams) -> ApiResult<StatusCode> {
-    let id = params.uuid("id", "a connector")?;
+pub async fn delete_permanently(State(s): State<AppState>, Auth(p): Auth, ConnectorPath { id }: ConnectorPath) -> ApiResult<StatusCode> {
     s.app.delete_permanently(&p, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

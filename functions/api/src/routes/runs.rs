@@ -3,7 +3,7 @@
 //! stdout / stderr, its output rows, and logs across a connector's runs.
 
 use crate::error::{ApiError, ApiResult, ErrorBody, ErrorCode};
-use crate::extract::{idempotency_key, ApiJson, ApiQuery, Auth, ConnectorPath, PathParams, RunPath};
+use crate::extract::{idempotency_key, ApiJson, ApiQuery, Auth, ConnectorPath, RunPath, SitePath};
 use crate::routes::{list_schema, Items};
 use crate::AppState;
 use axum::extract::State;
@@ -45,13 +45,13 @@ pub struct StartRunBody {
 pub const UI_CLIENT_HEADER: &str = "x-devportal-client";
 
 #[utoipa::path(post, path = "/api/v1/sites/{site}/runs", tag = "runs", request_body = StartRunBody,
-    params(("site" = String, Path), ("Idempotency-Key" = Option<String>, Header, description = "a repeated key answers the original run")),
+    params(SitePath, ("Idempotency-Key" = Option<String>, Header, description = "a repeated key answers the original run")),
     responses((status = 202, body = RunView, description = "the run is queued"), (status = 200, body = RunView, description = "the Idempotency-Key was used before"),
         (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn start(
     State(s): State<AppState>,
     Auth(p): Auth,
-    params: PathParams,
+    SitePath { site }: SitePath,
     headers: HeaderMap,
     ApiJson(body): ApiJson<StartRunBody>,
 ) -> ApiResult<(StatusCode, Json<RunView>)> {
@@ -70,7 +70,7 @@ pub async fn start(
     let key = idempotency_key(&headers)?;
     let from_ui = headers.get(UI_CLIENT_HEADER).is_some_and(|v| v == "web");
     let input = StartRun { connector_id: body.connector_id, version, values: body.values, auth: body.auth, test_input: body.test_input, from_ui };
-    let (run, replayed) = s.app.start_run(&p, params.raw_param("site"), input, key.as_deref()).await?;
+    let (run, replayed) = s.app.start_run(&p, &site, input, key.as_deref()).await?;
     Ok((if replayed { StatusCode::OK } else { StatusCode::ACCEPTED }, Json(run)))
 }
 

@@ -2,7 +2,7 @@
 //! `GET /vault` lists paths and field names (never values), `DELETE /vault/{path}`.
 
 use crate::error::{ApiResult, ErrorBody};
-use crate::extract::{ApiJson, ApiQuery, Auth, PathParams};
+use crate::extract::{ApiJson, ApiQuery, Auth, VaultPath};
 use crate::routes::{list_schema, Items};
 use crate::AppState;
 use axum::extract::State;
@@ -38,16 +38,16 @@ list_schema!(
 );
 
 #[utoipa::path(put, path = "/api/v1/vault/{path}", tag = "vault", request_body = VaultBody,
-    params(("path" = String, Path, description = "e.g. `shops/acme/api`"), OrgQuery),
+    params(VaultPath, OrgQuery),
     responses((status = 200, body = VaultEntryView, description = "stored; values are never answered"), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn put(
     State(s): State<AppState>,
     Auth(p): Auth,
-    params: PathParams,
+    VaultPath { path }: VaultPath,
     ApiQuery(q): ApiQuery<OrgQuery>,
     ApiJson(body): ApiJson<VaultBody>,
 ) -> ApiResult<Json<VaultEntryView>> {
-    Ok(Json(s.app.put_vault(&p, q.org_id, params.raw_param("path"), body.fields).await?))
+    Ok(Json(s.app.put_vault(&p, q.org_id, &path, body.fields).await?))
 }
 
 #[utoipa::path(get, path = "/api/v1/vault", operation_id = "list_vault", tag = "vault", params(OrgQuery), responses((status = 200, body = VaultList), (status = 404, body = ErrorBody)))]
@@ -55,9 +55,14 @@ pub async fn list(State(s): State<AppState>, Auth(p): Auth, ApiQuery(q): ApiQuer
     Ok(Json(Items::all(s.app.list_vault(&p, q.org_id).await?)))
 }
 
-#[utoipa::path(delete, path = "/api/v1/vault/{path}", tag = "vault", params(("path" = String, Path), OrgQuery),
+#[utoipa::path(delete, path = "/api/v1/vault/{path}", tag = "vault", params(VaultPath, OrgQuery),
     responses((status = 204, description = "deleted"), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn delete(State(s): State<AppState>, Auth(p): Auth, params: PathParams, ApiQuery(q): ApiQuery<OrgQuery>) -> ApiResult<StatusCode> {
-    s.app.delete_vault(&p, q.org_id, params.raw_param("path")).await?;
+pub async fn delete(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    VaultPath { path }: VaultPath,
+    ApiQuery(q): ApiQuery<OrgQuery>,
+) -> ApiResult<StatusCode> {
+    s.app.delete_vault(&p, q.org_id, &path).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -1,7 +1,7 @@
 //! `/connectors/{id}/versions/{v}/steps/{step}` and `…/vcs/test`: the setup wizard.
 
 use crate::error::{ApiError, ApiResult, ErrorBody, ErrorCode};
-use crate::extract::{parse_json, revision, Auth, JsonBytes, PathParams, VersionPath};
+use crate::extract::{parse_json, revision, Auth, JsonBytes, StepPath, VersionPath};
 use crate::AppState;
 use axum::extract::State;
 use axum::http::HeaderMap;
@@ -16,21 +16,10 @@ use devportal_domain::wizard::Step;
 use serde::Deserialize;
 use utoipa::ToSchema;
 
-fn step_param(params: &PathParams) -> Result<Step, ApiError> {
-    let raw = params.raw_param("step");
-    Step::parse(raw).filter(|s| *s != Step::Details).ok_or_else(|| {
-        ApiError::not_found(format!("unknown wizard step `{raw}`: one of vcs, application, auth, individual, execution, type-specific"))
-    })
-}
-
 #[utoipa::path(get, path = "/api/v1/connectors/{id}/versions/{v}/steps/{step}", tag = "wizard",
-    params(("id" = String, Path, format = Uuid), ("v" = String, Path, description = "a number, `latest` or `main`"),
-        ("step" = String, Path, description = "vcs, application, auth, individual, execution or type-specific")),
+    params(StepPath),
     responses((status = 200, body = StepView), (status = 404, body = ErrorBody)))]
-pub async fn get_step(State(s): State<AppState>, Auth(p): Auth, params: PathParams) -> ApiResult<Json<StepView>> {
-    let id = params.connector()?;
-    let v = params.version()?;
-    let step = step_param(&params)?;
+pub async fn get_step(State(s): State<AppState>, Auth(p): Auth, StepPath { id, v, step }: StepPath) -> ApiResult<Json<StepView>> {
     Ok(Json(s.app.step(&p, id, v, step).await?))
 }
 
@@ -109,21 +98,16 @@ pub enum StepBody {
 
 #[utoipa::path(put, path = "/api/v1/connectors/{id}/versions/{v}/steps/{step}", tag = "wizard",
     request_body(content = StepBody, description = "the step's fields; the step is chosen by the path"),
-    params(("id" = String, Path, format = Uuid), ("v" = String, Path, description = "a number, `latest` or `main`"),
-        ("step" = String, Path, description = "vcs, application, auth, individual or type-specific"),
-        ("If-Match" = Option<String>, Header, description = "the version's revision")),
+    params(StepPath, ("If-Match" = Option<String>, Header, description = "the version's revision")),
     responses((status = 200, body = StepView), (status = 404, body = ErrorBody), (status = 405, body = ErrorBody),
         (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn put_step(
     State(s): State<AppState>,
     Auth(p): Auth,
-    params: PathParams,
+    StepPath { id, v, step }: StepPath,
     headers: HeaderMap,
     JsonBytes(bytes): JsonBytes,
 ) -> ApiResult<Json<StepView>> {
-    let id = params.connector()?;
-    let v = params.version()?;
-    let step = step_param(&params)?;
     let (input, body_revision) = match step {
         Step::Vcs => {
             let b: VcsBody = parse_json(&bytes)?;
