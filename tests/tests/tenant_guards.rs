@@ -217,11 +217,22 @@ fn expect_rate_limited(a: devportal_tests::Answer) -> Value {
 async fn one_user_beyond_its_request_rate_gets_429_with_retry_after() {
     let portal = Portal::start_with_limits(Limits { user_requests_per_second: 1, user_burst: 3, ..unlimited() }).await;
     let admin = portal.admin();
+    let started = std::time::Instant::now();
     let (other, _) = new_user(&portal, "other@example.com").await; // 1
-    for _ in 0..2 {
-        admin.get("/me").await.expect(200); // 2, 3
-    }
-    let body = expect_rate_limited(admin.get("/me").await);
+                                                                   // Until the bucket is empty: it refills one request per second meanwhile (requests are
+                                                                   // slow on moto under load), so the count is bounded by the time taken.
+    let mut passed = 1;
+    let body = loop {
+        let answer = admin.get("/me").await;
+        if answer.status == reqwest::StatusCode::TOO_MANY_REQUESTS {
+            break expect_rate_limited(answer);
+        }
+        answer.expect(200);
+        passed += 1;
+        assert!(passed < 20, "{passed} requests passed: the user's rate is not limited");
+    };
+    let refills = started.elapsed().as_secs() as usize + 1;
+    assert!((3..=3 + refills).contains(&passed), "{passed} requests passed in {:?} (burst 3, 1 per second)", started.elapsed());
     assert!(body["message"].as_str().unwrap().contains("per user"), "{body}");
     // Another user is metered apart; the first recovers after the wait.
     other.get("/me").await.expect(200);
@@ -233,15 +244,27 @@ async fn one_user_beyond_its_request_rate_gets_429_with_retry_after() {
 async fn an_organization_beyond_its_request_rate_gets_429() {
     let portal = Portal::start_with_limits(Limits { org_requests_per_second: 1, org_burst: 6, ..unlimited() }).await;
     let admin = portal.admin();
+    let started = std::time::Instant::now();
     let org = default_org(&admin).await; // 1
     let (member, _) = new_user(&portal, "member@example.com").await; // 2
     let (outsider, _) = new_user(&portal, "outsider@example.com").await; // 3
     admin.post(&format!("/organizations/{org}/members"), json!({"email": "member@example.com"})).await.expect(201); // 4
-    member.get("/me").await.expect(200); // 5
-    admin.get("/me").await.expect(200); // 6: the organization's burst is used up by two users
-    let body = expect_rate_limited(member.get("/me").await);
+                                                                                                                    // The two members take turns until the organization's bucket is empty. The bucket refills
+                                                                                                                    // one request per second meanwhile (requests are slow on moto under load), so the count is
+                                                                                                                    // bounded by the time taken; a bucket per user would let through 6 requests each.
+    let mut passed = 4;
+    let body = loop {
+        let answer = if passed % 2 == 0 { member.get("/me").await } else { admin.get("/me").await };
+        if answer.status == reqwest::StatusCode::TOO_MANY_REQUESTS {
+            break expect_rate_limited(answer);
+        }
+        answer.expect(200);
+        passed += 1;
+        assert!(passed < 12, "two members passed {passed} requests: the organization's burst of 6 is not shared");
+    };
+    let refills = started.elapsed().as_secs() as usize + 1;
+    assert!((6..=6 + refills).contains(&passed), "{passed} requests passed in {:?} (burst 6, 1 per second)", started.elapsed());
     assert!(body["message"].as_str().unwrap().contains("per organization"), "{body}");
-    expect_rate_limited(admin.get("/me").await);
     // A user outside the organization is not held back by it.
     outsider.get("/me").await.expect(200);
 }
