@@ -5,12 +5,11 @@
 //! once, with its exit code; an event of another cluster never arrives. moto never emits ECS
 //! events itself: the fixtures of `events/` are put on the bus.
 
-use chrono::Utc;
 use devportal_aws::aws_sdk_sqs::types::QueueAttributeName;
-use devportal_domain::ids::{ConnectorId, OrgId, RunId, UserId};
-use devportal_domain::pipeline::SiteKind;
+use devportal_domain::fixtures::running_ecs_run;
+use devportal_domain::ids::RunId;
 use devportal_domain::ports::RunStore;
-use devportal_domain::run::{Run, RunStatus, RunTrigger, TriggerKind};
+use devportal_domain::run::RunStatus;
 use devportal_embedded::SqliteRunStore;
 use devportal_tests::moto;
 use devportal_wiring::{embedded, EmbeddedOptions};
@@ -49,39 +48,6 @@ impl run_launcher::Release for Released {
     async fn release(&self, run: RunId) -> Result<(), String> {
         self.0.lock().unwrap().push(run);
         Ok(())
-    }
-}
-
-fn running_run(id: RunId) -> Run {
-    Run {
-        id,
-        connector_id: ConnectorId::new(),
-        owner_org_id: OrgId::new(),
-        version: 1,
-        site_id: "dev".into(),
-        site_kind: SiteKind::Dev,
-        status: RunStatus::Running,
-        exit_code: None,
-        created_at: Utc::now(),
-        started_at: Some(Utc::now()),
-        finished_at: None,
-        process_id: None,
-        trigger: RunTrigger { kind: TriggerKind::User, user_id: UserId::new(), token_id: None },
-        argv: vec!["/bin/c".into()],
-        command_line: "/bin/c".into(),
-        environment: vec![],
-        reason: None,
-        stop_requested: None,
-        time_limit_secs: 900,
-        digest: format!("sha256:{}", "a".repeat(64)),
-        runtime_ref: "arn:aws:ecs:us-east-1:123456789012:task-definition/x:1".into(),
-        handle: Some("arn:aws:ecs:us-east-1:123456789012:task/devportal-runs/9f1e2d3c4b5a69788796a5b4c3d2e1f0".into()),
-        observed_version: 0,
-        token_hash: None,
-        values_ref: None,
-        has_test_input: false,
-        progress: None,
-        revision: 0,
     }
 }
 
@@ -134,7 +100,7 @@ async fn task_state_events_reach_the_launcher_through_eventbridge_and_sqs_and_en
     let e = embedded(EmbeddedOptions::ephemeral(dir.path().join("data"))).await.unwrap();
     let id: RunId = SAMPLE_RUN.parse().unwrap();
     let store = SqliteRunStore::new(e.db.clone());
-    store.create_run(&running_run(id), None).await.unwrap();
+    store.create_run(&running_ecs_run(id), None).await.unwrap();
     let released = Released::default();
     let response = run_launcher::handle(&e.app, &released, json!({ "Records": records })).await.unwrap();
     assert_eq!(response["batchItemFailures"], json!([]));

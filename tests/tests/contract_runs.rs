@@ -8,13 +8,12 @@
 
 use chrono::{Duration, TimeZone, Utc};
 use devportal_aws::{create_table, DynamoRunDataStore, DynamoRunStore, SecretsManagerSecrets};
-use devportal_domain::ids::{ConnectorId, OrgId, RunId, UserId};
+use devportal_domain::fixtures::running_ecs_run;
+use devportal_domain::ids::{ConnectorId, OrgId, RunId};
 use devportal_domain::page::decode_cursor;
-use devportal_domain::pipeline::SiteKind;
 use devportal_domain::ports::{KeyClaim, RunDataStore, RunStore, StoreError, VaultStore};
 use devportal_domain::run::{
-    IngestBatch, IngestItems, LogLevel, LogPosition, LogQuery, LogScope, NewLogEntry, NewStdioLine, Run, RunQuery, RunStatus, RunTrigger, StdStream,
-    TriggerKind,
+    IngestBatch, IngestItems, LogLevel, LogPosition, LogQuery, LogScope, NewLogEntry, NewStdioLine, Run, RunQuery, RunStatus, StdStream,
 };
 use devportal_domain::secret::SecretValue;
 use devportal_tests::moto;
@@ -87,34 +86,17 @@ devportal_tests::contract_suite!(
 
 fn run(org: OrgId, connector: ConnectorId, version: u32) -> Run {
     Run {
-        id: RunId::new(),
         connector_id: connector,
         owner_org_id: org,
         version,
         site_id: format!("dev-{connector}"),
-        site_kind: SiteKind::Dev,
         status: RunStatus::Queued,
-        exit_code: None,
-        created_at: Utc::now(),
         started_at: None,
-        finished_at: None,
-        process_id: None,
-        trigger: RunTrigger { kind: TriggerKind::User, user_id: UserId::new(), token_id: None },
         argv: vec!["/bin/connector".into(), "--limit".into(), "5".into()],
         command_line: "/bin/connector --limit 5".into(),
-        environment: vec![],
-        reason: None,
-        stop_requested: None,
-        time_limit_secs: 900,
-        digest: format!("sha256:{}", "a".repeat(64)),
         runtime_ref: "arn:aws:ecs:us-east-1:123456789012:task-definition/dp-c-v1:1".into(),
         handle: None,
-        observed_version: 0,
-        token_hash: None,
-        values_ref: None,
-        has_test_input: false,
-        progress: None,
-        revision: 0,
+        ..running_ecs_run(RunId::new())
     }
 }
 

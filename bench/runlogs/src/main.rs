@@ -13,10 +13,9 @@
 
 use chrono::Utc;
 use devportal_app::App;
-use devportal_domain::execution::EnvVar;
-use devportal_domain::ids::{ConnectorId, OrgId, RunId, TokenId, UserId};
-use devportal_domain::pipeline::SiteKind;
-use devportal_domain::run::{IngestBatch, IngestItems, LogLevel, LogQuery, LogScope, NewLogEntry, Run, RunStatus, RunTrigger, TriggerKind};
+use devportal_domain::fixtures::running_ecs_run;
+use devportal_domain::ids::{ConnectorId, RunId, TokenId, UserId};
+use devportal_domain::run::{IngestBatch, IngestItems, LogLevel, LogQuery, LogScope, NewLogEntry, Run, RunTrigger, TriggerKind};
 use std::time::{Duration, Instant};
 
 const WORDS: &[&str] = &["fetched", "products", "shop", "category", "price", "stock", "order", "sync", "page", "retry", "timeout", "image"];
@@ -28,34 +27,16 @@ fn arg(name: &str, default: usize) -> usize {
 
 fn run_record(connector: ConnectorId) -> Run {
     Run {
-        id: RunId::new(),
         connector_id: connector,
-        owner_org_id: OrgId::new(),
-        version: 1,
         site_id: "dev-site".into(),
-        site_kind: SiteKind::Dev,
-        status: RunStatus::Running,
-        exit_code: None,
-        created_at: Utc::now(),
-        started_at: Some(Utc::now()),
-        finished_at: None,
-        process_id: None,
         trigger: RunTrigger { kind: TriggerKind::Api, user_id: UserId::new(), token_id: Some(TokenId::new()) },
         argv: vec!["sh".into()],
         command_line: "sh".into(),
-        environment: Vec::<EnvVar>::new(),
-        reason: None,
-        stop_requested: None,
-        time_limit_secs: 900,
         digest: "sha256:00".into(),
         runtime_ref: String::new(),
         handle: None,
-        observed_version: 0,
-        token_hash: None,
-        values_ref: None,
-        has_test_input: false,
-        progress: None,
         revision: 1,
+        ..running_ecs_run(RunId::new())
     }
 }
 

@@ -283,11 +283,9 @@ pub struct ConnectorPath {
     pub id: ConnectorId,
 }
 
-impl<S: Send + Sync> FromRequestParts<S> for ConnectorPath {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        Ok(Self { id: PathParams::from_request_parts(parts, state).await?.connector()? })
+impl ConnectorPath {
+    fn from_params(params: &PathParams) -> Result<Self, ApiError> {
+        Ok(Self { id: params.connector()? })
     }
 }
 
@@ -302,11 +300,8 @@ pub struct VersionPath {
     pub v: VersionSelector,
 }
 
-impl<S: Send + Sync> FromRequestParts<S> for VersionPath {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        let params = PathParams::from_request_parts(parts, state).await?;
+impl VersionPath {
+    fn from_params(params: &PathParams) -> Result<Self, ApiError> {
         Ok(Self { id: params.connector()?, v: params.version()? })
     }
 }
@@ -319,11 +314,9 @@ pub struct JobPath {
     pub job: JobId,
 }
 
-impl<S: Send + Sync> FromRequestParts<S> for JobPath {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        let job: JobId = PathParams::from_request_parts(parts, state).await?.uuid("job", "a job")?;
+impl JobPath {
+    fn from_params(params: &PathParams) -> Result<Self, ApiError> {
+        let job: JobId = params.uuid("job", "a job")?;
         tracing::Span::current().record("job_id", tracing::field::display(job));
         Ok(Self { job })
     }
@@ -337,11 +330,9 @@ pub struct RunPath {
     pub id: RunId,
 }
 
-impl<S: Send + Sync> FromRequestParts<S> for RunPath {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        let id: RunId = PathParams::from_request_parts(parts, state).await?.uuid("id", "a run")?;
+impl RunPath {
+    fn from_params(params: &PathParams) -> Result<Self, ApiError> {
+        let id: RunId = params.uuid("id", "a run")?;
         tracing::Span::current().record("run_id", tracing::field::display(id));
         Ok(Self { id })
     }
@@ -361,11 +352,8 @@ pub struct StepPath {
     pub step: Step,
 }
 
-impl<S: Send + Sync> FromRequestParts<S> for StepPath {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        let params = PathParams::from_request_parts(parts, state).await?;
+impl StepPath {
+    fn from_params(params: &PathParams) -> Result<Self, ApiError> {
         let (id, v) = (params.connector()?, params.version()?);
         let raw = params.raw("step");
         let step = Step::parse(raw).filter(|s| *s != Step::Details).ok_or_else(|| {
@@ -384,11 +372,9 @@ pub struct TokenPath {
     pub id: TokenId,
 }
 
-impl<S: Send + Sync> FromRequestParts<S> for TokenPath {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        Ok(Self { id: PathParams::from_request_parts(parts, state).await?.uuid("id", "a token")? })
+impl TokenPath {
+    fn from_params(params: &PathParams) -> Result<Self, ApiError> {
+        Ok(Self { id: params.uuid("id", "a token")? })
     }
 }
 
@@ -400,11 +386,9 @@ pub struct OrgPath {
     pub id: OrgId,
 }
 
-impl<S: Send + Sync> FromRequestParts<S> for OrgPath {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        Ok(Self { id: PathParams::from_request_parts(parts, state).await?.uuid("id", "an organization")? })
+impl OrgPath {
+    fn from_params(params: &PathParams) -> Result<Self, ApiError> {
+        Ok(Self { id: params.uuid("id", "an organization")? })
     }
 }
 
@@ -416,11 +400,9 @@ pub struct SitePath {
     pub site: String,
 }
 
-impl<S: Send + Sync> FromRequestParts<S> for SitePath {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        Ok(Self { site: PathParams::from_request_parts(parts, state).await?.raw("site").to_string() })
+impl SitePath {
+    fn from_params(params: &PathParams) -> Result<Self, ApiError> {
+        Ok(Self { site: params.raw("site").to_string() })
     }
 }
 
@@ -432,13 +414,27 @@ pub struct VaultPath {
     pub path: String,
 }
 
-impl<S: Send + Sync> FromRequestParts<S> for VaultPath {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        Ok(Self { path: PathParams::from_request_parts(parts, state).await?.raw("path").to_string() })
+impl VaultPath {
+    fn from_params(params: &PathParams) -> Result<Self, ApiError> {
+        Ok(Self { path: params.raw("path").to_string() })
     }
 }
+
+/// `FromRequestParts` for each typed path: the raw parameters are read once and handed to
+/// the type's `from_params`, which checks them with named errors.
+macro_rules! from_path_params {
+    ($($path:ident),* $(,)?) => {$(
+        impl<S: Send + Sync> FromRequestParts<S> for $path {
+            type Rejection = ApiError;
+
+            async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+                Self::from_params(&PathParams::from_request_parts(parts, state).await?)
+            }
+        }
+    )*};
+}
+
+from_path_params!(ConnectorPath, VersionPath, JobPath, RunPath, StepPath, TokenPath, OrgPath, SitePath, VaultPath);
 
 /// Query parameters, with errors naming the parameter.
 pub struct ApiQuery<T>(pub T);

@@ -18,6 +18,7 @@ use error::ApiError;
 use std::time::Duration;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::trace::TraceLayer;
+use utoipa_axum::{router::OpenApiRouter, routes};
 
 pub use error::ErrorBody;
 
@@ -30,58 +31,69 @@ pub struct AppState {
     pub app: App,
 }
 
+/// Every `/api/v1` route with its documentation, declared once: `routes!` takes each
+/// handler's method and path from its `#[utoipa::path]` (paths relative to `/api/v1`; one
+/// `routes!` per path). The OpenAPI document is this router's ([`openapi::document`]).
+pub fn api_routes() -> OpenApiRouter<AppState> {
+    use routes::{connectors, directory, identity, lifecycle, pipeline, runs, vault, wizard};
+    OpenApiRouter::new()
+        .routes(routes!(identity::me))
+        .routes(routes!(identity::create_token, identity::list_tokens))
+        .routes(routes!(identity::revoke_token))
+        .routes(routes!(identity::create_user))
+        .routes(routes!(identity::list_organizations, identity::create_organization))
+        .routes(routes!(identity::add_member))
+        .routes(routes!(connectors::list, connectors::create))
+        .routes(routes!(connectors::get, connectors::edit, lifecycle::bin_connector))
+        .routes(routes!(lifecycle::duplicate))
+        .routes(routes!(lifecycle::get_logo, lifecycle::put_logo))
+        .routes(routes!(connectors::list_versions, lifecycle::add_version))
+        .routes(routes!(connectors::get_version, lifecycle::delete_version))
+        .routes(routes!(lifecycle::releases))
+        .routes(routes!(lifecycle::rollback))
+        .routes(routes!(lifecycle::list_bin))
+        .routes(routes!(lifecycle::restore))
+        .routes(routes!(lifecycle::delete_permanently))
+        .routes(routes!(wizard::get_step, wizard::put_step))
+        .routes(routes!(wizard::test_vcs))
+        .routes(routes!(pipeline::build))
+        .routes(routes!(pipeline::sync_runtime))
+        .routes(routes!(pipeline::sync_dev))
+        .routes(routes!(pipeline::sync_prod))
+        .routes(routes!(pipeline::access))
+        .routes(routes!(pipeline::release))
+        .routes(routes!(pipeline::unrelease))
+        .routes(routes!(pipeline::list_jobs))
+        .routes(routes!(pipeline::transitions))
+        .routes(routes!(pipeline::get_job))
+        .routes(routes!(pipeline::job_log))
+        .routes(routes!(pipeline::cancel_job))
+        .routes(routes!(pipeline::retry_job))
+        .routes(routes!(pipeline::dead_letters))
+        .routes(routes!(directory::accounts, directory::add_account))
+        .routes(routes!(directory::projects, directory::add_project))
+        .routes(routes!(directory::sites, directory::add_site))
+        .routes(routes!(directory::catalog))
+        .routes(routes!(runs::start))
+        .routes(routes!(runs::list))
+        .routes(routes!(runs::get))
+        .routes(routes!(runs::cancel))
+        .routes(routes!(runs::logs))
+        .routes(routes!(runs::stdio))
+        .routes(routes!(runs::output))
+        .routes(routes!(runs::connector_logs))
+        .routes(routes!(vault::list))
+        // A vault path has slashes: the route is a wildcard, which OpenAPI cannot express, so
+        // it is routed here and documented as `/vault/{path}` (`openapi::ApiDoc`).
+        .route("/vault/{*path}", axum::routing::put(vault::put).delete(vault::delete))
+}
+
 /// The `/api/v1` routes, with errors, limits, panics and tracing handled.
 pub fn router(app: App) -> Router {
-    use routes::{connectors, directory, identity, lifecycle, pipeline, run_api, runs, vault, wizard};
-    let api = Router::new()
+    use routes::run_api;
+    let (api, _) = api_routes().split_for_parts();
+    let api = api
         .route("/openapi.json", get(openapi::serve))
-        .route("/me", get(identity::me))
-        .route("/tokens", post(identity::create_token).get(identity::list_tokens))
-        .route("/tokens/{id}", axum::routing::delete(identity::revoke_token))
-        .route("/users", post(identity::create_user))
-        .route("/organizations", get(identity::list_organizations).post(identity::create_organization))
-        .route("/organizations/{id}/members", post(identity::add_member))
-        .route("/connectors", get(connectors::list).post(connectors::create))
-        .route("/connectors/{id}", get(connectors::get).patch(connectors::edit).delete(lifecycle::bin_connector))
-        .route("/connectors/{id}/copy", post(lifecycle::duplicate))
-        .route("/connectors/{id}/logo", get(lifecycle::get_logo).put(lifecycle::put_logo))
-        .route("/connectors/{id}/versions", get(connectors::list_versions).post(lifecycle::add_version))
-        .route("/connectors/{id}/versions/{v}", get(connectors::get_version).delete(lifecycle::delete_version))
-        .route("/connectors/{id}/versions/{v}/releases", get(lifecycle::releases))
-        .route("/connectors/{id}/versions/{v}/rollback", post(lifecycle::rollback))
-        .route("/bin", get(lifecycle::list_bin))
-        .route("/bin/{id}/restore", post(lifecycle::restore))
-        .route("/bin/{id}", axum::routing::delete(lifecycle::delete_permanently))
-        .route("/connectors/{id}/versions/{v}/steps/{step}", get(wizard::get_step).put(wizard::put_step))
-        .route("/connectors/{id}/versions/{v}/vcs/test", post(wizard::test_vcs))
-        .route("/connectors/{id}/versions/{v}/build", post(pipeline::build))
-        .route("/connectors/{id}/versions/{v}/sync-runtime", post(pipeline::sync_runtime))
-        .route("/connectors/{id}/versions/{v}/sync-dev", post(pipeline::sync_dev))
-        .route("/connectors/{id}/versions/{v}/sync-prod", post(pipeline::sync_prod))
-        .route("/connectors/{id}/versions/{v}/access", axum::routing::put(pipeline::access))
-        .route("/connectors/{id}/versions/{v}/release", post(pipeline::release))
-        .route("/connectors/{id}/versions/{v}/unrelease", post(pipeline::unrelease))
-        .route("/connectors/{id}/versions/{v}/jobs", get(pipeline::list_jobs))
-        .route("/connectors/{id}/versions/{v}/transitions", get(pipeline::transitions))
-        .route("/jobs/{job}", get(pipeline::get_job))
-        .route("/jobs/{job}/log", get(pipeline::job_log))
-        .route("/jobs/{job}/cancel", post(pipeline::cancel_job))
-        .route("/jobs/{job}/retry", post(pipeline::retry_job))
-        .route("/dead-letters", get(pipeline::dead_letters))
-        .route("/accounts", get(directory::accounts).post(directory::add_account))
-        .route("/projects", get(directory::projects).post(directory::add_project))
-        .route("/sites", get(directory::sites).post(directory::add_site))
-        .route("/catalog", get(directory::catalog))
-        .route("/sites/{site}/runs", post(runs::start))
-        .route("/runs", get(runs::list))
-        .route("/runs/{id}", get(runs::get))
-        .route("/runs/{id}/cancel", post(runs::cancel))
-        .route("/runs/{id}/logs", get(runs::logs))
-        .route("/runs/{id}/stdio", get(runs::stdio))
-        .route("/runs/{id}/output", get(runs::output))
-        .route("/connectors/{id}/logs", get(runs::connector_logs))
-        .route("/vault", get(vault::list))
-        .route("/vault/{*path}", axum::routing::put(vault::put).delete(vault::delete))
         .fallback(unknown_route)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(axum::middleware::map_response(json_rejections))

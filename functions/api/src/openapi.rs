@@ -2,41 +2,31 @@
 //! schemas, served without authentication at `/api/v1/openapi.json`.
 
 use crate::error::ErrorBody;
-use crate::routes::{connectors, directory, identity, lifecycle, pipeline, runs, vault, wizard};
+use crate::routes::{connectors, directory, identity, lifecycle, pipeline, runs, vault};
 use axum::Json;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
+use utoipa_axum::router::OpenApiRouter;
 
+/// What the document holds besides its operations: its description, the list schemas, the
+/// security scheme and the tags.
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Dev Portal API", version = "1", description = "Create, configure, build, deploy, monitor and release connectors."),
-    paths(
-        identity::me, identity::create_token, identity::list_tokens, identity::revoke_token, identity::create_user,
-        identity::list_organizations, identity::create_organization, identity::add_member,
-        connectors::create, connectors::list, connectors::get, connectors::edit, connectors::list_versions,
-        connectors::get_version,
-        wizard::get_step, wizard::put_step, wizard::test_vcs,
-        pipeline::build, pipeline::sync_runtime, pipeline::sync_dev, pipeline::sync_prod, pipeline::access,
-        pipeline::release, pipeline::unrelease, pipeline::list_jobs, pipeline::get_job, pipeline::job_log,
-        pipeline::cancel_job, pipeline::retry_job, pipeline::transitions, pipeline::dead_letters,
-        directory::accounts, directory::projects, directory::sites, directory::add_account, directory::add_project,
-        directory::add_site, directory::catalog,
-        lifecycle::add_version, lifecycle::delete_version, lifecycle::releases, lifecycle::rollback, lifecycle::bin_connector,
-        lifecycle::list_bin, lifecycle::restore, lifecycle::delete_permanently, lifecycle::duplicate, lifecycle::put_logo,
-        lifecycle::get_logo,
-        runs::start, runs::list, runs::get, runs::cancel, runs::logs, runs::stdio, runs::output, runs::connector_logs,
-        vault::put, vault::list, vault::delete,
-    ),
     components(schemas(ErrorBody, identity::TokenList, identity::OrganizationList, connectors::ConnectorPage,
         connectors::VersionList, pipeline::JobList, pipeline::TransitionList, directory::AccountList, directory::ProjectList,
         directory::SiteList, directory::CatalogList, pipeline::DeadLetterList, lifecycle::ReleaseList, runs::RunPage, runs::StdioPage,
         runs::OutputPage, vault::VaultList)),
-    modifiers(&BearerAuth, &CommonErrors),
     security(("bearer" = [])),
     tags((name = "identity"), (name = "connectors"), (name = "versions"), (name = "wizard"), (name = "pipeline"), (name = "jobs"),
         (name = "history"), (name = "platform"), (name = "catalog"), (name = "bin"), (name = "runs"), (name = "vault"))
 )]
 pub struct ApiDoc;
+
+/// The vault's wildcard routes, routed by hand in [`crate::api_routes`].
+#[derive(OpenApi)]
+#[openapi(paths(vault::put, vault::delete))]
+struct VaultDoc;
 
 struct BearerAuth;
 
@@ -96,10 +86,17 @@ impl Modify for CommonErrors {
     }
 }
 
-/// The document, built once.
+/// The document, built once: the routes' operations under `/api/v1`, then what every
+/// operation shares.
 pub fn document() -> &'static utoipa::openapi::OpenApi {
     static DOC: std::sync::OnceLock<utoipa::openapi::OpenApi> = std::sync::OnceLock::new();
-    DOC.get_or_init(ApiDoc::openapi)
+    DOC.get_or_init(|| {
+        let routes = crate::api_routes().merge(OpenApiRouter::with_openapi(VaultDoc::openapi()));
+        let (_, mut doc) = OpenApiRouter::<crate::AppState>::with_openapi(ApiDoc::openapi()).nest("/api/v1", routes).split_for_parts();
+        BearerAuth.modify(&mut doc);
+        CommonErrors.modify(&mut doc);
+        doc
+    })
 }
 
 pub async fn serve() -> Json<&'static utoipa::openapi::OpenApi> {

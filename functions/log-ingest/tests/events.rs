@@ -3,10 +3,10 @@
 //! records (a good one stored, an unreadable one and one of an unknown run reported).
 
 use chrono::Utc;
-use devportal_domain::ids::{ConnectorId, OrgId, RunId, UserId};
-use devportal_domain::pipeline::SiteKind;
+use devportal_domain::fixtures::running_ecs_run;
+use devportal_domain::ids::RunId;
 use devportal_domain::ports::{RunDataStore, RunStore};
-use devportal_domain::run::{IngestBatch, IngestItems, LogLevel, LogQuery, LogScope, NewLogEntry, Run, RunStatus, RunTrigger, TriggerKind};
+use devportal_domain::run::{IngestBatch, IngestItems, LogLevel, LogQuery, LogScope, NewLogEntry};
 use devportal_embedded::SqliteRunStore;
 use devportal_wiring::{embedded, EmbeddedOptions};
 use serde_json::{json, Value};
@@ -18,45 +18,12 @@ fn sample(name: &str) -> Value {
     serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap()
 }
 
-fn run(id: RunId) -> Run {
-    Run {
-        id,
-        connector_id: ConnectorId::new(),
-        owner_org_id: OrgId::new(),
-        version: 1,
-        site_id: "dev".into(),
-        site_kind: SiteKind::Dev,
-        status: RunStatus::Running,
-        exit_code: None,
-        created_at: Utc::now(),
-        started_at: Some(Utc::now()),
-        finished_at: None,
-        process_id: None,
-        trigger: RunTrigger { kind: TriggerKind::User, user_id: UserId::new(), token_id: None },
-        argv: vec!["/bin/c".into()],
-        command_line: "/bin/c".into(),
-        environment: vec![],
-        reason: None,
-        stop_requested: None,
-        time_limit_secs: 900,
-        digest: format!("sha256:{}", "a".repeat(64)),
-        runtime_ref: "arn:aws:ecs:us-east-1:123456789012:task-definition/x:1".into(),
-        handle: Some("arn:aws:ecs:us-east-1:123456789012:task/devportal-runs/9f1e2d3c4b5a69788796a5b4c3d2e1f0".into()),
-        observed_version: 0,
-        token_hash: None,
-        values_ref: None,
-        has_test_input: false,
-        progress: None,
-        revision: 0,
-    }
-}
-
 #[tokio::test]
 async fn a_subscription_sample_is_stored_once_however_often_it_comes() {
     let dir = tempfile::tempdir().unwrap();
     let e = embedded(EmbeddedOptions::ephemeral(dir.path().join("data"))).await.unwrap();
     let id: RunId = SAMPLE_RUN.parse().unwrap();
-    SqliteRunStore::new(e.db.clone()).create_run(&run(id), None).await.unwrap();
+    SqliteRunStore::new(e.db.clone()).create_run(&running_ecs_run(id), None).await.unwrap();
 
     let event = sample("cloudwatch-logs-run-stdio.json");
     assert_eq!(log_ingest::handle(&e.app, event.clone()).await.unwrap(), json!({}));
@@ -73,7 +40,7 @@ async fn a_subscription_sample_is_stored_once_however_often_it_comes() {
 async fn sqs_records_are_stored_and_bad_ones_reported() {
     let dir = tempfile::tempdir().unwrap();
     let e = embedded(EmbeddedOptions::ephemeral(dir.path().join("data"))).await.unwrap();
-    let r = run(RunId::new());
+    let r = running_ecs_run(RunId::new());
     SqliteRunStore::new(e.db.clone()).create_run(&r, None).await.unwrap();
     let batch = IngestBatch {
         run_id: r.id,

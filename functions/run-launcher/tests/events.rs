@@ -2,11 +2,10 @@
 //! ECS task state events applied in order of the task's version — twice and out of order
 //! change nothing more — and the end releases the run's runtime resources once.
 
-use chrono::Utc;
-use devportal_domain::ids::{ConnectorId, OrgId, RunId, UserId};
-use devportal_domain::pipeline::SiteKind;
+use devportal_domain::fixtures::running_ecs_run;
+use devportal_domain::ids::RunId;
 use devportal_domain::ports::RunStore;
-use devportal_domain::run::{Run, RunStatus, RunTrigger, TriggerKind};
+use devportal_domain::run::RunStatus;
 use devportal_embedded::SqliteRunStore;
 use devportal_wiring::{embedded, EmbeddedOptions};
 use serde_json::{json, Value};
@@ -36,46 +35,13 @@ fn sqs(id: &str, body: &Value) -> Value {
     json!({"Records": [{"messageId": id, "receiptHandle": "h", "body": body.to_string(), "attributes": {"ApproximateReceiveCount": "1"}, "messageAttributes": {}, "eventSource": "aws:sqs"}]})
 }
 
-fn run(id: RunId) -> Run {
-    Run {
-        id,
-        connector_id: ConnectorId::new(),
-        owner_org_id: OrgId::new(),
-        version: 1,
-        site_id: "dev".into(),
-        site_kind: SiteKind::Dev,
-        status: RunStatus::Running,
-        exit_code: None,
-        created_at: Utc::now(),
-        started_at: Some(Utc::now()),
-        finished_at: None,
-        process_id: None,
-        trigger: RunTrigger { kind: TriggerKind::User, user_id: UserId::new(), token_id: None },
-        argv: vec!["/bin/c".into()],
-        command_line: "/bin/c".into(),
-        environment: vec![],
-        reason: None,
-        stop_requested: None,
-        time_limit_secs: 900,
-        digest: format!("sha256:{}", "a".repeat(64)),
-        runtime_ref: "arn:aws:ecs:us-east-1:123456789012:task-definition/x:1".into(),
-        handle: Some("arn:aws:ecs:us-east-1:123456789012:task/devportal-runs/9f1e2d3c4b5a69788796a5b4c3d2e1f0".into()),
-        observed_version: 0,
-        token_hash: None,
-        values_ref: None,
-        has_test_input: false,
-        progress: None,
-        revision: 0,
-    }
-}
-
 #[tokio::test]
 async fn ecs_events_end_a_run_once_whatever_their_order_and_repetition() {
     let dir = tempfile::tempdir().unwrap();
     let e = embedded(EmbeddedOptions::ephemeral(dir.path().join("data"))).await.unwrap();
     let id: RunId = SAMPLE_RUN.parse().unwrap();
     let store = SqliteRunStore::new(e.db.clone());
-    store.create_run(&run(id), None).await.unwrap();
+    store.create_run(&running_ecs_run(id), None).await.unwrap();
     let released = Released::default();
 
     // The sample batch: the stopped event (version 6, exit code 3).
@@ -103,7 +69,7 @@ async fn a_running_event_first_then_the_stop_in_order() {
     let e = embedded(EmbeddedOptions::ephemeral(dir.path().join("data"))).await.unwrap();
     let id: RunId = SAMPLE_RUN.parse().unwrap();
     let store = SqliteRunStore::new(e.db.clone());
-    let mut queued = run(id);
+    let mut queued = running_ecs_run(id);
     queued.status = RunStatus::Queued;
     queued.started_at = None;
     store.create_run(&queued, None).await.unwrap();

@@ -78,42 +78,53 @@ pub fn dead_letter_queue_name(prefix: &str, stage: Stage) -> String {
 pub struct SqsQueue {
     client: Client,
     prefix: String,
-    urls: Arc<Mutex<HashMap<String, String>>>,
+    urls: QueueUrls,
+}
+
+/// Queue URLs by queue name, each looked up once with `GetQueueUrl` and shared by clones
+/// (the stage queues' and the run queues' adapters both use it).
+#[derive(Clone, Debug, Default)]
+pub(crate) struct QueueUrls(Arc<Mutex<HashMap<String, String>>>);
+
+impl QueueUrls {
+    /// The URL of the existing queue `name`; a missing queue is a fatal error telling the
+    /// operator to create the queues (they are never created on the send path).
+    pub(crate) async fn get(&self, client: &Client, name: String) -> StoreResult<String> {
+        if let Some(url) = self.0.lock().unwrap_or_else(|p| p.into_inner()).get(&name) {
+            return Ok(url.clone());
+        }
+        let url =
+            lookup_queue_url(client, &name).await?.ok_or_else(|| fatal(format!("the SQS queue {name} does not exist (create the queues first)")))?;
+        self.0.lock().unwrap_or_else(|p| p.into_inner()).insert(name, url.clone());
+        Ok(url)
+    }
+}
+
+/// `GetQueueUrl`: the queue's URL, or `None` when no queue has that name.
+async fn lookup_queue_url(client: &Client, name: &str) -> StoreResult<Option<String>> {
+    match client.get_queue_url().queue_name(name).send().await {
+        Ok(out) => out.queue_url().map(|url| Some(url.to_string())).ok_or_else(|| fatal(format!("GetQueueUrl: no URL for {name}"))),
+        Err(e) if e.as_service_error().is_some_and(|s| s.is_queue_does_not_exist()) => Ok(None),
+        Err(e) => Err(unavailable("GetQueueUrl", e)),
+    }
 }
 
 impl SqsQueue {
     /// The queues named `<prefix>-<stage>` (and `-dlq`); create them with [`create_queues`].
     pub fn new(client: Client, prefix: impl Into<String>) -> Self {
-        Self { client, prefix: prefix.into(), urls: Arc::default() }
+        Self { client, prefix: prefix.into(), urls: QueueUrls::default() }
     }
 
     pub fn prefix(&self) -> &str {
         &self.prefix
     }
 
-    /// A queue's URL, looked up once.
-    async fn url(&self, name: String) -> StoreResult<String> {
-        if let Some(url) = self.urls.lock().unwrap_or_else(|p| p.into_inner()).get(&name) {
-            return Ok(url.clone());
-        }
-        let out = self.client.get_queue_url().queue_name(&name).send().await.map_err(|e| {
-            if e.as_service_error().is_some_and(|s| s.is_queue_does_not_exist()) {
-                fatal(format!("the SQS queue {name} does not exist (create the queues first)"))
-            } else {
-                unavailable("GetQueueUrl", e)
-            }
-        })?;
-        let url = out.queue_url().ok_or_else(|| fatal(format!("GetQueueUrl: no URL for {name}")))?.to_string();
-        self.urls.lock().unwrap_or_else(|p| p.into_inner()).insert(name, url.clone());
-        Ok(url)
-    }
-
     async fn stage_url(&self, stage: Stage) -> StoreResult<String> {
-        self.url(queue_name(&self.prefix, stage)).await
+        self.urls.get(&self.client, queue_name(&self.prefix, stage)).await
     }
 
     async fn dead_letter_url(&self, stage: Stage) -> StoreResult<String> {
-        self.url(dead_letter_queue_name(&self.prefix, stage)).await
+        self.urls.get(&self.client, dead_letter_queue_name(&self.prefix, stage)).await
     }
 
     /// Every dead letter of one stage, read under a lease and released again.
@@ -395,21 +406,16 @@ pub async fn create_queues(client: &Client, prefix: &str) -> StoreResult<()> {
 
 /// The URL of the queue `name`, created (standard, default attributes) if missing.
 pub(crate) async fn ensure_queue(client: &Client, name: &str) -> StoreResult<String> {
-    match client.get_queue_url().queue_name(name).send().await {
-        Ok(out) => return out.queue_url().map(str::to_string).ok_or_else(|| fatal(format!("GetQueueUrl: no URL for {name}"))),
-        Err(e) if e.as_service_error().is_some_and(|s| s.is_queue_does_not_exist()) => {}
-        Err(e) => return Err(unavailable("GetQueueUrl", e)),
+    if let Some(url) = lookup_queue_url(client, name).await? {
+        return Ok(url);
     }
     match client.create_queue().queue_name(name).send().await {
         Ok(out) => out.queue_url().map(str::to_string).ok_or_else(|| fatal(format!("CreateQueue: no URL for {name}"))),
-        Err(e) => {
-            // Created concurrently by someone else: use it.
-            if e.as_service_error().is_some_and(|s| s.is_queue_name_exists()) {
-                let out = client.get_queue_url().queue_name(name).send().await.map_err(|e| unavailable("GetQueueUrl", e))?;
-                return out.queue_url().map(str::to_string).ok_or_else(|| fatal(format!("GetQueueUrl: no URL for {name}")));
-            }
-            Err(unavailable("CreateQueue", e))
+        // Created concurrently by someone else: use it.
+        Err(e) if e.as_service_error().is_some_and(|s| s.is_queue_name_exists()) => {
+            lookup_queue_url(client, name).await?.ok_or_else(|| fatal(format!("the SQS queue {name} vanished while being created")))
         }
+        Err(e) => Err(unavailable("CreateQueue", e)),
     }
 }
 

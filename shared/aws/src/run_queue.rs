@@ -9,7 +9,7 @@
 //! twice is split into the same parts with the same ids, and the store keeps each part once.
 
 use crate::error::{fatal, unavailable};
-use crate::queue::{ensure_queue, seconds};
+use crate::queue::{ensure_queue, seconds, QueueUrls};
 use async_trait::async_trait;
 use aws_sdk_sqs::types::QueueAttributeName;
 use aws_sdk_sqs::Client;
@@ -18,7 +18,6 @@ use devportal_domain::ports::{RunQueue, StoreResult};
 use devportal_domain::retry::MAX_ATTEMPTS;
 use devportal_domain::run::{IngestBatch, IngestItems};
 use serde::{Deserialize, Serialize};
-use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 /// SQS's largest message body (256 KiB), less room for the envelope.
@@ -48,30 +47,14 @@ pub struct LaunchMessage {
 pub struct SqsRunQueue {
     client: Client,
     prefix: String,
-    launch_url: Arc<OnceLock<String>>,
-    ingest_url: Arc<OnceLock<String>>,
+    urls: QueueUrls,
 }
 
 impl SqsRunQueue {
     /// The queues `<prefix>-run-launch` and `<prefix>-run-ingest` (create them with
     /// [`create_run_queues`] or the template).
     pub fn new(client: Client, prefix: impl Into<String>) -> Self {
-        Self { client, prefix: prefix.into(), launch_url: Arc::default(), ingest_url: Arc::default() }
-    }
-
-    async fn url(&self, cell: &OnceLock<String>, name: String) -> StoreResult<String> {
-        if let Some(url) = cell.get() {
-            return Ok(url.clone());
-        }
-        let out = self.client.get_queue_url().queue_name(&name).send().await.map_err(|e| {
-            if e.as_service_error().is_some_and(|s| s.is_queue_does_not_exist()) {
-                fatal(format!("the SQS queue {name} does not exist (create the run queues first)"))
-            } else {
-                unavailable("GetQueueUrl", e)
-            }
-        })?;
-        let url = out.queue_url().ok_or_else(|| fatal(format!("GetQueueUrl: no URL for {name}")))?.to_string();
-        Ok(cell.get_or_init(|| url).clone())
+        Self { client, prefix: prefix.into(), urls: QueueUrls::default() }
     }
 
     async fn send(&self, url: &str, body: String) -> StoreResult<()> {
@@ -134,13 +117,13 @@ pub fn ingest_messages(batch: &IngestBatch, max_bytes: usize) -> StoreResult<Vec
 #[async_trait]
 impl RunQueue for SqsRunQueue {
     async fn send_launch(&self, run: RunId) -> StoreResult<()> {
-        let url = self.url(&self.launch_url, launch_queue_name(&self.prefix)).await?;
+        let url = self.urls.get(&self.client, launch_queue_name(&self.prefix)).await?;
         let body = serde_json::to_string(&LaunchMessage { run_id: run }).map_err(|e| fatal(format!("cannot encode a launch: {e}")))?;
         self.send(&url, body).await
     }
 
     async fn send_ingest(&self, batch: &IngestBatch) -> StoreResult<bool> {
-        let url = self.url(&self.ingest_url, ingest_queue_name(&self.prefix)).await?;
+        let url = self.urls.get(&self.client, ingest_queue_name(&self.prefix)).await?;
         for body in ingest_messages(batch, MAX_MESSAGE_BYTES)? {
             self.send(&url, body).await?;
         }

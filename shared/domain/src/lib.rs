@@ -6,6 +6,8 @@
 pub mod connector;
 pub mod directory;
 pub mod execution;
+#[cfg(feature = "fixtures")]
+pub mod fixtures;
 pub mod idempotency;
 pub mod identity;
 pub mod ids;

@@ -25,27 +25,23 @@
 //! - stored image: OCI layout `<images_dir>/<connector>-v<version>`, tag `<job id>`, i.e. the
 //!   reference `oci:<images_dir>/<connector>-v<version>:<job id>`.
 
-use crate::capture::{Chunk, Followed};
 use crate::git::{apply_credentials, check_remote, explain, isolated_git_env};
-use crate::sandbox::{die_with_parent, kill_group, quiet, set_rlimits, terminate_group, GroupGuard, Network, Rlimit, Sandbox, CONFINED};
+use crate::process::{Ending, FollowedProcess, LongLines, OutputSink, Stream};
+use crate::sandbox::{die_with_parent, quiet, set_rlimits, Network, Rlimit, Sandbox, CONFINED};
 use async_trait::async_trait;
 use devportal_domain::pipeline::{BuildFailure, BuildFailureKind, BuiltImage, LogStream};
 use devportal_domain::ports::{BuildRequest, Cancellation, GitCredentials, ImageBuilder, LogSink};
 use devportal_domain::redact::Redactor;
 use std::collections::VecDeque;
 use std::path::{Path, PathBuf};
-use std::process::Stdio;
 use std::time::{Duration, Instant};
 use tokio::process::Command;
 
 /// The lock over buildah's storage, shared with the run executor (see [`crate::sandbox`]).
 pub use crate::sandbox::STORAGE_LOCK;
 
-/// How often a running program's output files are looked at when nothing new was in them
-/// (and its cancellation and time limit checked): the job log's live delay at most.
-const FOLLOW: Duration = Duration::from_millis(50);
-/// Reads (of up to 64 KiB) of one stream between two looks at cancellation and the clock.
-const PUMP_CHUNKS: usize = 16;
+/// How often a running program's cancellation and time limit are checked.
+const CANCEL_POLL: Duration = Duration::from_millis(50);
 /// How long a stopped `buildah bud` may take after SIGTERM (it then stops the step and
 /// removes its working container) before its process group is killed.
 const BUD_STOP_GRACE: Duration = Duration::from_secs(3);
@@ -614,193 +610,64 @@ enum Outcome {
 }
 
 /// Runs `cmd`, sending every output line to the log as it is produced, checking for
-/// cancellation and the optional time limit. Output goes through files, never pipes
-/// ([`crate::capture`]: buildah drops the end of a step's output when a pipe fills). On
-/// cancellation or timeout the whole process group is killed (after SIGTERM to the program
-/// and up to `stop_grace`, unless that is zero). Spawn failures become `Internal` failures.
-async fn run(mut cmd: Command, program: &str, ctx: &Ctx<'_>, limit: Option<Duration>, stop_grace: Duration) -> Result<Outcome, BuildFailure> {
+/// cancellation and the optional time limit ([`crate::process`]). On cancellation or timeout
+/// the whole process group is killed (after SIGTERM to the program and up to `stop_grace`,
+/// unless that is zero). Spawn failures become `Internal` failures.
+async fn run(cmd: Command, program: &str, ctx: &Ctx<'_>, limit: Option<Duration>, stop_grace: Duration) -> Result<Outcome, BuildFailure> {
     let capture_failed = |e: std::io::Error| internal(format!("cannot capture the output of {program}: {e}"));
-    let (out, out_stdio) = Followed::new().map_err(capture_failed)?;
-    let (err, err_stdio) = Followed::new().map_err(capture_failed)?;
-    cmd.stdin(Stdio::null()).stdout(out_stdio).stderr(err_stdio).kill_on_drop(true);
-    #[cfg(unix)]
-    cmd.process_group(0);
-    let mut child = cmd.spawn().map_err(|e| spawn_failure(program, &e))?;
-    // The command (and with it the child's ends of the files) is dropped once spawned.
-    drop(cmd);
-    let pgid = child.id();
-    let mut group = GroupGuard::new(pgid);
-    let mut streams = [Stream::new(LogStream::Stdout, out), Stream::new(LogStream::Stderr, err)];
-    let deadline = limit.map(|l| Instant::now() + l);
-    let mut status: Option<Option<i32>> = None;
-
-    let stop = loop {
-        let mut progressed = false;
-        for stream in &mut streams {
-            progressed |= stream.pump(ctx).await.map_err(capture_failed)?;
-        }
-        if status.is_some() && !progressed {
-            // The program has ended and everything it wrote is read. Anything it left
-            // running in its group would write on unread: end it, and read what it wrote.
-            if let Some(pgid) = pgid {
-                kill_group(pgid);
-            }
-            for stream in &mut streams {
-                while stream.pump(ctx).await.map_err(capture_failed)? {}
-            }
-            break None;
-        }
-        if status.is_none() {
+    let mut process = FollowedProcess::spawn(cmd, LongLines::Split(MAX_LINE)).map_err(|e| spawn_failure(program, &e))?;
+    let mut log = JobLogOutput { ctx, tails: [VecDeque::new(), VecDeque::new()] };
+    let deadline = limit.map(|l| tokio::time::Instant::now() + l);
+    let stop = async {
+        loop {
             if ctx.cancel.is_cancelled() {
-                break Some(Stop::Cancelled);
+                return Outcome::Cancelled;
             }
-            if deadline.is_some_and(|d| Instant::now() >= d) {
-                break Some(Stop::TimedOut);
+            if deadline.is_some_and(|d| tokio::time::Instant::now() >= d) {
+                return Outcome::TimedOut;
             }
-        }
-        let pause = if progressed { Duration::ZERO } else { FOLLOW };
-        tokio::select! {
-            s = child.wait(), if status.is_none() => match s {
-                Ok(s) => {
-                    status = Some(s.code());
-                    group.reaped();
-                }
-                Err(e) => return Err(internal(format!("waiting for {program} failed: {e}"))),
-            },
-            _ = tokio::time::sleep(pause) => {}
+            tokio::time::sleep(CANCEL_POLL).await;
         }
     };
-
-    match stop {
-        None => {
-            let [out, err] = streams;
-            Ok(Outcome::Exited { code: status.flatten(), stdout: out.finish(ctx).await, stderr: err.finish(ctx).await })
+    match process.follow(&mut log, stop).await.map_err(capture_failed)? {
+        Ending::Exited(status) => {
+            let [stdout, stderr] = log.tails.map(Vec::from);
+            Ok(Outcome::Exited { code: status.code(), stdout, stderr })
         }
-        Some(stop) => {
-            // With a grace period, SIGTERM first so the program can clean up. Whatever is
-            // left of the group then gets SIGKILL (`buildah run` leaves the program it ran
-            // behind when only buildah is signalled).
-            if !stop_grace.is_zero() {
-                if let Some(pgid) = pgid {
-                    terminate_group(pgid);
-                }
-                let _ = tokio::time::timeout(stop_grace, child.wait()).await;
-            }
-            // Even if the leader is gone by now: a member left in the group keeps its id
-            // reserved, and an empty group's id is not handed out again within moments.
-            group.kill();
-            let _ = child.start_kill();
-            let _ = tokio::time::timeout(Duration::from_secs(5), child.wait()).await;
-            // What the program wrote before it was stopped is logged too.
-            for stream in &mut streams {
-                while stream.pump(ctx).await.unwrap_or(false) {}
-            }
-            Ok(match stop {
-                Stop::Cancelled => Outcome::Cancelled,
-                Stop::TimedOut => Outcome::TimedOut,
-            })
+        Ending::Stopped(outcome) => {
+            // `buildah run` leaves the program it ran behind when only buildah is signalled:
+            // the whole group is stopped.
+            process.kill(stop_grace, &mut log).await;
+            Ok(outcome)
         }
     }
 }
 
-/// One followed output stream of a program: its file, its line splitter, its last lines.
-struct Stream {
-    kind: LogStream,
-    file: Followed,
-    lines: Lines,
-    tail: VecDeque<String>,
-    buf: Vec<u8>,
+/// A program's output on its way to the job log: every line scrubbed, the last lines of each
+/// stream kept to explain a failure.
+struct JobLogOutput<'a, 'c> {
+    ctx: &'a Ctx<'c>,
+    tails: [VecDeque<String>; 2],
 }
 
-impl Stream {
-    fn new(kind: LogStream, file: Followed) -> Self {
-        Self { kind, file, lines: Lines::default(), tail: VecDeque::new(), buf: vec![0u8; 64 * 1024] }
-    }
-
-    /// Logs the lines of what was written since the last call, up to [`PUMP_CHUNKS`] reads
-    /// (so cancellation and the time limit are checked in between); whether anything was.
-    async fn pump(&mut self, ctx: &Ctx<'_>) -> std::io::Result<bool> {
-        let mut progressed = false;
-        for _ in 0..PUMP_CHUNKS {
-            match self.file.next(&mut self.buf)? {
-                Chunk::Nothing => break,
-                Chunk::Bytes(n) => {
-                    for l in self.lines.push(&self.buf[..n]) {
-                        emit(ctx, self.kind, &l, &mut self.tail).await;
-                    }
-                }
-                Chunk::Skipped(bytes) => {
-                    for l in self.lines.finish() {
-                        emit(ctx, self.kind, &l, &mut self.tail).await;
-                    }
-                    let name = if self.kind == LogStream::Stderr { "stderr" } else { "stdout" };
-                    ctx.system(&format!("… {bytes} bytes of {name} skipped: the program wrote faster than the log could take them …")).await;
-                }
-            }
-            progressed = true;
+#[async_trait]
+impl OutputSink for JobLogOutput<'_, '_> {
+    async fn line(&mut self, stream: Stream, line: String) {
+        let (kind, tail) = match stream {
+            Stream::Stdout => (LogStream::Stdout, &mut self.tails[0]),
+            Stream::Stderr => (LogStream::Stderr, &mut self.tails[1]),
+        };
+        let line = self.ctx.scrub(&line);
+        self.ctx.log.line(kind, &line).await;
+        if tail.len() == TAIL_LINES {
+            tail.pop_front();
         }
-        Ok(progressed)
+        tail.push_back(line);
     }
 
-    /// Logs a last unterminated line; the stream's last lines.
-    async fn finish(mut self, ctx: &Ctx<'_>) -> Vec<String> {
-        for l in self.lines.finish() {
-            emit(ctx, self.kind, &l, &mut self.tail).await;
-        }
-        self.tail.into()
-    }
-}
-
-enum Stop {
-    Cancelled,
-    TimedOut,
-}
-
-async fn emit(ctx: &Ctx<'_>, stream: LogStream, line: &str, tail: &mut VecDeque<String>) {
-    let line = ctx.scrub(line);
-    ctx.log.line(stream, &line).await;
-    if tail.len() == TAIL_LINES {
-        tail.pop_front();
-    }
-    tail.push_back(line);
-}
-
-/// Splits a byte stream into lines (`\n`, with a trailing `\r` dropped), lossily decoded.
-#[derive(Default)]
-struct Lines {
-    pending: Vec<u8>,
-}
-
-impl Lines {
-    fn push(&mut self, bytes: &[u8]) -> Vec<String> {
-        let mut lines = Vec::new();
-        for &b in bytes {
-            if b == b'\n' {
-                lines.push(self.take());
-            } else {
-                self.pending.push(b);
-                if self.pending.len() >= MAX_LINE {
-                    lines.push(self.take());
-                }
-            }
-        }
-        lines
-    }
-
-    fn finish(&mut self) -> Vec<String> {
-        if self.pending.is_empty() {
-            Vec::new()
-        } else {
-            vec![self.take()]
-        }
-    }
-
-    fn take(&mut self) -> String {
-        let mut bytes = std::mem::take(&mut self.pending);
-        if bytes.last() == Some(&b'\r') {
-            bytes.pop();
-        }
-        String::from_utf8_lossy(&bytes).into_owned()
+    async fn skipped(&mut self, stream: Stream, bytes: u64) {
+        let name = if stream == Stream::Stderr { "stderr" } else { "stdout" };
+        self.ctx.system(&format!("… {bytes} bytes of {name} skipped: the program wrote faster than the log could take them …")).await;
     }
 }
 
@@ -1005,16 +872,6 @@ async fn read_oci_layout(layout: &Path, tag: &str) -> Result<(String, u64), Stri
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn lines_are_split_and_decoded() {
-        let mut l = Lines::default();
-        assert_eq!(l.push(b"one\r\ntw"), vec!["one"]);
-        assert_eq!(l.push(b"o\nthree"), vec!["two"]);
-        assert_eq!(l.finish(), vec!["three"]);
-        assert!(l.finish().is_empty());
-        assert_eq!(l.push(b"\xff\n"), vec!["\u{fffd}"]);
-    }
 
     #[test]
     fn buildahs_own_step_start_failure_is_retried() {

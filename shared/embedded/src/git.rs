@@ -7,6 +7,7 @@
 //! pinned to those addresses (`http.curloptResolve`) with redirects off
 //! (`http.followRedirects=false`), so neither DNS nor a redirect can point it elsewhere.
 
+use crate::process::{run_bounded, RunError};
 use async_trait::async_trait;
 use base64::Engine;
 use devportal_domain::ports::{GitCredentials, GitProbeOutcome, GitRemote};
@@ -173,40 +174,6 @@ impl GitRemote for GitCli {
             return unreachable(format!("branch `{branch}` does not exist in the repository"));
         }
         unreachable(explain(&stderr, code, credentials))
-    }
-}
-
-/// Why a bounded command did not produce output.
-#[derive(Debug)]
-pub enum RunError {
-    TimedOut,
-    Io(std::io::Error),
-}
-
-/// Runs a command in its own process group and kills the whole group (git and the helpers
-/// it starts, such as `git-remote-http`) if it outlives `limit`.
-pub async fn run_bounded(cmd: &mut Command, limit: Duration) -> Result<std::process::Output, RunError> {
-    #[cfg(unix)]
-    cmd.process_group(0);
-    let child = cmd.spawn().map_err(RunError::Io)?;
-    let pid = child.id();
-    match tokio::time::timeout(limit, child.wait_with_output()).await {
-        Ok(result) => result.map_err(RunError::Io),
-        Err(_) => {
-            if let Some(pid) = pid {
-                kill_group(pid);
-            }
-            Err(RunError::TimedOut)
-        }
-    }
-}
-
-/// SIGKILL to every process of the group led by `pid`.
-pub fn kill_group(pid: u32) {
-    #[cfg(unix)]
-    // SAFETY: kill(2) with a negative pid signals a process group; no memory is touched.
-    unsafe {
-        libc::kill(-(pid as libc::pid_t), libc::SIGKILL);
     }
 }
 

@@ -9,6 +9,7 @@ pub mod git;
 pub mod job_logs;
 pub mod pipeline_store;
 pub mod platform;
+pub mod process;
 pub mod queue;
 pub mod run_executor;
 pub mod runs;

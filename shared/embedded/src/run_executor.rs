@@ -29,8 +29,8 @@
 //! `start` is idempotent per run id within this process (the same handle, one process);
 //! handles of an earlier process of the portal are unknown (`observe` answers `None`).
 
-use crate::capture::{Chunk, Followed};
-use crate::sandbox::{kill_group, quiet, set_rlimits, GroupGuard, Rlimit, Sandbox, CONFINED, STORAGE_LOCK};
+use crate::process::{self, FollowedProcess, LongLines, OutputSink, Stream};
+use crate::sandbox::{quiet, set_rlimits, Rlimit, Sandbox, CONFINED, STORAGE_LOCK};
 use async_trait::async_trait;
 use chrono::Utc;
 use devportal_domain::ids::RunId;
@@ -51,10 +51,6 @@ pub const BATCH_LINES: usize = 200;
 pub const BATCH_INTERVAL: Duration = Duration::from_millis(100);
 /// Preparing the container (`buildah from`, `buildah config`) may take this long.
 const PREPARE_TIMEOUT: Duration = Duration::from_secs(300);
-/// How often the program's output files are looked at when nothing new was in them.
-const FOLLOW: Duration = Duration::from_millis(50);
-/// Reads (of up to 64 KiB) of one stream between two looks at a stop and the time limit.
-const PUMP_CHUNKS: usize = 16;
 /// Finished runs are remembered this long (idempotent `start`, `observe`).
 const REMEMBER_FINISHED: Duration = Duration::from_secs(24 * 3600);
 /// `buildah from oci:DIR:TAG` names the image it copies into its storage after DIR, which
@@ -375,94 +371,37 @@ impl Task {
         let mut cmd = self.inner.sandbox.confined(crate::sandbox::Network::Host).map_err(|e| format!("the program could not be started: {e}"))?;
         cmd.arg("run").args(CONFINED).args([self.entry.container.as_str(), "--"]).args(&self.launch.argv);
         set_rlimits(&mut cmd, &[(Rlimit::Data, l.memory_bytes), (Rlimit::Fsize, l.max_file_bytes), (Rlimit::Nofile, l.max_open_files)]);
-        // Files, not pipes: buildah drops the end of what a program prints into a pipe that
-        // fills up (crate::capture), and with it the line saying how the program exited.
-        let (out, out_stdio) = Followed::new().map_err(|e| format!("the program's output could not be captured: {e}"))?;
-        let (err, err_stdio) = Followed::new().map_err(|e| format!("the program's output could not be captured: {e}"))?;
-        cmd.stdin(Stdio::null()).stdout(out_stdio).stderr(err_stdio).kill_on_drop(true);
-        #[cfg(unix)]
-        cmd.process_group(0);
-        let mut child = cmd.spawn().map_err(|e| format!("the program could not be started: {e}"))?;
-        drop(cmd);
-        let mut group = GroupGuard::new(child.id());
-        let pgid = child.id();
+        let mut process =
+            FollowedProcess::spawn(cmd, LongLines::Cut(MAX_STDIO_LINE_CHARS)).map_err(|e| format!("the program could not be started: {e}"))?;
         let started = Instant::now();
         let running = RunObservation { run_id: self.launch.run_id, version: 1, at: Utc::now(), state: ObservedState::Running };
         *self.entry.state.lock().unwrap() = EntryState::Running(running.clone());
-        tracing::info!(pid = child.id(), "run process started");
+        tracing::info!(pid = process.id(), "run process started");
         self.sink.observed(running).await;
 
         let mut output = Output::new(self.launch.run_id, self.sink.clone(), l);
-        let mut streams = [StdioFile::new(StdStream::Stdout, out), StdioFile::new(StdStream::Stderr, err)];
         let mut stop = self.entry.stop.subscribe();
-        let deadline = tokio::time::Instant::now() + self.launch.time_limit;
-        let mut status: Option<std::process::ExitStatus> = None;
-        let mut last_flush = Instant::now();
-
-        let stopped: Option<(StopCause, String)> = loop {
-            let mut progressed = false;
-            for stream in &mut streams {
-                progressed |= stream.pump(&mut output).await;
-            }
-            if last_flush.elapsed() >= BATCH_INTERVAL {
-                output.flush().await;
-                last_flush = Instant::now();
-            }
-            if status.is_some() && !progressed {
-                // The program has ended and everything it wrote is read; whatever it left
-                // running in its group is ended, and what that wrote is read too.
-                if let Some(pgid) = pgid {
-                    kill_group(pgid);
-                }
-                for stream in &mut streams {
-                    while stream.pump(&mut output).await {}
-                }
-                break None;
-            }
-            let pause = if progressed { Duration::ZERO } else { FOLLOW };
+        let time_limit = self.launch.time_limit;
+        let stop = async {
             tokio::select! {
-                s = child.wait(), if status.is_none() => {
-                    match s {
-                        Ok(s) => {
-                            status = Some(s);
-                            group.reaped();
-                        }
-                        Err(e) => return Err(format!("waiting for the program failed: {e}")),
-                    }
-                }
-                reason = stop_reason(&mut stop), if status.is_none() => {
-                    break Some((StopCause::Cancelled, reason));
-                }
-                _ = tokio::time::sleep_until(deadline), if status.is_none() => {
-                    break Some((StopCause::TimedOut, format!("the run passed its time limit of {}", human(self.launch.time_limit))));
-                }
-                _ = tokio::time::sleep(pause) => {}
+                reason = stop_reason(&mut stop) => (StopCause::Cancelled, reason),
+                _ = tokio::time::sleep(time_limit) => (StopCause::TimedOut, format!("the run passed its time limit of {}", human(time_limit))),
             }
         };
-
-        let ending = match stopped {
-            None => {
-                for stream in &mut streams {
-                    stream.finish(&mut output).await;
-                }
+        let followed = process.follow(&mut output, stop).await.map_err(|e| format!("the program's output could not be read: {e}"))?;
+        let ending = match followed {
+            process::Ending::Exited(status) => {
                 let trailer = output.take_trailer();
-                let code = status.and_then(|s| s.code());
+                let code = status.code();
                 tracing::info!(exit_code = ?code, after_ms = started.elapsed().as_millis() as u64, "run process exited");
                 Ending::Exited(code, trailer)
             }
-            Some((cause, reason)) => {
+            process::Ending::Stopped((cause, reason)) => {
                 // unshare dies, `--kill-child` takes buildah (PID 1 of the namespace) and with
-                // it every process of the run; the group kill covers the rest.
+                // it every process of the run; the group kill covers the rest. What the
+                // program wrote before it was stopped still counts.
                 tracing::info!(?cause, %reason, "killing the run's processes");
-                group.kill();
-                let _ = child.start_kill();
-                let _ = tokio::time::timeout(Duration::from_secs(5), child.wait()).await;
-                group.reaped();
-                // What the program wrote before it was stopped still counts.
-                for stream in &mut streams {
-                    while stream.pump(&mut output).await {}
-                    stream.finish(&mut output).await;
-                }
+                process.kill(Duration::ZERO, &mut output).await;
                 // buildah's own lines after the kill are not the program's either.
                 drop(output.take_trailer());
                 Ending::Stopped(cause, reason)
@@ -671,116 +610,6 @@ fn glued_trailer(line: &str) -> Option<(&str, &str)> {
     valid.then(|| (&line[..at], suffix))
 }
 
-/// One output stream of the program, followed in its file ([`crate::capture`]).
-struct StdioFile {
-    kind: StdStream,
-    file: Followed,
-    lines: LineSplitter,
-    buf: Vec<u8>,
-}
-
-impl StdioFile {
-    fn new(kind: StdStream, file: Followed) -> Self {
-        Self { kind, file, lines: LineSplitter::new(MAX_STDIO_LINE_CHARS), buf: vec![0u8; 64 * 1024] }
-    }
-
-    async fn deliver(&mut self, output: &mut Output, lines: Vec<String>) {
-        for line in lines {
-            match self.kind {
-                StdStream::Stderr => output.stderr(line).await,
-                kind => output.line(kind, line).await,
-            }
-        }
-    }
-
-    /// Passes on the lines written since the last call, up to [`PUMP_CHUNKS`] reads (so a stop
-    /// and the time limit are looked at in between); whether anything was written. A stream
-    /// that cannot be read any more counts as ended.
-    async fn pump(&mut self, output: &mut Output) -> bool {
-        let mut progressed = false;
-        for _ in 0..PUMP_CHUNKS {
-            match self.file.next(&mut self.buf) {
-                Ok(Chunk::Nothing) => break,
-                Ok(Chunk::Bytes(n)) => {
-                    let lines = self.lines.push(&self.buf[..n]);
-                    self.deliver(output, lines).await;
-                }
-                Ok(Chunk::Skipped(bytes)) => {
-                    let mut lines = self.lines.finish();
-                    lines.push(format!("… {bytes} bytes skipped: the program wrote faster than they could be stored …"));
-                    self.deliver(output, lines).await;
-                }
-                Err(e) => {
-                    tracing::warn!(error = %e, "the run's output file could not be read");
-                    break;
-                }
-            }
-            progressed = true;
-        }
-        progressed
-    }
-
-    /// Passes on a last unterminated line.
-    async fn finish(&mut self, output: &mut Output) {
-        let lines = self.lines.finish();
-        self.deliver(output, lines).await;
-    }
-}
-
-/// Splits a byte stream into lines (`\n`, a trailing `\r` dropped), lossily decoded; a line
-/// longer than `max_chars` characters is cut (and says so), the rest of it dropped.
-struct LineSplitter {
-    pending: Vec<u8>,
-    cut: bool,
-    max_chars: usize,
-}
-
-impl LineSplitter {
-    fn new(max_chars: usize) -> Self {
-        Self { pending: Vec::new(), cut: false, max_chars }
-    }
-
-    fn push(&mut self, bytes: &[u8]) -> Vec<String> {
-        let mut lines = Vec::new();
-        // At most 4 bytes per character: beyond this the line is surely too long.
-        let max_bytes = self.max_chars * 4 + 4;
-        for &b in bytes {
-            if b == b'\n' {
-                lines.push(self.take());
-            } else if self.pending.len() < max_bytes {
-                self.pending.push(b);
-            } else {
-                self.cut = true;
-            }
-        }
-        lines
-    }
-
-    fn finish(&mut self) -> Vec<String> {
-        if self.pending.is_empty() && !self.cut {
-            Vec::new()
-        } else {
-            vec![self.take()]
-        }
-    }
-
-    fn take(&mut self) -> String {
-        let mut bytes = std::mem::take(&mut self.pending);
-        if bytes.last() == Some(&b'\r') {
-            bytes.pop();
-        }
-        let text = String::from_utf8_lossy(&bytes);
-        let cut = std::mem::take(&mut self.cut);
-        let line = truncate_chars(&text, self.max_chars);
-        if cut && line.len() == text.len() {
-            // Cut by bytes within the character limit (wide characters): say so all the same.
-            format!("{line}… [cut at {} characters]", self.max_chars)
-        } else {
-            line
-        }
-    }
-}
-
 /// A run's output on its way to the sink: the cap, the held-back stderr, the batch.
 struct Output {
     run: RunId,
@@ -884,6 +713,28 @@ impl Output {
     }
 }
 
+#[async_trait]
+impl OutputSink for Output {
+    async fn line(&mut self, stream: Stream, line: String) {
+        match stream {
+            Stream::Stdout => Output::line(self, StdStream::Stdout, line).await,
+            Stream::Stderr => self.stderr(line).await,
+        }
+    }
+
+    async fn skipped(&mut self, stream: Stream, bytes: u64) {
+        let note = format!("… {bytes} bytes skipped: the program wrote faster than they could be stored …");
+        OutputSink::line(self, stream, note).await;
+    }
+
+    /// Lines wait at most [`BATCH_INTERVAL`] for their batch.
+    async fn idle(&mut self) {
+        if self.batch_started.is_some_and(|t| t.elapsed() >= BATCH_INTERVAL) {
+            self.flush().await;
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -920,22 +771,6 @@ mod tests {
         let (program, t) = split_trailer(held(&["subprocess exited with status 3"]));
         assert_eq!(program.len(), 1);
         assert_eq!(t, Trailer::default());
-    }
-
-    #[test]
-    fn long_lines_are_cut_and_the_rest_dropped() {
-        let mut s = LineSplitter::new(10);
-        assert_eq!(s.push(b"short\r\nabc"), vec!["short"]);
-        let long = vec![b'x'; 100];
-        assert!(s.push(&long).is_empty());
-        let lines = s.push(b"\nnext\n");
-        assert_eq!(lines, vec![format!("abc{}… [cut at 10 characters]", "x".repeat(7)), "next".to_string()]);
-        // Wide characters cut by bytes still say so.
-        let mut s = LineSplitter::new(2);
-        let lines = s.push("ééééééééé\n".as_bytes());
-        assert_eq!(lines, vec!["éé… [cut at 2 characters]".to_string()]);
-        assert_eq!(s.push(b"ok"), Vec::<String>::new());
-        assert_eq!(s.finish(), vec!["ok"]);
     }
 
     #[test]

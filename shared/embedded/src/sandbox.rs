@@ -187,56 +187,6 @@ pub fn set_rlimits(cmd: &mut Command, limits: &[(Rlimit, u64)]) {
     let _ = (cmd, limits);
 }
 
-/// `kill -s KILL -- -PGID`: the whole process group.
-pub fn kill_group(pgid: u32) {
-    signal(&["-s", "KILL", "--", &format!("-{pgid}")]);
-}
-
-/// `kill -s TERM -- -PGID`: asks every process of the group to stop (`unshare` itself
-/// blocks SIGTERM while it waits, so buildah must be told directly).
-pub fn terminate_group(pgid: u32) {
-    signal(&["-s", "TERM", "--", &format!("-{pgid}")]);
-}
-
-/// Runs the `kill` program; blocking, but brief.
-fn signal(args: &[&str]) {
-    #[cfg(unix)]
-    {
-        let _ = std::process::Command::new("kill").args(args).stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::null()).status();
-    }
-    #[cfg(not(unix))]
-    let _ = args;
-}
-
-/// Kills the process group of a running program when told to, or when dropped before the
-/// program was reaped (the future that ran it was dropped). After the leader was reaped its
-/// id may be reused, so the group is left alone.
-pub struct GroupGuard(Option<u32>);
-
-impl GroupGuard {
-    /// Guards the group led by `pgid` (the child's id, spawned with `process_group(0)`).
-    pub fn new(pgid: Option<u32>) -> Self {
-        Self(pgid)
-    }
-
-    pub fn kill(&mut self) {
-        if let Some(pgid) = self.0 {
-            kill_group(pgid);
-        }
-    }
-
-    /// The leader was reaped: its id may be handed out again.
-    pub fn reaped(&mut self) {
-        self.0 = None;
-    }
-}
-
-impl Drop for GroupGuard {
-    fn drop(&mut self) {
-        self.kill();
-    }
-}
-
 /// Runs a clean-up command, ignoring its output and outcome.
 pub async fn quiet(mut cmd: Command) {
     cmd.stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::null()).kill_on_drop(true);

@@ -32,7 +32,7 @@ pub struct CreateConnectorBody {
     pub owner: Option<OrgId>,
 }
 
-#[utoipa::path(post, path = "/api/v1/connectors", tag = "connectors", request_body = CreateConnectorBody,
+#[utoipa::path(post, path = "/connectors", tag = "connectors", request_body = CreateConnectorBody,
     params(("Idempotency-Key" = Option<String>, Header, description = "a retry with the same key and body answers 200 with what the first request made; another body: 422 `idempotency_key_reused`")),
     responses((status = 201, body = Connector, description = "created with version 1 in state `created`"), (status = 200, body = Connector, description = "the Idempotency-Key was used before: what that request made"),
         (status = 400, body = ErrorBody), (status = 415, body = ErrorBody), (status = 422, body = ErrorBody)))]
@@ -69,7 +69,7 @@ pub struct ListQuery {
     pub cursor: Option<String>,
 }
 
-#[utoipa::path(get, path = "/api/v1/connectors", tag = "connectors", params(ListQuery),
+#[utoipa::path(get, path = "/connectors", tag = "connectors", params(ListQuery),
     responses((status = 200, body = ConnectorPage), (status = 400, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn list(State(s): State<AppState>, Auth(p): Auth, ApiQuery(q): ApiQuery<ListQuery>) -> ApiResult<Json<Items<Connector>>> {
     let page = s
@@ -90,7 +90,7 @@ pub async fn list(State(s): State<AppState>, Auth(p): Auth, ApiQuery(q): ApiQuer
     Ok(Json(page.into()))
 }
 
-#[utoipa::path(get, path = "/api/v1/connectors/{id}", tag = "connectors",
+#[utoipa::path(get, path = "/connectors/{id}", tag = "connectors",
     params(ConnectorPath),
     responses((status = 200, body = Connector), (status = 404, body = ErrorBody)))]
 pub async fn get(State(s): State<AppState>, Auth(p): Auth, ConnectorPath { id }: ConnectorPath) -> ApiResult<Json<Connector>> {
@@ -122,7 +122,7 @@ pub struct EditConnectorBody {
     pub owner: Option<serde_json::Value>,
 }
 
-#[utoipa::path(patch, path = "/api/v1/connectors/{id}", tag = "connectors", request_body = EditConnectorBody,
+#[utoipa::path(patch, path = "/connectors/{id}", tag = "connectors", request_body = EditConnectorBody,
     params(ConnectorPath, ("If-Match" = Option<String>, Header, description = "the revision read")),
     responses((status = 200, body = Connector), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody),
         (status = 422, body = ErrorBody)))]
@@ -163,7 +163,7 @@ pub async fn edit(
     Ok(Json(s.app.edit_connector(&p, id, patch, revision).await?))
 }
 
-#[utoipa::path(get, path = "/api/v1/connectors/{id}/versions", tag = "versions",
+#[utoipa::path(get, path = "/connectors/{id}/versions", tag = "versions",
     params(ConnectorPath),
     responses((status = 200, body = VersionList), (status = 404, body = ErrorBody)))]
 pub async fn list_versions(State(s): State<AppState>, Auth(p): Auth, ConnectorPath { id }: ConnectorPath) -> ApiResult<Json<Items<VersionView>>> {
@@ -171,7 +171,7 @@ pub async fn list_versions(State(s): State<AppState>, Auth(p): Auth, ConnectorPa
     Ok(Json(Items::all(versions.iter().map(|v| VersionView::new(&connector, v)).collect())))
 }
 
-#[utoipa::path(get, path = "/api/v1/connectors/{id}/versions/{v}", tag = "versions",
+#[utoipa::path(get, path = "/connectors/{id}/versions/{v}", tag = "versions",
     params(VersionPath),
     responses((status = 200, body = VersionView), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn get_version(State(s): State<AppState>, Auth(p): Auth, VersionPath { id, v }: VersionPath) -> ApiResult<Json<VersionView>> {

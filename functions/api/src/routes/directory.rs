@@ -14,17 +14,17 @@ use devportal_domain::pipeline::{Account, Project, Site};
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
-#[utoipa::path(get, path = "/api/v1/accounts", tag = "platform", responses((status = 200, body = AccountList)))]
+#[utoipa::path(get, path = "/accounts", tag = "platform", responses((status = 200, body = AccountList)))]
 pub async fn accounts(State(s): State<AppState>, Auth(p): Auth) -> ApiResult<Json<Items<Account>>> {
     Ok(Json(Items::all(s.app.visible_directory(&p).await?.accounts)))
 }
 
-#[utoipa::path(get, path = "/api/v1/projects", tag = "platform", responses((status = 200, body = ProjectList)))]
+#[utoipa::path(get, path = "/projects", tag = "platform", responses((status = 200, body = ProjectList)))]
 pub async fn projects(State(s): State<AppState>, Auth(p): Auth) -> ApiResult<Json<Items<Project>>> {
     Ok(Json(Items::all(s.app.visible_directory(&p).await?.projects)))
 }
 
-#[utoipa::path(get, path = "/api/v1/sites", tag = "platform", responses((status = 200, body = SiteList)))]
+#[utoipa::path(get, path = "/sites", tag = "platform", responses((status = 200, body = SiteList)))]
 pub async fn sites(State(s): State<AppState>, Auth(p): Auth) -> ApiResult<Json<Items<Site>>> {
     Ok(Json(Items::all(s.app.visible_directory(&p).await?.sites)))
 }
@@ -56,21 +56,21 @@ pub struct NewSiteBody {
     pub name: String,
 }
 
-#[utoipa::path(post, path = "/api/v1/accounts", tag = "platform", request_body = NewAccountBody,
+#[utoipa::path(post, path = "/accounts", tag = "platform", request_body = NewAccountBody,
     responses((status = 201, body = Account), (status = 403, body = ErrorBody, description = "not a platform admin"),
         (status = 422, body = ErrorBody, description = "an invalid or taken id, or a blank name")))]
 pub async fn add_account(State(s): State<AppState>, Auth(p): Auth, ApiJson(b): ApiJson<NewAccountBody>) -> ApiResult<(StatusCode, Json<Account>)> {
     Ok((StatusCode::CREATED, Json(s.app.add_account(&p, NewAccount { id: b.id, name: b.name }).await?)))
 }
 
-#[utoipa::path(post, path = "/api/v1/projects", tag = "platform", request_body = NewProjectBody,
+#[utoipa::path(post, path = "/projects", tag = "platform", request_body = NewProjectBody,
     responses((status = 201, body = Project), (status = 403, body = ErrorBody, description = "not a platform admin"),
         (status = 422, body = ErrorBody, description = "an invalid or taken id, an unknown account, or a blank name")))]
 pub async fn add_project(State(s): State<AppState>, Auth(p): Auth, ApiJson(b): ApiJson<NewProjectBody>) -> ApiResult<(StatusCode, Json<Project>)> {
     Ok((StatusCode::CREATED, Json(s.app.add_project(&p, NewProject { id: b.id, account_id: b.account_id, name: b.name }).await?)))
 }
 
-#[utoipa::path(post, path = "/api/v1/sites", tag = "platform", request_body = NewSiteBody,
+#[utoipa::path(post, path = "/sites", tag = "platform", request_body = NewSiteBody,
     responses((status = 201, body = Site), (status = 403, body = ErrorBody, description = "not a platform admin"),
         (status = 422, body = ErrorBody, description = "an invalid or taken id, an unknown project, or a blank name")))]
 pub async fn add_site(State(s): State<AppState>, Auth(p): Auth, ApiJson(b): ApiJson<NewSiteBody>) -> ApiResult<(StatusCode, Json<Site>)> {
@@ -91,7 +91,7 @@ pub struct CatalogQuery {
     pub cursor: Option<String>,
 }
 
-#[utoipa::path(get, path = "/api/v1/catalog", tag = "catalog", params(CatalogQuery),
+#[utoipa::path(get, path = "/catalog", tag = "catalog", params(CatalogQuery),
     responses((status = 200, body = CatalogList, description = "a page may hold fewer than `limit` items and still have a `next_cursor`"),
         (status = 422, body = ErrorBody)))]
 pub async fn catalog(State(s): State<AppState>, Auth(p): Auth, ApiQuery(q): ApiQuery<CatalogQuery>) -> ApiResult<Json<Items<CatalogItem>>> {

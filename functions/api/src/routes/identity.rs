@@ -15,7 +15,7 @@ use devportal_domain::ids::TokenId;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-#[utoipa::path(get, path = "/api/v1/me", tag = "identity",
+#[utoipa::path(get, path = "/me", tag = "identity",
     responses((status = 200, body = MeView), (status = 401, body = ErrorBody)))]
 pub async fn me(State(s): State<AppState>, Auth(p): Auth) -> ApiResult<Json<MeView>> {
     Ok(Json(s.app.me(&p).await?))
@@ -48,7 +48,7 @@ pub struct CreatedToken {
     pub created_at: DateTime<Utc>,
 }
 
-#[utoipa::path(post, path = "/api/v1/tokens", tag = "identity", request_body = CreateTokenBody,
+#[utoipa::path(post, path = "/tokens", tag = "identity", request_body = CreateTokenBody,
     params(("Idempotency-Key" = Option<String>, Header, description = "a retry with the same key and body answers 200 with what the first request made; another body: 422 `idempotency_key_reused`")),
     responses((status = 201, body = CreatedToken), (status = 200, body = CreatedToken, description = "the Idempotency-Key was used before: what that request made"), (status = 403, body = ErrorBody, description = "a read-scoped token (`insufficient_scope`)"),
         (status = 409, body = ErrorBody, description = "`quota_exceeded`: the user holds the most tokens allowed"),
@@ -74,13 +74,13 @@ pub async fn create_token(
     ))
 }
 
-#[utoipa::path(get, path = "/api/v1/tokens", tag = "identity",
+#[utoipa::path(get, path = "/tokens", tag = "identity",
     responses((status = 200, body = TokenList), (status = 401, body = ErrorBody)))]
 pub async fn list_tokens(State(s): State<AppState>, Auth(p): Auth) -> ApiResult<Json<Items<TokenView>>> {
     Ok(Json(Items::all(s.app.list_tokens(&p).await?)))
 }
 
-#[utoipa::path(delete, path = "/api/v1/tokens/{id}", tag = "identity",
+#[utoipa::path(delete, path = "/tokens/{id}", tag = "identity",
     params(TokenPath),
     responses((status = 204), (status = 404, body = ErrorBody)))]
 pub async fn revoke_token(State(s): State<AppState>, Auth(p): Auth, TokenPath { id }: TokenPath) -> ApiResult<StatusCode> {
@@ -104,7 +104,7 @@ pub struct CreatedUser {
     pub token: Option<String>,
 }
 
-#[utoipa::path(post, path = "/api/v1/users", tag = "identity", request_body = CreateUserBody,
+#[utoipa::path(post, path = "/users", tag = "identity", request_body = CreateUserBody,
     params(("Idempotency-Key" = Option<String>, Header, description = "a retry with the same key and body answers 200 with what the first request made; another body: 422 `idempotency_key_reused`")),
     responses((status = 201, body = CreatedUser), (status = 200, body = CreatedUser, description = "the Idempotency-Key was used before: what that request made"), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn create_user(State(s): State<AppState>, Auth(p): Auth, request: KeyedJson<CreateUserBody>) -> ApiResult<(StatusCode, Json<CreatedUser>)> {
@@ -112,7 +112,7 @@ pub async fn create_user(State(s): State<AppState>, Auth(p): Auth, request: Keye
     Ok((created_or_replayed(secret.is_some()), Json(CreatedUser { user, token: secret.map(|s| s.expose().to_string()) })))
 }
 
-#[utoipa::path(get, path = "/api/v1/organizations", tag = "identity",
+#[utoipa::path(get, path = "/organizations", tag = "identity",
     responses((status = 200, body = OrganizationList), (status = 401, body = ErrorBody)))]
 pub async fn list_organizations(State(s): State<AppState>, Auth(p): Auth) -> ApiResult<Json<Items<OrganizationView>>> {
     Ok(Json(Items::all(s.app.organizations(&p).await?)))
@@ -124,7 +124,7 @@ pub struct CreateOrganizationBody {
     pub name: String,
 }
 
-#[utoipa::path(post, path = "/api/v1/organizations", tag = "identity", request_body = CreateOrganizationBody,
+#[utoipa::path(post, path = "/organizations", tag = "identity", request_body = CreateOrganizationBody,
     params(("Idempotency-Key" = Option<String>, Header, description = "a retry with the same key and body answers 200 with what the first request made; another body: 422 `idempotency_key_reused`")),
     responses((status = 201, body = OrganizationView), (status = 200, body = OrganizationView, description = "the Idempotency-Key was used before: what that request made"), (status = 422, body = ErrorBody)))]
 pub async fn create_organization(
@@ -144,7 +144,7 @@ pub struct AddMemberBody {
     pub role: Option<Role>,
 }
 
-#[utoipa::path(post, path = "/api/v1/organizations/{id}/members", tag = "identity", request_body = AddMemberBody,
+#[utoipa::path(post, path = "/organizations/{id}/members", tag = "identity", request_body = AddMemberBody,
     params(OrgPath),
     responses((status = 201, body = Membership), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
         (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]

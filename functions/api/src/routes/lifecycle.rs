@@ -17,7 +17,7 @@ use devportal_domain::pipeline::JobParams;
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
-#[utoipa::path(post, path = "/api/v1/connectors/{id}/versions", tag = "versions",
+#[utoipa::path(post, path = "/connectors/{id}/versions", tag = "versions",
     params(ConnectorPath, ("Idempotency-Key" = Option<String>, Header, description = "a retry with the same key and body answers 200 with what the first request made; another body: 422 `idempotency_key_reused`")),
     responses((status = 201, body = VersionView, description = "a copy of the newest version's configuration, state `updated`"), (status = 200, body = VersionView, description = "the Idempotency-Key was used before: what that request made"),
         (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
@@ -32,7 +32,7 @@ pub async fn add_version(
     Ok((created_or_replayed(created), Json(VersionView::new(&connector, &version))))
 }
 
-#[utoipa::path(delete, path = "/api/v1/connectors/{id}/versions/{v}", tag = "versions",
+#[utoipa::path(delete, path = "/connectors/{id}/versions/{v}", tag = "versions",
     params(VersionPath),
     responses((status = 204), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody, description = "used in production, or the last version")))]
 pub async fn delete_version(State(s): State<AppState>, Auth(p): Auth, VersionPath { id, v }: VersionPath) -> ApiResult<StatusCode> {
@@ -40,7 +40,7 @@ pub async fn delete_version(State(s): State<AppState>, Auth(p): Auth, VersionPat
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[utoipa::path(get, path = "/api/v1/connectors/{id}/versions/{v}/releases", tag = "versions",
+#[utoipa::path(get, path = "/connectors/{id}/versions/{v}/releases", tag = "versions",
     params(VersionPath),
     responses((status = 200, body = ReleaseList), (status = 404, body = ErrorBody)))]
 pub async fn releases(State(s): State<AppState>, Auth(p): Auth, VersionPath { id, v }: VersionPath) -> ApiResult<Json<Items<ReleaseView>>> {
@@ -57,7 +57,7 @@ pub struct RollbackBody {
     pub reason: String,
 }
 
-#[utoipa::path(post, path = "/api/v1/connectors/{id}/versions/{v}/rollback", tag = "versions", request_body = RollbackBody,
+#[utoipa::path(post, path = "/connectors/{id}/versions/{v}/rollback", tag = "versions", request_body = RollbackBody,
     params(VersionPath, ("Idempotency-Key" = Option<String>, Header)),
     responses((status = 202, body = JobView, description = "production switches back when the job is done"), (status = 200, body = JobView),
         (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
@@ -73,7 +73,7 @@ pub async fn rollback(
     Ok((if created { StatusCode::ACCEPTED } else { StatusCode::OK }, Json(s.app.public_job(job))))
 }
 
-#[utoipa::path(delete, path = "/api/v1/connectors/{id}", tag = "bin", params(ConnectorPath),
+#[utoipa::path(delete, path = "/connectors/{id}", tag = "bin", params(ConnectorPath),
     responses((status = 200, body = Connector, description = "moved to the bin"), (status = 404, body = ErrorBody),
         (status = 409, body = ErrorBody, description = "a version is used in production")))]
 pub async fn bin_connector(State(s): State<AppState>, Auth(p): Auth, ConnectorPath { id }: ConnectorPath) -> ApiResult<Json<Connector>> {
@@ -88,20 +88,20 @@ pub struct BinQuery {
     pub cursor: Option<String>,
 }
 
-#[utoipa::path(get, path = "/api/v1/bin", tag = "bin", params(BinQuery),
+#[utoipa::path(get, path = "/bin", tag = "bin", params(BinQuery),
     responses((status = 200, body = crate::routes::connectors::ConnectorPage, description = "binned connectors, with `binned_at` and `binned_by`")))]
 pub async fn list_bin(State(s): State<AppState>, Auth(p): Auth, ApiQuery(q): ApiQuery<BinQuery>) -> ApiResult<Json<Items<Connector>>> {
     let page = s.app.list_bin(&p, ListConnectors { limit: q.limit, cursor: q.cursor, ..Default::default() }).await?;
     Ok(Json(page.into()))
 }
 
-#[utoipa::path(post, path = "/api/v1/bin/{id}/restore", tag = "bin", params(ConnectorPath),
+#[utoipa::path(post, path = "/bin/{id}/restore", tag = "bin", params(ConnectorPath),
     responses((status = 200, body = Connector), (status = 404, body = ErrorBody)))]
 pub async fn restore(State(s): State<AppState>, Auth(p): Auth, ConnectorPath { id }: ConnectorPath) -> ApiResult<Json<Connector>> {
     Ok(Json(s.app.restore_connector(&p, id).await?))
 }
 
-#[utoipa::path(delete, path = "/api/v1/bin/{id}", tag = "bin", params(ConnectorPath),
+#[utoipa::path(delete, path = "/bin/{id}", tag = "bin", params(ConnectorPath),
     responses((status = 204, description = "deleted with everything it owned"),
         (status = 403, body = ErrorBody, description = "only admins of the owning organization delete permanently"), (status = 404, body = ErrorBody)))]
 pub async fn delete_permanently(State(s): State<AppState>, Auth(p): Auth, ConnectorPath { id }: ConnectorPath) -> ApiResult<StatusCode> {
@@ -109,7 +109,7 @@ pub async fn delete_permanently(State(s): State<AppState>, Auth(p): Auth, Connec
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[utoipa::path(post, path = "/api/v1/connectors/{id}/copy", tag = "connectors", params(ConnectorPath, ("Idempotency-Key" = Option<String>, Header, description = "a retry with the same key and body answers 200 with what the first request made; another body: 422 `idempotency_key_reused`")),
+#[utoipa::path(post, path = "/connectors/{id}/copy", tag = "connectors", params(ConnectorPath, ("Idempotency-Key" = Option<String>, Header, description = "a retry with the same key and body answers 200 with what the first request made; another body: 422 `idempotency_key_reused`")),
     responses((status = 201, body = Connector, description = "\"<name> - Copy\", without Git credentials, version 1 `created`"), (status = 200, body = Connector, description = "the Idempotency-Key was used before: what that request made"),
         (status = 404, body = ErrorBody)))]
 pub async fn duplicate(
@@ -123,7 +123,7 @@ pub async fn duplicate(
     Ok((created_or_replayed(created), [(header::LOCATION, location)], Json(copy)))
 }
 
-#[utoipa::path(put, path = "/api/v1/connectors/{id}/logo", tag = "connectors", params(ConnectorPath),
+#[utoipa::path(put, path = "/connectors/{id}/logo", tag = "connectors", params(ConnectorPath),
     request_body(content = String, content_type = "image/svg+xml", description = "an SVG image, at most 64 KiB; scripts, event handlers, external references and foreignObject are removed"),
     responses((status = 200, body = Connector), (status = 404, body = ErrorBody), (status = 415, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn put_logo(
@@ -144,7 +144,7 @@ pub async fn put_logo(
     Ok(Json(s.app.set_logo(&p, id, &body).await?))
 }
 
-#[utoipa::path(get, path = "/api/v1/connectors/{id}/logo", tag = "connectors", params(ConnectorPath),
+#[utoipa::path(get, path = "/connectors/{id}/logo", tag = "connectors", params(ConnectorPath),
     responses((status = 200, content_type = "image/svg+xml", body = String), (status = 404, body = ErrorBody)))]
 pub async fn get_logo(State(s): State<AppState>, Auth(p): Auth, ConnectorPath { id }: ConnectorPath) -> ApiResult<Response> {
     let svg = s.app.logo(&p, id).await?;

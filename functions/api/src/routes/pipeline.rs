@@ -50,21 +50,16 @@ macro_rules! simple_trigger {
     };
 }
 
-simple_trigger!(build, "/api/v1/connectors/{id}/versions/{v}/build", JobParams::Build, "Build the image from Git.");
-simple_trigger!(sync_runtime, "/api/v1/connectors/{id}/versions/{v}/sync-runtime", JobParams::SyncRuntime, "Register the image with the runtime.");
-simple_trigger!(sync_dev, "/api/v1/connectors/{id}/versions/{v}/sync-dev", JobParams::SyncDev, "Deploy to the version's dev site.");
+simple_trigger!(build, "/connectors/{id}/versions/{v}/build", JobParams::Build, "Build the image from Git.");
+simple_trigger!(sync_runtime, "/connectors/{id}/versions/{v}/sync-runtime", JobParams::SyncRuntime, "Register the image with the runtime.");
+simple_trigger!(sync_dev, "/connectors/{id}/versions/{v}/sync-dev", JobParams::SyncDev, "Deploy to the version's dev site.");
 simple_trigger!(
     release,
-    "/api/v1/connectors/{id}/versions/{v}/release",
+    "/connectors/{id}/versions/{v}/release",
     JobParams::Access { change: AccessChange::Release },
     "Release globally within the production targets."
 );
-simple_trigger!(
-    unrelease,
-    "/api/v1/connectors/{id}/versions/{v}/unrelease",
-    JobParams::Access { change: AccessChange::Unrelease },
-    "Hide from new users."
-);
+simple_trigger!(unrelease, "/connectors/{id}/versions/{v}/unrelease", JobParams::Access { change: AccessChange::Unrelease }, "Hide from new users.");
 
 /// `POST …/sync-prod`.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -74,7 +69,7 @@ pub struct SyncProdBody {
     pub targets: Targets,
 }
 
-#[utoipa::path(post, path = "/api/v1/connectors/{id}/versions/{v}/sync-prod", tag = "pipeline", request_body = SyncProdBody,
+#[utoipa::path(post, path = "/connectors/{id}/versions/{v}/sync-prod", tag = "pipeline", request_body = SyncProdBody,
     params(VersionPath, ("Idempotency-Key" = Option<String>, Header)),
     responses((status = 202, body = JobView), (status = 200, body = JobView), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody),
         (status = 422, body = ErrorBody)))]
@@ -89,7 +84,7 @@ pub async fn sync_prod(
     trigger(&s, &p, path, &headers, JobParams::SyncProd { targets }).await
 }
 
-#[utoipa::path(put, path = "/api/v1/connectors/{id}/versions/{v}/access", tag = "pipeline", request_body = Targets,
+#[utoipa::path(put, path = "/connectors/{id}/versions/{v}/access", tag = "pipeline", request_body = Targets,
     params(VersionPath, ("Idempotency-Key" = Option<String>, Header)),
     responses((status = 202, body = JobView), (status = 200, body = JobView), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody),
         (status = 422, body = ErrorBody)))]
@@ -117,14 +112,14 @@ pub struct AccessBody {
     pub sites: Vec<String>,
 }
 
-#[utoipa::path(get, path = "/api/v1/connectors/{id}/versions/{v}/jobs", tag = "jobs",
+#[utoipa::path(get, path = "/connectors/{id}/versions/{v}/jobs", tag = "jobs",
     params(VersionPath),
     responses((status = 200, body = JobList), (status = 404, body = ErrorBody)))]
 pub async fn list_jobs(State(s): State<AppState>, Auth(p): Auth, VersionPath { id, v }: VersionPath) -> ApiResult<Json<Items<JobView>>> {
     Ok(Json(Items::all(s.app.jobs(&p, id, v).await?)))
 }
 
-#[utoipa::path(get, path = "/api/v1/jobs/{job}", tag = "jobs", params(JobPath),
+#[utoipa::path(get, path = "/jobs/{job}", tag = "jobs", params(JobPath),
     responses((status = 200, body = JobView), (status = 404, body = ErrorBody)))]
 pub async fn get_job(State(s): State<AppState>, Auth(p): Auth, JobPath { job }: JobPath) -> ApiResult<Json<JobView>> {
     Ok(Json(s.app.public_job(s.app.job(&p, job).await?)))
@@ -149,7 +144,7 @@ pub struct JobLogPage {
     pub job_status: devportal_domain::pipeline::JobStatus,
 }
 
-#[utoipa::path(get, path = "/api/v1/jobs/{job}/log", tag = "jobs", params(JobPath, LogQuery),
+#[utoipa::path(get, path = "/jobs/{job}/log", tag = "jobs", params(JobPath, LogQuery),
     responses((status = 200, body = JobLogPage), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn job_log(
     State(s): State<AppState>,
@@ -186,20 +181,20 @@ pub async fn job_log(
     Ok(Json(JobLogPage { items, next_cursor, job_status: job.status }))
 }
 
-#[utoipa::path(post, path = "/api/v1/jobs/{job}/cancel", tag = "jobs", params(JobPath),
+#[utoipa::path(post, path = "/jobs/{job}/cancel", tag = "jobs", params(JobPath),
     responses((status = 200, body = JobView), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn cancel_job(State(s): State<AppState>, Auth(p): Auth, JobPath { job }: JobPath) -> ApiResult<Json<JobView>> {
     Ok(Json(s.app.public_job(s.app.cancel_job(&p, job).await?)))
 }
 
-#[utoipa::path(post, path = "/api/v1/jobs/{job}/retry", tag = "jobs", params(JobPath),
+#[utoipa::path(post, path = "/jobs/{job}/retry", tag = "jobs", params(JobPath),
     responses((status = 202, body = JobView, description = "a new job for the same step"), (status = 404, body = ErrorBody),
         (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn retry_job(State(s): State<AppState>, Auth(p): Auth, JobPath { job }: JobPath) -> ApiResult<(StatusCode, Json<JobView>)> {
     Ok((StatusCode::ACCEPTED, Json(s.app.public_job(s.app.retry_job(&p, job).await?))))
 }
 
-#[utoipa::path(get, path = "/api/v1/connectors/{id}/versions/{v}/transitions", tag = "history",
+#[utoipa::path(get, path = "/connectors/{id}/versions/{v}/transitions", tag = "history",
     params(VersionPath),
     responses((status = 200, body = TransitionList), (status = 404, body = ErrorBody)))]
 pub async fn transitions(State(s): State<AppState>, Auth(p): Auth, VersionPath { id, v }: VersionPath) -> ApiResult<Json<Items<Transition>>> {
@@ -234,7 +229,7 @@ impl From<DeadLetter> for DeadLetterView {
     }
 }
 
-#[utoipa::path(get, path = "/api/v1/dead-letters", tag = "jobs", responses((status = 200, body = DeadLetterList)))]
+#[utoipa::path(get, path = "/dead-letters", tag = "jobs", responses((status = 200, body = DeadLetterList)))]
 pub async fn dead_letters(State(s): State<AppState>, Auth(p): Auth) -> ApiResult<Json<Items<DeadLetterView>>> {
     Ok(Json(Items::all(s.app.dead_letters(&p).await?.into_iter().map(Into::into).collect())))
 }

@@ -44,7 +44,7 @@ pub struct StartRunBody {
 /// The header the portal's web UI sends, so runs it starts count as started by a person.
 pub const UI_CLIENT_HEADER: &str = "x-devportal-client";
 
-#[utoipa::path(post, path = "/api/v1/sites/{site}/runs", tag = "runs", request_body = StartRunBody,
+#[utoipa::path(post, path = "/sites/{site}/runs", tag = "runs", request_body = StartRunBody,
     params(SitePath, ("Idempotency-Key" = Option<String>, Header, description = "a repeated key answers the original run")),
     responses((status = 202, body = RunView, description = "the run is queued"), (status = 200, body = RunView, description = "the Idempotency-Key was used before"),
         (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
@@ -98,7 +98,7 @@ list_schema!(
     RunPage of RunView
 );
 
-#[utoipa::path(get, path = "/api/v1/runs", operation_id = "list_runs", tag = "runs", params(RunListQuery),
+#[utoipa::path(get, path = "/runs", operation_id = "list_runs", tag = "runs", params(RunListQuery),
     responses((status = 200, body = RunPage), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn list(State(s): State<AppState>, Auth(p): Auth, ApiQuery(q): ApiQuery<RunListQuery>) -> ApiResult<Json<Items<RunView>>> {
     let filters = RunFilters {
@@ -116,14 +116,14 @@ pub async fn list(State(s): State<AppState>, Auth(p): Auth, ApiQuery(q): ApiQuer
     Ok(Json(page.into()))
 }
 
-#[utoipa::path(get, path = "/api/v1/runs/{id}", operation_id = "get_run", tag = "runs", params(RunPath),
+#[utoipa::path(get, path = "/runs/{id}", operation_id = "get_run", tag = "runs", params(RunPath),
     responses((status = 200, body = RunView), (status = 404, body = ErrorBody)))]
 pub async fn get(State(s): State<AppState>, Auth(p): Auth, RunPath { id }: RunPath) -> ApiResult<Json<RunView>> {
     let run = s.app.run(&p, id).await?;
     Ok(Json(RunView::of(&run, chrono::Utc::now())))
 }
 
-#[utoipa::path(post, path = "/api/v1/runs/{id}/cancel", tag = "runs", params(RunPath),
+#[utoipa::path(post, path = "/runs/{id}/cancel", tag = "runs", params(RunPath),
     responses((status = 200, body = RunView, description = "the stop was requested (a queued run is cancelled at once)"),
         (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn cancel(State(s): State<AppState>, Auth(p): Auth, RunPath { id }: RunPath) -> ApiResult<Json<RunView>> {
@@ -163,7 +163,7 @@ impl LogQueryParams {
     }
 }
 
-#[utoipa::path(get, path = "/api/v1/runs/{id}/logs", tag = "runs", params(RunPath, LogQueryParams),
+#[utoipa::path(get, path = "/runs/{id}/logs", tag = "runs", params(RunPath, LogQueryParams),
     responses((status = 200, body = LogPage, description = "a page (JSON); with `Accept: application/x-ndjson` or `text/plain` every matching entry as a download",
             content((LogPage = "application/json"), (String = "application/x-ndjson"), (String = "text/plain"))),
         (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
@@ -219,7 +219,7 @@ pub async fn logs(
     Ok(response)
 }
 
-#[utoipa::path(get, path = "/api/v1/connectors/{id}/logs", tag = "runs", params(ConnectorPath, LogQueryParams),
+#[utoipa::path(get, path = "/connectors/{id}/logs", tag = "runs", params(ConnectorPath, LogQueryParams),
     responses((status = 200, body = LogPage), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn connector_logs(
     State(s): State<AppState>,
@@ -246,7 +246,7 @@ list_schema!(
     StdioPage of StdioLine
 );
 
-#[utoipa::path(get, path = "/api/v1/runs/{id}/stdio", tag = "runs", params(RunPath, StdioQuery),
+#[utoipa::path(get, path = "/runs/{id}/stdio", tag = "runs", params(RunPath, StdioQuery),
     responses((status = 200, body = StdioPage), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn stdio(
     State(s): State<AppState>,
@@ -272,7 +272,7 @@ list_schema!(
     OutputPage of OutputRow
 );
 
-#[utoipa::path(get, path = "/api/v1/runs/{id}/output", tag = "runs", params(RunPath, PageQuery),
+#[utoipa::path(get, path = "/runs/{id}/output", tag = "runs", params(RunPath, PageQuery),
     responses((status = 200, body = OutputPage), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn output(
     State(s): State<AppState>,

@@ -37,7 +37,7 @@ list_schema!(
     VaultList of VaultEntryView
 );
 
-#[utoipa::path(put, path = "/api/v1/vault/{path}", tag = "vault", request_body = VaultBody,
+#[utoipa::path(put, path = "/vault/{path}", tag = "vault", request_body = VaultBody,
     params(VaultPath, OrgQuery),
     responses((status = 200, body = VaultEntryView, description = "stored; values are never answered"), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn put(
@@ -50,12 +50,12 @@ pub async fn put(
     Ok(Json(s.app.put_vault(&p, q.org_id, &path, body.fields).await?))
 }
 
-#[utoipa::path(get, path = "/api/v1/vault", operation_id = "list_vault", tag = "vault", params(OrgQuery), responses((status = 200, body = VaultList), (status = 404, body = ErrorBody)))]
+#[utoipa::path(get, path = "/vault", operation_id = "list_vault", tag = "vault", params(OrgQuery), responses((status = 200, body = VaultList), (status = 404, body = ErrorBody)))]
 pub async fn list(State(s): State<AppState>, Auth(p): Auth, ApiQuery(q): ApiQuery<OrgQuery>) -> ApiResult<Json<Items<VaultEntryView>>> {
     Ok(Json(Items::all(s.app.list_vault(&p, q.org_id).await?)))
 }
 
-#[utoipa::path(delete, path = "/api/v1/vault/{path}", tag = "vault", params(VaultPath, OrgQuery),
+#[utoipa::path(delete, path = "/vault/{path}", tag = "vault", params(VaultPath, OrgQuery),
     responses((status = 204, description = "deleted"), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn delete(
     State(s): State<AppState>,

@@ -16,7 +16,7 @@ use devportal_domain::wizard::Step;
 use serde::Deserialize;
 use utoipa::ToSchema;
 
-#[utoipa::path(get, path = "/api/v1/connectors/{id}/versions/{v}/steps/{step}", tag = "wizard",
+#[utoipa::path(get, path = "/connectors/{id}/versions/{v}/steps/{step}", tag = "wizard",
     params(StepPath),
     responses((status = 200, body = StepView), (status = 404, body = ErrorBody)))]
 pub async fn get_step(State(s): State<AppState>, Auth(p): Auth, StepPath { id, v, step }: StepPath) -> ApiResult<Json<StepView>> {
@@ -96,7 +96,7 @@ pub enum StepBody {
     TypeSpecific(TypeSpecificBody),
 }
 
-#[utoipa::path(put, path = "/api/v1/connectors/{id}/versions/{v}/steps/{step}", tag = "wizard",
+#[utoipa::path(put, path = "/connectors/{id}/versions/{v}/steps/{step}", tag = "wizard",
     request_body(content = StepBody, description = "the step's fields; the step is chosen by the path"),
     params(StepPath, ("If-Match" = Option<String>, Header, description = "the version's revision")),
     responses((status = 200, body = StepView), (status = 404, body = ErrorBody), (status = 405, body = ErrorBody),
@@ -146,7 +146,7 @@ pub async fn put_step(
     Ok(Json(s.app.put_step(&p, id, v, input, revision).await?))
 }
 
-#[utoipa::path(post, path = "/api/v1/connectors/{id}/versions/{v}/vcs/test", tag = "wizard",
+#[utoipa::path(post, path = "/connectors/{id}/versions/{v}/vcs/test", tag = "wizard",
     params(VersionPath),
     responses((status = 200, body = VcsTestView, description = "`ok` says whether the branch can be read; `reason` why not"),
         (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
