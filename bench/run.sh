@@ -102,7 +102,11 @@ TOKEN="bench-$(python3 -c 'import secrets; print(secrets.token_hex(16))')"
 HELLO_PID=$!
 PIDS+=("$HELLO_PID")
 
-# Default settings (log level info, written to a file as a service manager would).
+# Default settings (log level info, written to a file as a service manager would), except the
+# limits: the request rates are metered (their cost is part of each request) but set far above
+# what the load reaches, and the connector quota is off so CONNECTORS can be loaded.
+DEVPORTAL_USER_REQUESTS_PER_SECOND=10000000 DEVPORTAL_USER_BURST=10000000 \
+DEVPORTAL_ORG_REQUESTS_PER_SECOND=10000000 DEVPORTAL_ORG_BURST=10000000 DEVPORTAL_MAX_CONNECTORS_PER_ORG=0 \
 DEVPORTAL_TOKEN="$TOKEN" "$PORTAL_BIN" serve --addr "127.0.0.1:$PORTAL_PORT" --data-dir "$WORK/data" \
   >"$WORK/portal.out" 2>"$WORK/portal.log" &
 PORTAL_PID=$!

@@ -162,6 +162,9 @@ async fn wire_adapters(
     })
 }
 
+/// How long the local host remembers who a bearer token belongs to.
+const PRINCIPAL_CACHE_TTL: std::time::Duration = std::time::Duration::from_secs(10);
+
 /// Binds, bootstraps and starts serving; returns once the socket listens.
 pub async fn start(config: ServeConfig, shutdown: impl Future<Output = ()> + Send + 'static) -> Result<Running, HostError> {
     let listener = tokio::net::TcpListener::bind(&config.addr).await.map_err(|source| HostError::Bind { addr: config.addr.clone(), source })?;
@@ -172,7 +175,12 @@ pub async fn start(config: ServeConfig, shutdown: impl Future<Output = ()> + Sen
         tracing::warn!("--allow-local-repos: builds may clone file://, git://, http:// and loopback repositories on this machine");
     }
     let wired = wire_host(&config.data_dir, config.aws.as_ref(), &config.host, run_api_url, config.workers).await?;
-    let app = wired.app.with_limits(config.host.limits.clone());
+    let mut app = wired.app.with_limits(config.host.limits.clone());
+    if config.aws.is_none() {
+        // Every identity write of the embedded store passes through this process, so tokens
+        // can be remembered without delaying a revocation (devportal_app::principal_cache).
+        app = app.with_principal_cache(PRINCIPAL_CACHE_TTL);
+    }
     let bootstrap = app.bootstrap(config.preset_token.clone()).await?;
     // Messages of jobs recorded but never enqueued (a crash between the two) are sent again.
     match app.resend_pending_jobs(chrono::Utc::now()).await {

@@ -12,6 +12,7 @@ pub mod lifecycle;
 pub mod limits;
 pub mod logo;
 pub mod pipeline;
+pub mod principal_cache;
 pub mod runs;
 pub mod vault;
 pub mod views;
@@ -98,6 +99,14 @@ impl App {
     pub fn with_limits(mut self, limits: limits::Limits) -> Self {
         self.limits = Arc::new(limits);
         self.meters = Arc::new(limits::Meters::default());
+        self
+    }
+
+    /// Remembers who each bearer token belongs to for `ttl` ([`principal_cache`]). Only for
+    /// a host through which every identity write passes (the local host on its embedded
+    /// store), so that a revocation is still refused at once.
+    pub fn with_principal_cache(mut self, ttl: std::time::Duration) -> Self {
+        self.ports.identity = Arc::new(principal_cache::CachingIdentityStore::new(self.ports.identity.clone(), ttl));
         self
     }
 

@@ -176,25 +176,40 @@ pub(crate) async fn query_page(client: &Client, table: &str, key: &IndexKey<'_>,
     Ok((page.items.unwrap_or_default(), next))
 }
 
-/// The one paging loop: every item of `key`'s partition (and sort range), in sort-key order.
-async fn query_pages(
+/// How [`query_pages`] reads a partition.
+#[derive(Clone, Copy, Default)]
+pub(crate) struct Pages {
+    /// Only the table keys (`pk`, `sk`) of each item.
+    pub keys_only: bool,
+    /// Highest sort key first.
+    pub descending: bool,
+    /// Items read per request (DynamoDB's `Limit`, counted before any filter); its default
+    /// is up to 1 MB.
+    pub page_size: Option<i32>,
+}
+
+/// The one paging loop: the items of `key`'s partition (and sort range), in sort-key order,
+/// handed to `each` until it answers `false` or the partition ends.
+pub(crate) async fn query_pages(
     client: &Client,
     table: &str,
     key: &IndexKey<'_>,
-    keys_only: bool,
-    mut each: impl FnMut(&Attrs) -> StoreResult<()>,
+    how: Pages,
+    mut each: impl FnMut(&Attrs) -> StoreResult<bool>,
 ) -> StoreResult<()> {
     let mut start: Option<Attrs> = None;
     loop {
-        let q = query_for(client, table, key);
-        let q = if keys_only {
+        let q = query_for(client, table, key).scan_index_forward(!how.descending).set_limit(how.page_size);
+        let q = if how.keys_only {
             q.projection_expression("#tpk, #tsk").expression_attribute_names("#tpk", attr::PK).expression_attribute_names("#tsk", attr::SK)
         } else {
             q
         };
         let page = q.set_exclusive_start_key(start.take()).send().await.map_err(|e| unavailable("Query", e))?;
         for item in page.items() {
-            each(item)?;
+            if !each(item)? {
+                return Ok(());
+            }
         }
         match page.last_evaluated_key {
             Some(k) if !k.is_empty() => start = Some(k),
@@ -206,9 +221,9 @@ async fn query_pages(
 /// The decoded bodies of every item of `key`'s partition, in sort-key order.
 pub(crate) async fn query_index<T: DeserializeOwned>(client: &Client, table: &str, key: IndexKey<'_>) -> StoreResult<Vec<T>> {
     let mut out = vec![];
-    query_pages(client, table, &key, false, |item| {
+    query_pages(client, table, &key, Pages::default(), |item| {
         out.push(body_of(item)?);
-        Ok(())
+        Ok(true)
     })
     .await?;
     Ok(out)
@@ -217,11 +232,11 @@ pub(crate) async fn query_index<T: DeserializeOwned>(client: &Client, table: &st
 /// The table keys (`pk`, `sk`) of every item of `key`'s partition.
 pub(crate) async fn query_keys(client: &Client, table: &str, key: IndexKey<'_>) -> StoreResult<Vec<(String, String)>> {
     let mut out = vec![];
-    query_pages(client, table, &key, true, |item| {
+    query_pages(client, table, &key, Pages { keys_only: true, ..Pages::default() }, |item| {
         if let (Some(AttributeValue::S(pk)), Some(AttributeValue::S(sk))) = (item.get(attr::PK), item.get(attr::SK)) {
             out.push((pk.clone(), sk.clone()));
         }
-        Ok(())
+        Ok(true)
     })
     .await?;
     Ok(out)

@@ -26,8 +26,9 @@
 //! - `catalog_at` reads at most `limit + 1` pointers of each place after the cursor, merges
 //!   them in key order and reads the entries of the page with one `BatchGetItem`.
 
-use crate::error::{fatal, unavailable};
-use crate::items::{self, batch_get, body_of, build_error, key, query_index, query_page, revision_of, Attrs, IndexKey, PageRequest};
+use crate::error::unavailable;
+use crate::items::{self, batch_get, body_of, build_error, query_index, query_page, revision_of, Attrs, IndexKey, PageRequest, Pages};
+use crate::store::DynamoItem;
 use async_trait::async_trait;
 use aws_sdk_dynamodb::operation::put_item::PutItemError;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
@@ -36,14 +37,11 @@ use aws_sdk_dynamodb::Client;
 use chrono::{DateTime, Utc};
 use devportal_domain::ids::ConnectorId;
 use devportal_domain::pipeline::{Job, JobId, Transition};
-use devportal_domain::ports::{CatalogEntry, CatalogPage, CatalogPlace, CatalogPointer, KeyClaim, PipelineStore, StoreError, StoreResult};
+use devportal_domain::ports::{CatalogEntry, CatalogPage, CatalogPlace, KeyClaim, PipelineStore, StoreError, StoreResult};
 use devportal_domain::version::Version;
-use devportal_table::{attr, keys};
+use devportal_table::{attr, item, keys, Item};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
-
-/// The largest item written (see [`crate::store::MAX_ITEM_BYTES`]).
-const MAX_ITEM_BYTES: usize = crate::store::MAX_ITEM_BYTES;
 
 /// The pipeline store on the table of a [`crate::DynamoStore`]. Clones share the client.
 #[derive(Clone, Debug)]
@@ -71,9 +69,7 @@ struct IdempotencyClaim {
 
 /// One item to write, and how its condition failing is answered.
 struct Write {
-    pk: String,
-    sk: String,
-    attrs: Attrs,
+    item: Item,
     what: &'static str,
     condition: Condition,
 }
@@ -89,35 +85,9 @@ enum Condition {
 }
 
 impl Write {
-    fn new(pk: String, sk: String, body: &impl Serialize, what: &'static str) -> StoreResult<Self> {
-        let body = serde_json::to_string(body).map_err(|e| fatal(format!("cannot encode the {what}: {e}")))?;
-        let mut attrs = key(&pk, &sk);
-        attrs.insert(attr::BODY.into(), AttributeValue::S(body));
-        attrs.insert(attr::REVISION.into(), AttributeValue::N("0".into()));
-        Ok(Self { pk, sk, attrs, what, condition: Condition::None })
-    }
-
-    fn gsi1(mut self, pk: String, sk: String) -> Self {
-        self.attrs.insert(attr::GSI1PK.into(), AttributeValue::S(pk));
-        self.attrs.insert(attr::GSI1SK.into(), AttributeValue::S(sk));
-        self
-    }
-
-    fn gsi2(mut self, pk: String, sk: String) -> Self {
-        self.attrs.insert(attr::GSI2PK.into(), AttributeValue::S(pk));
-        self.attrs.insert(attr::GSI2SK.into(), AttributeValue::S(sk));
-        self
-    }
-
-    fn revision(mut self, revision: u64) -> Self {
-        self.attrs.insert(attr::REVISION.into(), AttributeValue::N(revision.to_string()));
-        self
-    }
-
-    /// The TTL attribute: DynamoDB deletes the item some time after `at`.
-    fn expires_at(mut self, at: DateTime<Utc>) -> Self {
-        self.attrs.insert(attr::EXPIRES_AT.into(), AttributeValue::N(at.timestamp().to_string()));
-        self
+    /// Puts `item` unconditionally (see [`Write::when`]); `what` names it in errors.
+    fn of(item: Item, what: &'static str) -> Self {
+        Self { item, what, condition: Condition::None }
     }
 
     fn when(mut self, condition: Condition) -> Self {
@@ -125,32 +95,9 @@ impl Write {
         self
     }
 
-    /// Refuses, before any request, an item DynamoDB would refuse (sizes only in the message).
-    fn check_size(&self) -> StoreResult<()> {
-        let size: usize = self
-            .attrs
-            .iter()
-            .map(|(name, value)| {
-                name.len()
-                    + match value {
-                        AttributeValue::S(s) => s.len(),
-                        AttributeValue::N(n) => n.len() / 2 + 2,
-                        _ => 0,
-                    }
-            })
-            .sum();
-        if size > MAX_ITEM_BYTES {
-            return Err(fatal(format!(
-                "the {} is too large to store: {size} bytes, over DynamoDB's item limit of {MAX_ITEM_BYTES} bytes",
-                self.what
-            )));
-        }
-        Ok(())
-    }
-
     fn into_put(self, table: &str) -> StoreResult<Put> {
-        self.check_size()?;
-        let put = Put::builder().table_name(table).set_item(Some(self.attrs));
+        self.item.check_size(self.what)?;
+        let put = Put::builder().table_name(table).set_item(Some(self.item.into_attrs()));
         let put = match self.condition {
             Condition::New => put
                 .condition_expression(items::INSERT_CONDITION)
@@ -167,39 +114,30 @@ impl Write {
         put.build().map_err(build_error)
     }
 
-    /// The key and the answer to a failed condition, without the (possibly large) attributes.
+    /// The key and the answer to a failed condition, without the (possibly large) body.
     fn head(&self) -> Write {
-        Write { pk: self.pk.clone(), sk: self.sk.clone(), attrs: Attrs::new(), what: self.what, condition: self.condition }
+        let item =
+            Item { pk: self.item.pk.clone(), sk: self.item.sk.clone(), gsi1: None, gsi2: None, revision: 0, expires_at: None, body: String::new() };
+        Write { item, what: self.what, condition: self.condition }
     }
 }
 
 fn job_write(job: &Job) -> StoreResult<Write> {
-    let write = Write::new(keys::job(job.id), keys::META.into(), job, "job")?
-        .gsi1(keys::version_jobs(job.connector_id, job.version), keys::job(job.id))
-        .revision(job.revision);
-    // Only unfinished jobs are in the sparse GSI2 partition; a finished job's put drops it.
-    Ok(if job.status.is_finished() { write } else { write.gsi2(keys::UNFINISHED_JOBS.into(), keys::job(job.id)) })
+    Ok(Write::of(item::job(job)?, "job"))
 }
 
 fn version_write(v: &Version) -> StoreResult<Write> {
-    Ok(Write::new(keys::connector(v.connector_id), keys::version(v.number), v, "version")?.revision(v.revision))
+    Ok(Write::of(item::version(v)?, "version"))
 }
 
 fn transition_write(t: &Transition) -> StoreResult<Write> {
-    Ok(Write::new(keys::connector(t.connector_id), keys::transition(t.version, uuid::Uuid::now_v7()), t, "transition")?.when(Condition::New))
+    Ok(Write::of(item::transition(t)?, "transition").when(Condition::New))
 }
 
-/// The entry and a pointer to it under every place its release targets (the same items as
-/// the embedded store's).
+/// The entry and a pointer to it under every place its release targets.
 fn catalog_writes(e: &CatalogEntry) -> StoreResult<Vec<Write>> {
-    let sk = keys::catalog_entry(e.connector_id, e.version);
-    let mut writes = vec![Write::new(keys::CATALOG.into(), sk.clone(), e, "catalog entry")?];
-    for place in CatalogPlace::all_of(&e.release.targets) {
-        let pk = keys::catalog_place(&place);
-        let pointer = CatalogPointer { connector_id: e.connector_id, version: e.version };
-        writes.push(Write::new(pk.clone(), sk.clone(), &pointer, "catalog pointer")?.gsi1(keys::catalog_pointers(e.connector_id), pk));
-    }
-    Ok(writes)
+    let items = item::catalog(e)?;
+    Ok(items.into_iter().enumerate().map(|(i, item)| Write::of(item, if i == 0 { "catalog entry" } else { "catalog pointer" })).collect())
 }
 
 impl DynamoPipelineStore {
@@ -219,7 +157,7 @@ impl DynamoPipelineStore {
             Condition::Revision(_) => {
                 let current = match old {
                     Some(item) if !item.is_empty() => Some(revision_of(item)?),
-                    _ => self.current_revision(&w.pk, &w.sk).await?,
+                    _ => self.current_revision(&w.item.pk, &w.item.sk).await?,
                 };
                 match current {
                     Some(current) => StoreError::Conflict { current },
@@ -281,25 +219,6 @@ impl DynamoPipelineStore {
         Err(unavailable("TransactWriteItems", err))
     }
 
-    /// Every item of one query, page after page, decoded.
-    async fn query_all<T: DeserializeOwned>(
-        &self,
-        build: impl Fn() -> aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder,
-    ) -> StoreResult<Vec<T>> {
-        let mut out = vec![];
-        let mut start: Option<Attrs> = None;
-        loop {
-            let page = build().set_exclusive_start_key(start.take()).send().await.map_err(|e| unavailable("Query", e))?;
-            for item in page.items() {
-                out.push(body_of(item)?);
-            }
-            match page.last_evaluated_key {
-                Some(k) if !k.is_empty() => start = Some(k),
-                _ => return Ok(out),
-            }
-        }
-    }
-
     /// Items of a partition whose sort key starts with `prefix` (every item if it is empty:
     /// DynamoDB refuses an empty key value), in sort-key order.
     async fn query_prefix<T: DeserializeOwned>(&self, pk: &str, prefix: &str) -> StoreResult<Vec<T>> {
@@ -320,8 +239,8 @@ impl PipelineStore for DynamoPipelineStore {
         let mut writes = vec![];
         if let Some(c) = claim {
             let body = IdempotencyClaim { job_id: job.id };
-            let write = Write::new(keys::connector(job.connector_id), keys::idempotency(c.key), &body, "a job with this Idempotency-Key")?;
-            writes.push(write.expires_at(c.expires_at).when(Condition::New));
+            let claim = Item::new(keys::connector(job.connector_id), keys::idempotency(c.key), &body)?.expires_at(c.expires_at);
+            writes.push(Write::of(claim, "a job with this Idempotency-Key").when(Condition::New));
         }
         writes.push(version_write(version)?.when(Condition::Revision(expected_version)));
         writes.push(job_write(job)?.when(Condition::New));
@@ -343,17 +262,14 @@ impl PipelineStore for DynamoPipelineStore {
 
     async fn list_jobs(&self, connector: ConnectorId, version: u32) -> StoreResult<Vec<Job>> {
         let gsi1pk = keys::version_jobs(connector, version);
-        self.query_all(|| {
-            self.client
-                .query()
-                .table_name(&self.table)
-                .index_name(attr::GSI1)
-                .key_condition_expression("#gpk = :gpk")
-                .expression_attribute_names("#gpk", attr::GSI1PK)
-                .expression_attribute_values(":gpk", AttributeValue::S(gsi1pk.clone()))
-                .scan_index_forward(false)
+        let mut jobs = vec![];
+        let newest_first = Pages { descending: true, ..Pages::default() };
+        items::query_pages(&self.client, &self.table, &IndexKey::gsi1(&gsi1pk), newest_first, |item| {
+            jobs.push(body_of(item)?);
+            Ok(true)
         })
-        .await
+        .await?;
+        Ok(jobs)
     }
 
     async fn update_job(&self, job: &Job, expected: u64) -> StoreResult<()> {

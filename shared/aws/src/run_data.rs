@@ -25,7 +25,7 @@
 //!   DynamoDB's `LastEvaluatedKey`, so it is valid whatever index the next query uses.
 
 use crate::items::{self, body_of, query_keys, query_page, BatchWrite, IndexKey, PageRequest};
-use crate::store::Item;
+use crate::store::DynamoItem;
 use async_trait::async_trait;
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
 use aws_sdk_dynamodb::Client;
@@ -34,6 +34,7 @@ use devportal_domain::ids::{ConnectorId, RunId};
 use devportal_domain::page::{encode_cursor, Page};
 use devportal_domain::ports::{RunDataStore, StoreError, StoreResult};
 use devportal_domain::run::{IngestBatch, IngestItems, IngestReceipt, LogPosition, LogQuery, LogScope, OutputRow, RunLogEntry, StdStream, StdioLine};
+use devportal_table::Item;
 use devportal_table::{attr, keys};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -132,7 +133,7 @@ impl DynamoRunDataStore {
     }
 
     /// Reserves `n` seqs for `run`; answers the first.
-    async fn reserve(&self, run: RunId, n: u64, expires_at: i64) -> StoreResult<u64> {
+    async fn reserve(&self, run: RunId, n: u64, expires_at: DateTime<Utc>) -> StoreResult<u64> {
         let out = self
             .client
             .update_item()
@@ -142,7 +143,7 @@ impl DynamoRunDataStore {
             .expression_attribute_names("#last", "last_seq")
             .expression_attribute_names("#exp", attr::EXPIRES_AT)
             .expression_attribute_values(":n", AttributeValue::N(n.to_string()))
-            .expression_attribute_values(":exp", AttributeValue::N(expires_at.to_string()))
+            .expression_attribute_values(":exp", AttributeValue::N(expires_at.timestamp().to_string()))
             .return_values(ReturnValue::UpdatedNew)
             .send()
             .await
@@ -155,7 +156,14 @@ impl DynamoRunDataStore {
     }
 
     /// The items of a batch, numbered from `first`.
-    fn batch_items(&self, connector: ConnectorId, version: u32, batch: &IngestBatch, first: u64, expires_at: i64) -> StoreResult<Vec<BatchWrite>> {
+    fn batch_items(
+        &self,
+        connector: ConnectorId,
+        version: u32,
+        batch: &IngestBatch,
+        first: u64,
+        expires_at: DateTime<Utc>,
+    ) -> StoreResult<Vec<BatchWrite>> {
         let run = batch.run_id;
         let mut out = Vec::with_capacity(batch.items.len());
         match &batch.items {
@@ -345,7 +353,7 @@ impl RunDataStore for DynamoRunDataStore {
     async fn ingest(&self, connector: ConnectorId, version: u32, batch: &IngestBatch, expires_at: DateTime<Utc>) -> StoreResult<IngestReceipt> {
         let run = batch.run_id;
         let count = batch.items.len() as u64;
-        let expires = expires_at.timestamp();
+        let expires = expires_at;
         let (pk, sk) = (keys::run_data(run), keys::ingest_batch(&batch.batch_id));
         let marker: Option<BatchMarker> = self.get(&pk, &sk).await?;
         let first_seq = match marker {
@@ -415,7 +423,7 @@ impl RunDataStore for DynamoRunDataStore {
     }
 
     async fn put_input(&self, run: RunId, rows: &[Map<String, Value>]) -> StoreResult<()> {
-        let expires = (Utc::now() + Duration::days(DEFAULT_INPUT_RETENTION_DAYS)).timestamp();
+        let expires = Utc::now() + Duration::days(DEFAULT_INPUT_RETENTION_DAYS);
         let mut writes = Vec::with_capacity(rows.len());
         for (i, row) in rows.iter().enumerate() {
             let item = Item::new(keys::run_input(run), keys::seq_key(i as u64), row)?.expires_at(expires);

@@ -18,7 +18,7 @@
 //! - No scans: every read is a point read, a batch of point reads or a key-range query.
 
 use crate::items::{self, body_of, query_index, query_page, Attrs, BatchWrite, IndexKey, PageRequest};
-use crate::store::{insert_all, update_item, Item};
+use crate::store::{insert_all, update_item, DynamoItem};
 use async_trait::async_trait;
 use aws_sdk_dynamodb::Client;
 use chrono::{DateTime, Utc};
@@ -27,6 +27,7 @@ use devportal_domain::page::{encode_cursor, Page};
 use devportal_domain::ports::{KeyClaim, RunStore, StoreResult};
 use devportal_domain::run::{Run, RunQuery};
 use devportal_table::keys;
+use devportal_table::Item;
 use serde::{Deserialize, Serialize};
 
 /// Runs on the table of a [`crate::DynamoStore`]. Clones share the client.
@@ -178,7 +179,7 @@ impl RunStore for DynamoRunStore {
         let mut writes = vec![];
         if let Some(c) = claim {
             let pointer = Item::new(keys::org(run.owner_org_id), keys::run_idempotency(c.key), &RunPointer { run_id: run.id })?;
-            writes.push((pointer.expires_at(c.expires_at.timestamp()), "a run with this Idempotency-Key"));
+            writes.push((pointer.expires_at(c.expires_at), "a run with this Idempotency-Key"));
         }
         writes.push((run_item(run)?, "run"));
         writes.push((Item::new(keys::connector_runs(run.connector_id), run.id.to_string(), &entry)?, "run"));

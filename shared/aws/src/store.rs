@@ -20,7 +20,7 @@
 //!   JSON) is valid but too large here; one in 3-byte characters (about 306 KB) fits.
 
 use crate::error::{fatal, unavailable};
-use crate::items::{self, body_of, build_error, key, query_index, query_keys, Attrs, IndexKey};
+use crate::items::{self, body_of, build_error, key, query_index, query_keys, Attrs, IndexKey, Pages};
 use async_trait::async_trait;
 use aws_sdk_dynamodb::types::{AttributeValue, Delete, Put, TransactWriteItem};
 use aws_sdk_dynamodb::Client;
@@ -32,7 +32,7 @@ use devportal_domain::page::Page;
 use devportal_domain::ports::{ConnectorQuery, ConnectorStore, IdentityStore, StoreError, StoreResult};
 use devportal_domain::version::Version;
 use devportal_table::attr;
-use devportal_table::keys;
+use devportal_table::{item, keys, Item};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
@@ -65,47 +65,17 @@ struct EmailClaim {
     user_id: UserId,
 }
 
-/// One item of the table, before it becomes attribute values (also written by `runs.rs`
-/// and `run_data.rs`).
-pub(crate) struct Item {
-    pk: String,
-    sk: String,
-    gsi1: Option<(String, String)>,
-    gsi2: Option<(String, String)>,
-    revision: u64,
-    expires_at: Option<i64>,
-    body: String,
+/// The table's items as DynamoDB stores them: attribute values, sized as DynamoDB counts.
+/// (The item type and each record's items are `devportal-table`'s, shared with SQLite.)
+pub(crate) trait DynamoItem {
+    fn size(&self) -> usize;
+    fn check_size(&self, what: &str) -> StoreResult<()>;
+    fn into_attrs(self) -> Attrs;
 }
 
-impl Item {
-    pub(crate) fn new(pk: impl Into<String>, sk: impl Into<String>, body: &impl Serialize) -> StoreResult<Self> {
-        let body = serde_json::to_string(body).map_err(|e| fatal(format!("cannot encode item: {e}")))?;
-        Ok(Self { pk: pk.into(), sk: sk.into(), gsi1: None, gsi2: None, revision: 0, expires_at: None, body })
-    }
-
-    pub(crate) fn gsi1(mut self, pk: impl Into<String>, sk: impl Into<String>) -> Self {
-        self.gsi1 = Some((pk.into(), sk.into()));
-        self
-    }
-
-    pub(crate) fn gsi2(mut self, pk: impl Into<String>, sk: impl Into<String>) -> Self {
-        self.gsi2 = Some((pk.into(), sk.into()));
-        self
-    }
-
-    pub(crate) fn revision(mut self, revision: u64) -> Self {
-        self.revision = revision;
-        self
-    }
-
-    /// When the item may be deleted (epoch seconds; the TTL attribute).
-    pub(crate) fn expires_at(mut self, epoch_secs: i64) -> Self {
-        self.expires_at = Some(epoch_secs);
-        self
-    }
-
+impl DynamoItem for Item {
     /// The item's size as DynamoDB counts it (numbers slightly over-estimated).
-    pub(crate) fn size(&self) -> usize {
+    fn size(&self) -> usize {
         let string = |name: &str, value: &str| name.len() + value.len();
         let number = |name: &str, digits: usize| name.len() + digits / 2 + 2;
         let mut n = string(attr::PK, &self.pk) + string(attr::SK, &self.sk) + string(attr::BODY, &self.body);
@@ -124,7 +94,7 @@ impl Item {
 
     /// Refuses, before any request, an item DynamoDB would refuse: a record of that size is a
     /// permanent failure, told in sizes only (never the content).
-    pub(crate) fn check_size(&self, what: &str) -> StoreResult<()> {
+    fn check_size(&self, what: &str) -> StoreResult<()> {
         let size = self.size();
         if size > MAX_ITEM_BYTES {
             return Err(fatal(format!("the {what} is too large to store: {size} bytes, over DynamoDB's item limit of {MAX_ITEM_BYTES} bytes")));
@@ -132,7 +102,7 @@ impl Item {
         Ok(())
     }
 
-    pub(crate) fn into_attrs(self) -> Attrs {
+    fn into_attrs(self) -> Attrs {
         let mut a = key(&self.pk, &self.sk);
         if let Some((p, s)) = self.gsi1 {
             a.insert(attr::GSI1PK.into(), AttributeValue::S(p));
@@ -149,32 +119,6 @@ impl Item {
         a.insert(attr::BODY.into(), AttributeValue::S(self.body));
         a
     }
-}
-
-fn membership_item(m: &Membership) -> StoreResult<Item> {
-    Ok(Item::new(keys::org(m.org_id), keys::member(m.user_id), m)?.gsi1(keys::user(m.user_id), keys::org(m.org_id)))
-}
-
-fn token_items(t: &TokenRecord) -> StoreResult<[Item; 2]> {
-    Ok([Item::new(keys::user(t.user_id), keys::token_sk(t.id), t)?, Item::new(keys::token_hash(&t.hash.0), keys::META, t)?])
-}
-
-fn connector_item(c: &Connector) -> StoreResult<Item> {
-    let mut item =
-        Item::new(keys::connector(c.id), keys::META, c)?.gsi1(keys::connector_list(c.owner, c.is_binned()), c.id.to_string()).revision(c.revision);
-    if let Some(at) = c.binned_at {
-        item = item.gsi2(keys::BINNED_CONNECTORS, keys::binned_sort_key(&rfc3339_micros(at), c.id));
-    }
-    Ok(item)
-}
-
-/// Fixed-width UTC time, so the text order of GSI2 sort keys is time order.
-fn rfc3339_micros(at: chrono::DateTime<chrono::Utc>) -> String {
-    at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
-}
-
-fn version_item(v: &Version) -> StoreResult<Item> {
-    Ok(Item::new(keys::connector(v.connector_id), keys::version(v.number), v)?.revision(v.revision))
 }
 
 /// Whether a connector passes the list's filters. The name match folds ASCII case only, like
@@ -328,47 +272,29 @@ impl DynamoStore {
         let filtered = q.name_contains.is_some() || q.connector_type.is_some() || q.released.is_some();
         // `Limit` counts items read, before filtering: read larger pages when filters may drop many.
         let page_size = if filtered { want.max(100) } else { want }.clamp(1, 1000) as i32;
+        let pk = keys::connector_list(org, q.binned);
+        let after = q.after.map(|a| a.to_string());
+        let key = match &after {
+            Some(after) => IndexKey::gsi1(&pk).sort_above(after),
+            None => IndexKey::gsi1(&pk),
+        };
         let mut found = Vec::new();
-        let mut start: Option<Attrs> = None;
-        loop {
-            let mut req = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .index_name(attr::GSI1)
-                .expression_attribute_names("#gpk", attr::GSI1PK)
-                .expression_attribute_values(":gpk", AttributeValue::S(keys::connector_list(org, q.binned)))
-                .limit(page_size)
-                .set_exclusive_start_key(start.take());
-            req = match q.after {
-                Some(after) => req
-                    .key_condition_expression("#gpk = :gpk AND #gsk > :after")
-                    .expression_attribute_names("#gsk", attr::GSI1SK)
-                    .expression_attribute_values(":after", AttributeValue::S(after.to_string())),
-                None => req.key_condition_expression("#gpk = :gpk"),
-            };
-            let page = req.send().await.map_err(|e| unavailable("Query", e))?;
-            for item in page.items() {
-                let c: Connector = body_of(item)?;
-                if matches(&c, q) {
-                    found.push(c);
-                    if found.len() >= want {
-                        return Ok(found);
-                    }
-                }
+        items::query_pages(&self.client, &self.table, &key, Pages { page_size: Some(page_size), ..Pages::default() }, |item| {
+            let c: Connector = body_of(item)?;
+            if matches(&c, q) {
+                found.push(c);
             }
-            match page.last_evaluated_key {
-                Some(k) if !k.is_empty() => start = Some(k),
-                _ => return Ok(found),
-            }
-        }
+            Ok(found.len() < want)
+        })
+        .await?;
+        Ok(found)
     }
 }
 
 #[async_trait]
 impl IdentityStore for DynamoStore {
     async fn create_organization(&self, org: &Organization, admin: &Membership) -> StoreResult<()> {
-        self.insert_all(vec![(Item::new(keys::org(org.id), keys::META, org)?, "organization"), (membership_item(admin)?, "membership")]).await
+        self.insert_all(vec![(Item::new(keys::org(org.id), keys::META, org)?, "organization"), (item::membership(admin)?, "membership")]).await
     }
 
     async fn get_organization(&self, id: OrgId) -> StoreResult<Option<Organization>> {
@@ -387,11 +313,11 @@ impl IdentityStore for DynamoStore {
     }
 
     async fn add_member(&self, membership: &Membership) -> StoreResult<()> {
-        self.insert(membership_item(membership)?, "membership").await
+        self.insert(item::membership(membership)?, "membership").await
     }
 
     async fn create_user(&self, user: &User, first_token: &TokenRecord) -> StoreResult<()> {
-        let [listing, by_hash] = token_items(first_token)?;
+        let [listing, by_hash] = item::token(first_token)?;
         // Same order as the embedded store, so a double conflict names the same item.
         self.insert_all(vec![
             (Item::new(keys::email(user.email.as_str()), keys::META, &EmailClaim { user_id: user.id })?, "user with this e-mail"),
@@ -414,7 +340,7 @@ impl IdentityStore for DynamoStore {
     }
 
     async fn create_token(&self, token: &TokenRecord) -> StoreResult<()> {
-        let [listing, by_hash] = token_items(token)?;
+        let [listing, by_hash] = item::token(token)?;
         self.insert_all(vec![(listing, "token"), (by_hash, "token")]).await
     }
 
@@ -477,7 +403,7 @@ impl IdentityStore for DynamoStore {
 
     async fn claim_create(&self, user: UserId, route: &str, key: &str, claim: &CreateClaim) -> StoreResult<CreateClaim> {
         let (pk, sk) = (keys::user(user), keys::create_claim(route, key));
-        let item = Item::new(pk.clone(), sk.clone(), claim)?.expires_at(claim.expires_at.timestamp());
+        let item = Item::new(pk.clone(), sk.clone(), claim)?.expires_at(claim.expires_at);
         match insert_all(&self.client, &self.table, vec![(item, "Idempotency-Key claim")]).await {
             Ok(()) => Ok(claim.clone()),
             // A live claim holds the key (strongly consistent read of it).
@@ -495,7 +421,7 @@ impl IdentityStore for DynamoStore {
 #[async_trait]
 impl ConnectorStore for DynamoStore {
     async fn create_connector(&self, connector: &Connector, first: &Version) -> StoreResult<()> {
-        self.insert_all(vec![(connector_item(connector)?, "connector"), (version_item(first)?, "version")]).await
+        self.insert_all(vec![(item::connector(connector)?, "connector"), (item::version(first)?, "version")]).await
     }
 
     async fn get_connector(&self, id: ConnectorId) -> StoreResult<Option<Connector>> {
@@ -503,7 +429,7 @@ impl ConnectorStore for DynamoStore {
     }
 
     async fn update_connector(&self, connector: &Connector, expected_revision: u64) -> StoreResult<()> {
-        self.update(connector_item(connector)?, expected_revision, "connector").await
+        self.update(item::connector(connector)?, expected_revision, "connector").await
     }
 
     async fn list_connectors(&self, query: &ConnectorQuery) -> StoreResult<Page<Connector>> {
@@ -538,7 +464,7 @@ impl ConnectorStore for DynamoStore {
     }
 
     async fn create_version(&self, version: &Version) -> StoreResult<()> {
-        self.insert(version_item(version)?, "version").await
+        self.insert(item::version(version)?, "version").await
     }
 
     async fn delete_version(&self, connector: ConnectorId, number: u32, expected_revision: u64) -> StoreResult<()> {
@@ -572,7 +498,7 @@ impl ConnectorStore for DynamoStore {
 
     async fn binned_before(&self, cutoff: chrono::DateTime<chrono::Utc>) -> StoreResult<Vec<ConnectorId>> {
         // The sparse GSI2 partition of binned connectors, up to the cutoff: no scan.
-        let below = format!("{}#", rfc3339_micros(cutoff));
+        let below = format!("{}#", item::sort_time(cutoff));
         let binned: Vec<Connector> = query_index(&self.client, &self.table, IndexKey::gsi2(keys::BINNED_CONNECTORS).sort_below(&below)).await?;
         Ok(binned.into_iter().filter(|c| c.binned_at.is_some_and(|t| t < cutoff)).map(|c| c.id).collect())
     }
@@ -597,7 +523,7 @@ impl ConnectorStore for DynamoStore {
     }
 
     async fn update_version(&self, version: &Version, expected_revision: u64) -> StoreResult<()> {
-        self.update(version_item(version)?, expected_revision, "version").await
+        self.update(item::version(version)?, expected_revision, "version").await
     }
 }
 
@@ -651,7 +577,7 @@ mod tests {
     #[test]
     fn items_carry_keys_gsi_revision_and_body() {
         let c = connector("x", ConnectorType::Write, true);
-        let attrs = connector_item(&c).unwrap().into_attrs();
+        let attrs = item::connector(&c).unwrap().into_attrs();
         assert_eq!(attrs[attr::PK], AttributeValue::S(keys::connector(c.id)));
         assert_eq!(attrs[attr::SK], AttributeValue::S(keys::META.into()));
         assert_eq!(attrs[attr::GSI1PK], AttributeValue::S(keys::org_connectors(c.owner)));

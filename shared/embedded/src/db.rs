@@ -48,38 +48,8 @@ CREATE TABLE IF NOT EXISTS job_log (
 ) WITHOUT ROWID;
 ";
 
-/// One item of the table.
-#[derive(Clone, Debug)]
-pub struct Item {
-    pub pk: String,
-    pub sk: String,
-    pub gsi1: Option<(String, String)>,
-    pub revision: u64,
-    pub expires_at: Option<i64>,
-    pub body: String,
-}
-
-impl Item {
-    pub fn new(pk: impl Into<String>, sk: impl Into<String>, body: &impl Serialize) -> StoreResult<Self> {
-        Ok(Self { pk: pk.into(), sk: sk.into(), gsi1: None, revision: 0, expires_at: None, body: to_json(body)? })
-    }
-
-    pub fn gsi1(mut self, pk: impl Into<String>, sk: impl Into<String>) -> Self {
-        self.gsi1 = Some((pk.into(), sk.into()));
-        self
-    }
-
-    pub fn revision(mut self, revision: u64) -> Self {
-        self.revision = revision;
-        self
-    }
-
-    /// Past `at` the item counts as gone (`expires_at`, epoch seconds, as DynamoDB's TTL).
-    pub fn expires_at(mut self, at: chrono::DateTime<chrono::Utc>) -> Self {
-        self.expires_at = Some(at.timestamp());
-        self
-    }
-}
+/// The item type of both stores (`devportal-table`); SQLite keeps every field but `gsi2`.
+pub use devportal_table::Item;
 
 /// A handle on the database; clones share the connections.
 #[derive(Clone)]

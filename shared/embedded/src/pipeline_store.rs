@@ -7,8 +7,9 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use devportal_domain::ids::ConnectorId;
 use devportal_domain::pipeline::{Job, JobId, JobStatus, Transition};
-use devportal_domain::ports::{CatalogEntry, CatalogPage, CatalogPlace, CatalogPointer, KeyClaim, PipelineStore, StoreError, StoreResult};
+use devportal_domain::ports::{CatalogEntry, CatalogPage, CatalogPlace, KeyClaim, PipelineStore, StoreError, StoreResult};
 use devportal_domain::version::Version;
+use devportal_table::item;
 use serde::{Deserialize, Serialize};
 
 #[derive(Serialize, Deserialize)]
@@ -27,32 +28,6 @@ impl SqlitePipelineStore {
     }
 }
 
-fn job_item(job: &Job) -> StoreResult<Item> {
-    Ok(Item::new(keys::job(job.id), keys::META, job)?
-        .gsi1(keys::version_jobs(job.connector_id, job.version), keys::job(job.id))
-        .revision(job.revision))
-}
-
-fn version_item(v: &Version) -> StoreResult<Item> {
-    Ok(Item::new(keys::connector(v.connector_id), keys::version(v.number), v)?.revision(v.revision))
-}
-
-fn transition_item(t: &Transition) -> StoreResult<Item> {
-    Item::new(keys::connector(t.connector_id), keys::transition(t.version, uuid::Uuid::now_v7()), t)
-}
-
-/// The entry and a pointer to it under every place its release targets.
-fn catalog_items(e: &CatalogEntry) -> StoreResult<Vec<Item>> {
-    let sk = keys::catalog_entry(e.connector_id, e.version);
-    let mut items = vec![Item::new(keys::CATALOG, sk.clone(), e)?];
-    for place in CatalogPlace::all_of(&e.release.targets) {
-        let pk = keys::catalog_place(&place);
-        let pointer = CatalogPointer { connector_id: e.connector_id, version: e.version };
-        items.push(Item::new(pk.clone(), sk.clone(), &pointer)?.gsi1(keys::catalog_pointers(e.connector_id), pk));
-    }
-    Ok(items)
-}
-
 #[async_trait]
 impl PipelineStore for SqlitePipelineStore {
     async fn start_job(
@@ -63,9 +38,9 @@ impl PipelineStore for SqlitePipelineStore {
         transition: Option<&Transition>,
         claim: Option<KeyClaim<'_>>,
     ) -> StoreResult<()> {
-        let job_item = job_item(job)?;
-        let version_item = version_item(version)?;
-        let transition = transition.map(transition_item).transpose()?;
+        let job_item = item::job(job)?;
+        let version_item = item::version(version)?;
+        let transition = transition.map(item::transition).transpose()?;
         let claim = claim
             .map(|c| {
                 let item = Item::new(keys::connector(job.connector_id), keys::idempotency(c.key), &IdempotencyClaim { job_id: job.id })?;
@@ -105,7 +80,7 @@ impl PipelineStore for SqlitePipelineStore {
     }
 
     async fn update_job(&self, job: &Job, expected: u64) -> StoreResult<()> {
-        let item = job_item(job)?;
+        let item = item::job(job)?;
         self.db.write(move |tx| ops::update(tx, &item, expected, "job")).await
     }
 
@@ -118,10 +93,10 @@ impl PipelineStore for SqlitePipelineStore {
         transition: Option<&Transition>,
         catalog: Option<&CatalogEntry>,
     ) -> StoreResult<()> {
-        let job_item = job_item(job)?;
-        let version_item = version_item(version)?;
-        let transition = transition.map(transition_item).transpose()?;
-        let catalog = catalog.map(catalog_items).transpose()?.unwrap_or_default();
+        let job_item = item::job(job)?;
+        let version_item = item::version(version)?;
+        let transition = transition.map(item::transition).transpose()?;
+        let catalog = catalog.map(item::catalog).transpose()?.unwrap_or_default();
         self.db
             .write(move |tx| {
                 ops::update(tx, &job_item, expected_job, "job")?;
@@ -138,8 +113,8 @@ impl PipelineStore for SqlitePipelineStore {
     }
 
     async fn update_version_with_transition(&self, version: &Version, expected: u64, transition: &Transition) -> StoreResult<()> {
-        let version_item = version_item(version)?;
-        let transition = transition_item(transition)?;
+        let version_item = item::version(version)?;
+        let transition = item::transition(transition)?;
         self.db
             .write(move |tx| {
                 ops::update(tx, &version_item, expected, "version")?;

@@ -9,7 +9,7 @@ use devportal_domain::ids::{ConnectorId, OrgId, TokenId, UserId};
 use devportal_domain::page::Page;
 use devportal_domain::ports::{ConnectorQuery, ConnectorStore, IdentityStore, StoreResult};
 use devportal_domain::version::Version;
-use devportal_table::keys;
+use devportal_table::{item, keys};
 use rusqlite::types::Value;
 use serde::{Deserialize, Serialize};
 
@@ -31,26 +31,10 @@ struct EmailClaim {
     user_id: UserId,
 }
 
-fn membership_item(m: &Membership) -> StoreResult<Item> {
-    Ok(Item::new(keys::org(m.org_id), keys::member(m.user_id), m)?.gsi1(keys::user(m.user_id), keys::org(m.org_id)))
-}
-
-fn token_items(t: &TokenRecord) -> StoreResult<[Item; 2]> {
-    Ok([Item::new(keys::user(t.user_id), keys::token_sk(t.id), t)?, Item::new(keys::token_hash(&t.hash.0), keys::META, t)?])
-}
-
-fn connector_item(c: &Connector) -> StoreResult<Item> {
-    Ok(Item::new(keys::connector(c.id), keys::META, c)?.gsi1(keys::connector_list(c.owner, c.is_binned()), c.id.to_string()).revision(c.revision))
-}
-
-fn version_item(v: &Version) -> StoreResult<Item> {
-    Ok(Item::new(keys::connector(v.connector_id), keys::version(v.number), v)?.revision(v.revision))
-}
-
 #[async_trait]
 impl IdentityStore for SqliteStore {
     async fn create_organization(&self, org: &Organization, admin: &Membership) -> StoreResult<()> {
-        let items = [Item::new(keys::org(org.id), keys::META, org)?, membership_item(admin)?];
+        let items = [Item::new(keys::org(org.id), keys::META, org)?, item::membership(admin)?];
         self.db
             .write(move |tx| {
                 ops::insert(tx, &items[0], "organization")?;
@@ -79,14 +63,14 @@ impl IdentityStore for SqliteStore {
     }
 
     async fn add_member(&self, membership: &Membership) -> StoreResult<()> {
-        let item = membership_item(membership)?;
+        let item = item::membership(membership)?;
         self.db.write(move |tx| ops::insert(tx, &item, "membership")).await
     }
 
     async fn create_user(&self, user: &User, first_token: &TokenRecord) -> StoreResult<()> {
         let user_item = Item::new(keys::user(user.id), keys::META, user)?;
         let claim = Item::new(keys::email(user.email.as_str()), keys::META, &EmailClaim { user_id: user.id })?;
-        let tokens = token_items(first_token)?;
+        let tokens = item::token(first_token)?;
         self.db
             .write(move |tx| {
                 ops::insert(tx, &claim, "user with this e-mail")?;
@@ -114,7 +98,7 @@ impl IdentityStore for SqliteStore {
     }
 
     async fn create_token(&self, token: &TokenRecord) -> StoreResult<()> {
-        let items = token_items(token)?;
+        let items = item::token(token)?;
         self.db
             .write(move |tx| {
                 for t in &items {
@@ -179,7 +163,7 @@ impl IdentityStore for SqliteStore {
 #[async_trait]
 impl ConnectorStore for SqliteStore {
     async fn create_connector(&self, connector: &Connector, first: &Version) -> StoreResult<()> {
-        let items = [connector_item(connector)?, version_item(first)?];
+        let items = [item::connector(connector)?, item::version(first)?];
         self.db
             .write(move |tx| {
                 ops::insert(tx, &items[0], "connector")?;
@@ -193,7 +177,7 @@ impl ConnectorStore for SqliteStore {
     }
 
     async fn update_connector(&self, connector: &Connector, expected_revision: u64) -> StoreResult<()> {
-        let item = connector_item(connector)?;
+        let item = item::connector(connector)?;
         self.db.write(move |tx| ops::update(tx, &item, expected_revision, "connector")).await
     }
 
@@ -250,12 +234,12 @@ impl ConnectorStore for SqliteStore {
     }
 
     async fn update_version(&self, version: &Version, expected_revision: u64) -> StoreResult<()> {
-        let item = version_item(version)?;
+        let item = item::version(version)?;
         self.db.write(move |tx| ops::update(tx, &item, expected_revision, "version")).await
     }
 
     async fn create_version(&self, version: &Version) -> StoreResult<()> {
-        let item = version_item(version)?;
+        let item = item::version(version)?;
         self.db.write(move |tx| ops::insert(tx, &item, "version")).await
     }
 

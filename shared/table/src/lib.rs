@@ -1,9 +1,12 @@
 //! The single-table layout of the Dev Portal store (`docs/ARCHITECTURE.md`, "Storage layout:
-//! one table"): key functions and attribute names that the embedded SQLite store
-//! (`shared/embedded`) and the DynamoDB adapter (`shared/aws`) both use, so the two can never
-//! drift apart. No I/O.
+//! one table"): key functions, attribute names, the item type and the mapping of each record
+//! to its items, which the embedded SQLite store (`shared/embedded`) and the DynamoDB adapter
+//! (`shared/aws`) both use, so the two can never drift apart. No I/O.
 
+pub mod item;
 pub mod keys;
+
+pub use item::Item;
 
 /// Attribute (column) names of an item.
 pub mod attr {
