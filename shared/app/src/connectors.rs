@@ -11,6 +11,7 @@ use devportal_domain::identity::Principal;
 use devportal_domain::ids::{ConnectorId, OrgId};
 use devportal_domain::page::{decode_cursor, encode_cursor, parse_limit, Page};
 use devportal_domain::ports::{ConnectorQuery, StoreError};
+use devportal_domain::stored::StoredJson;
 use devportal_domain::version::{Version, VersionSelector};
 use devportal_domain::ValidationErrors;
 
@@ -120,7 +121,8 @@ impl App {
         Ok((connector, true))
     }
 
-    pub async fn list_connectors(&self, principal: &Principal, q: ListConnectors) -> AppResult<Page<Connector>> {
+    /// A page of the caller's connectors, as stored (answered without a decode).
+    pub async fn list_connectors(&self, principal: &Principal, q: ListConnectors) -> AppResult<Page<StoredJson<Connector>>> {
         let mut errors = ValidationErrors::new();
         let limit = parse_limit(q.limit).map_err(|e| errors.absorb("", e)).unwrap_or(0);
         let after = match q.cursor.as_deref() {

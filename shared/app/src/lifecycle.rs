@@ -15,6 +15,7 @@ use devportal_domain::page::Page;
 use devportal_domain::pipeline::{Deployment, ProductionRelease};
 use devportal_domain::ports::StoreError;
 use devportal_domain::secret::SecretRef;
+use devportal_domain::stored::StoredJson;
 use devportal_domain::version::{Version, VersionSelector, VersionState};
 use devportal_domain::wizard::VersionConfig;
 use devportal_domain::ValidationErrors;
@@ -208,7 +209,7 @@ impl App {
     }
 
     /// The caller's organizations' binned connectors.
-    pub async fn list_bin(&self, principal: &Principal, mut q: ListConnectors) -> AppResult<Page<Connector>> {
+    pub async fn list_bin(&self, principal: &Principal, mut q: ListConnectors) -> AppResult<Page<StoredJson<Connector>>> {
         q.binned = true;
         self.list_connectors(principal, q).await
     }

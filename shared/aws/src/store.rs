@@ -30,6 +30,7 @@ use devportal_domain::identity::{Email, Membership, Organization, TokenHash, Tok
 use devportal_domain::ids::{ConnectorId, OrgId, TokenId, UserId};
 use devportal_domain::page::Page;
 use devportal_domain::ports::{ConnectorQuery, ConnectorStore, IdentityStore, StoreError, StoreResult};
+use devportal_domain::stored::StoredJson;
 use devportal_domain::version::Version;
 use devportal_table::attr;
 use devportal_table::{item, keys, Item};
@@ -267,8 +268,9 @@ impl DynamoStore {
         items::query_index(&self.client, &self.table, IndexKey::gsi1(gsi1pk)).await
     }
 
-    /// The first `want` connectors of one organization that pass the filters, in id order.
-    async fn org_connectors(&self, org: OrgId, q: &ConnectorQuery, want: usize) -> StoreResult<Vec<Connector>> {
+    /// The first `want` connectors of one organization that pass the filters, in id order:
+    /// each one's id (as its sort key) and stored body.
+    async fn org_connectors(&self, org: OrgId, q: &ConnectorQuery, want: usize) -> StoreResult<Vec<(String, StoredJson<Connector>)>> {
         let filtered = q.name_contains.is_some() || q.connector_type.is_some() || q.released.is_some();
         // `Limit` counts items read, before filtering: read larger pages when filters may drop many.
         let page_size = if filtered { want.max(100) } else { want }.clamp(1, 1000) as i32;
@@ -282,7 +284,8 @@ impl DynamoStore {
         items::query_pages(&self.client, &self.table, &key, Pages { page_size: Some(page_size), ..Pages::default() }, |item| {
             let c: Connector = body_of(item)?;
             if matches(&c, q) {
-                found.push(c);
+                let Some(AttributeValue::S(body)) = item.get(attr::BODY) else { return Err(fatal("a connector item has no body")) };
+                found.push((c.id.to_string(), StoredJson::new(body.clone())));
             }
             Ok(found.len() < want)
         })
@@ -432,7 +435,7 @@ impl ConnectorStore for DynamoStore {
         self.update(item::connector(connector)?, expected_revision, "connector").await
     }
 
-    async fn list_connectors(&self, query: &ConnectorQuery) -> StoreResult<Page<Connector>> {
+    async fn list_connectors(&self, query: &ConnectorQuery) -> StoreResult<Page<StoredJson<Connector>>> {
         let limit = query.limit as usize;
         let want = limit + 1;
         let mut orgs = query.orgs.clone();
@@ -443,16 +446,16 @@ impl ConnectorStore for DynamoStore {
             items.extend(self.org_connectors(org, query, want).await?);
         }
         // Merge by id (= creation order), exactly as the string sort key orders them.
-        items.sort_by_key(|c: &Connector| c.id.to_string());
-        items.dedup_by_key(|c| c.id);
+        items.sort_by(|(a, _), (b, _)| a.cmp(b));
+        items.dedup_by(|(a, _), (b, _)| a == b);
         items.truncate(want);
         let next_cursor = if items.len() > limit {
             items.truncate(limit);
-            items.last().map(|c| c.id.to_string())
+            items.last().map(|(id, _)| id.clone())
         } else {
             None
         };
-        Ok(Page { items, next_cursor })
+        Ok(Page { items: items.into_iter().map(|(_, body)| body).collect(), next_cursor })
     }
 
     async fn get_version(&self, connector: ConnectorId, number: u32) -> StoreResult<Option<Version>> {

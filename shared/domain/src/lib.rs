@@ -19,6 +19,7 @@ pub mod redact;
 pub mod retry;
 pub mod run;
 pub mod secret;
+pub mod stored;
 pub mod validation;
 pub mod version;
 pub mod wizard;

@@ -93,7 +93,7 @@ pub trait ConnectorStore: Send + Sync {
     /// Writes `connector` if the stored revision is `expected_revision`.
     async fn update_connector(&self, connector: &Connector, expected_revision: u64) -> StoreResult<()>;
     /// Oldest first; `next_cursor` holds the last id when more may follow.
-    async fn list_connectors(&self, query: &ConnectorQuery) -> StoreResult<Page<Connector>>;
+    async fn list_connectors(&self, query: &ConnectorQuery) -> StoreResult<Page<crate::stored::StoredJson<Connector>>>;
 
     async fn get_version(&self, connector: ConnectorId, number: u32) -> StoreResult<Option<Version>>;
     async fn list_versions(&self, connector: ConnectorId) -> StoreResult<Vec<Version>>;

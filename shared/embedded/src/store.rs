@@ -8,6 +8,7 @@ use devportal_domain::identity::{Email, Membership, Organization, TokenHash, Tok
 use devportal_domain::ids::{ConnectorId, OrgId, TokenId, UserId};
 use devportal_domain::page::Page;
 use devportal_domain::ports::{ConnectorQuery, ConnectorStore, IdentityStore, StoreResult};
+use devportal_domain::stored::StoredJson;
 use devportal_domain::version::Version;
 use devportal_table::{item, keys};
 use rusqlite::types::Value;
@@ -181,12 +182,12 @@ impl ConnectorStore for SqliteStore {
         self.db.write(move |tx| ops::update(tx, &item, expected_revision, "connector")).await
     }
 
-    async fn list_connectors(&self, query: &ConnectorQuery) -> StoreResult<Page<Connector>> {
+    async fn list_connectors(&self, query: &ConnectorQuery) -> StoreResult<Page<StoredJson<Connector>>> {
         let q = query.clone();
         self.db
             .read(move |c| {
                 // Partitions of GSI1, one per organization, merged in id (= creation) order.
-                let mut sql_text = String::from("SELECT body FROM items WHERE gsi1pk IN (");
+                let mut sql_text = String::from("SELECT gsi1sk, body FROM items WHERE gsi1pk IN (");
                 let mut args: Vec<Value> = vec![];
                 for (i, org) in q.orgs.iter().enumerate() {
                     sql_text.push_str(if i == 0 { "?" } else { ", ?" });
@@ -212,15 +213,17 @@ impl ConnectorStore for SqliteStore {
                 sql_text.push_str(" ORDER BY gsi1sk LIMIT ?");
                 args.push(Value::Integer(q.limit as i64 + 1));
                 let mut stmt = c.prepare_cached(&sql_text).map_err(sql)?;
-                let rows = stmt.query_map(rusqlite::params_from_iter(args), |r| r.get::<_, String>(0)).map_err(sql)?;
-                let mut items: Vec<Connector> = rows.map(|r| r.map_err(sql).and_then(|b| crate::db::from_json(&b))).collect::<StoreResult<_>>()?;
-                let next_cursor = if items.len() > q.limit as usize {
-                    items.truncate(q.limit as usize);
-                    items.last().map(|c| c.id.to_string())
+                // The stored bodies as they are: the API answers them without a decode (the
+                // list sort key is the connector's id, which is also the cursor).
+                let rows = stmt.query_map(rusqlite::params_from_iter(args), |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))).map_err(sql)?;
+                let mut rows: Vec<(String, String)> = rows.collect::<Result<_, _>>().map_err(sql)?;
+                let next_cursor = if rows.len() > q.limit as usize {
+                    rows.truncate(q.limit as usize);
+                    rows.last().map(|(id, _)| id.clone())
                 } else {
                     None
                 };
-                Ok(Page { items, next_cursor })
+                Ok(Page { items: rows.into_iter().map(|(_, body)| StoredJson::new(body)).collect(), next_cursor })
             })
             .await
     }

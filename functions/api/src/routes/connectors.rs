@@ -2,7 +2,7 @@
 
 use crate::error::{ApiResult, ErrorBody};
 use crate::extract::{revision, ApiJson, ApiQuery, Auth, ConnectorPath, KeyedJson, VersionPath};
-use crate::routes::{created_or_replayed, list_schema, Items};
+use crate::routes::{created_or_replayed, list_schema, Items, StoredItems};
 use crate::AppState;
 use axum::extract::State;
 use axum::http::{header, HeaderMap};
@@ -71,7 +71,7 @@ pub struct ListQuery {
 
 #[utoipa::path(get, path = "/connectors", tag = "connectors", params(ListQuery),
     responses((status = 200, body = ConnectorPage), (status = 400, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn list(State(s): State<AppState>, Auth(p): Auth, ApiQuery(q): ApiQuery<ListQuery>) -> ApiResult<Json<Items<Connector>>> {
+pub async fn list(State(s): State<AppState>, Auth(p): Auth, ApiQuery(q): ApiQuery<ListQuery>) -> ApiResult<StoredItems<Connector>> {
     let page = s
         .app
         .list_connectors(
@@ -87,7 +87,7 @@ pub async fn list(State(s): State<AppState>, Auth(p): Auth, ApiQuery(q): ApiQuer
             },
         )
         .await?;
-    Ok(Json(page.into()))
+    Ok(StoredItems(page))
 }
 
 #[utoipa::path(get, path = "/connectors/{id}", tag = "connectors",

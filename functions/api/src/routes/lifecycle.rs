@@ -2,7 +2,7 @@
 
 use crate::error::{ApiError, ApiResult, ErrorBody, ErrorCode};
 use crate::extract::{idempotency_key, ApiJson, ApiQuery, Auth, ConnectorPath, CreateKey, VersionPath};
-use crate::routes::{created_or_replayed, list_schema, Items};
+use crate::routes::{created_or_replayed, list_schema, Items, StoredItems};
 use crate::AppState;
 use axum::body::Bytes;
 use axum::extract::State;
@@ -90,9 +90,9 @@ pub struct BinQuery {
 
 #[utoipa::path(get, path = "/bin", tag = "bin", params(BinQuery),
     responses((status = 200, body = crate::routes::connectors::ConnectorPage, description = "binned connectors, with `binned_at` and `binned_by`")))]
-pub async fn list_bin(State(s): State<AppState>, Auth(p): Auth, ApiQuery(q): ApiQuery<BinQuery>) -> ApiResult<Json<Items<Connector>>> {
+pub async fn list_bin(State(s): State<AppState>, Auth(p): Auth, ApiQuery(q): ApiQuery<BinQuery>) -> ApiResult<StoredItems<Connector>> {
     let page = s.app.list_bin(&p, ListConnectors { limit: q.limit, cursor: q.cursor, ..Default::default() }).await?;
-    Ok(Json(page.into()))
+    Ok(StoredItems(page))
 }
 
 #[utoipa::path(post, path = "/bin/{id}/restore", tag = "bin", params(ConnectorPath),

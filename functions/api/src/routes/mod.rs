@@ -55,6 +55,28 @@ pub fn created_or_replayed(created: bool) -> axum::http::StatusCode {
     }
 }
 
+/// A list answered from the stored JSON of its items (the [`Items`] shape, the items' text
+/// as the store holds it: no decode and encode per item).
+pub struct StoredItems<T>(pub devportal_domain::page::Page<devportal_domain::stored::StoredJson<T>>);
+
+impl<T> axum::response::IntoResponse for StoredItems<T> {
+    fn into_response(self) -> axum::response::Response {
+        let page = self.0;
+        let mut body = String::with_capacity(32 + page.items.iter().map(|i| i.as_str().len() + 1).sum::<usize>());
+        body.push_str("{\"items\":[");
+        for (i, item) in page.items.iter().enumerate() {
+            if i > 0 {
+                body.push(',');
+            }
+            body.push_str(item.as_str());
+        }
+        body.push_str("],\"next_cursor\":");
+        body.push_str(&serde_json::to_string(&page.next_cursor).unwrap_or_else(|_| "null".into()));
+        body.push('}');
+        ([(axum::http::header::CONTENT_TYPE, "application/json")], body).into_response()
+    }
+}
+
 impl<T> From<devportal_domain::page::Page<T>> for Items<T> {
     fn from(page: devportal_domain::page::Page<T>) -> Self {
         Self { items: page.items, next_cursor: page.next_cursor }
