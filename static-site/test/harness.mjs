@@ -109,6 +109,18 @@ export async function signIn(page, base) {
   await page.getByRole('heading', { level: 1, name: 'Connectors' }).waitFor();
 }
 
+/** The input's value once it is `expected`, or what it still is after `timeout` ms: after Back
+ * or Forward the URL changes first and the form re-renders a moment later. */
+export async function settledValue(locator, expected, timeout = 5000) {
+  const until = Date.now() + timeout;
+  let value = await locator.inputValue();
+  while (value !== expected && Date.now() < until) {
+    await new Promise((resolve) => setTimeout(resolve, 25));
+    value = await locator.inputValue();
+  }
+  return value;
+}
+
 export function cleanup(dir) {
   rmSync(dir, { recursive: true, force: true });
 }

@@ -11,7 +11,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { startPortal, launch, newPage, signIn } from './harness.mjs';
+import { startPortal, launch, newPage, signIn, settledValue } from './harness.mjs';
 import { connectorRepo } from './fixtures.mjs';
 
 const PASSWORD = 'hunter2-Sup3r-secret';
@@ -256,8 +256,8 @@ test('runs table: every column, filters in the URL, Back/Forward, deep links, pa
   await page.getByText('No run matches these filters.').waitFor();
   await page.goBack();
   await page.waitForURL((u) => !u.search.includes('version=2') && u.search.includes('status=failed'));
-  assert.equal(await page.getByLabel('Version').inputValue(), '');
-  assert.equal(await page.getByLabel('Status').inputValue(), 'failed');
+  assert.equal(await settledValue(page.getByLabel('Version'), ''), '');
+  assert.equal(await settledValue(page.getByLabel('Status'), 'failed'), 'failed');
   await table.waitFor();
   await page.goForward();
   await page.getByText('No run matches these filters.').waitFor();
@@ -353,7 +353,7 @@ test("a run's logs: level threshold, search with the whole log's match count, ti
   // Back restores the previous filter.
   await page.goBack();
   await page.waitForURL((u) => !u.search.includes('q='));
-  assert.equal(await page.getByLabel('Search text').inputValue(), '');
+  assert.equal(await settledValue(page.getByLabel('Search text'), ''), '');
   // A time window in the future: nothing.
   await page.getByLabel('From').fill('2099-01-01T00:00');
   await page.getByText('No log entry matches these filters.').waitFor();
