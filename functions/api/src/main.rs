@@ -3,7 +3,7 @@
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    devportal_wiring::init_lambda_tracing();
+    let _logs = devportal_wiring::logging::init(devportal_wiring::logging::LogSetup::lambda());
     let mut lambda = devportal_wiring::lambda_function(devportal_wiring::functions::API).await?;
     // Quotas and rate limits from the function's environment (docs/ARCHITECTURE.md); rates
     // are metered per function instance, API Gateway's throttling caps the whole API.

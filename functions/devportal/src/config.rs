@@ -125,7 +125,7 @@ pub struct ServeArgs {
     #[command(flatten)]
     pub limits: LimitArgs,
     /// Log filter, e.g. `info` or `devportal=debug`.
-    #[arg(long, env = "DEVPORTAL_LOG", default_value = "info")]
+    #[arg(long, env = "DEVPORTAL_LOG", default_value = "info", value_parser = log_filter)]
     pub log: String,
     /// Log lines as JSON.
     #[arg(long, env = "DEVPORTAL_LOG_JSON", default_value_t = false)]
@@ -327,4 +327,9 @@ impl ServeConfig {
             }),
         })
     }
+}
+
+/// `--log` as given, once it parses as a filter (the local host installs it in `main`).
+fn log_filter(value: &str) -> Result<String, String> {
+    devportal_wiring::logging::parse_filter(value).map(|_| value.to_string()).map_err(|e| e.to_string())
 }

@@ -3,6 +3,7 @@
 use clap::Parser;
 use devportal::config::{Cli, Command, ServeConfig};
 use devportal_app::bootstrap::BootstrapOutcome;
+use devportal_wiring::logging::{self, LogFormat, LogSetup};
 use std::process::ExitCode;
 
 #[tokio::main]
@@ -15,8 +16,16 @@ async fn main() -> ExitCode {
             return ExitCode::SUCCESS;
         }
     };
+    let filter = match logging::parse_filter(&args.log) {
+        Ok(f) => f,
+        Err(e) => {
+            eprintln!("devportal: --log: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let format = if args.log_json { LogFormat::Json } else { LogFormat::Text };
     // Kept to the end of `main`: dropping it writes out the lines still queued.
-    let _log_writer = init_tracing(&args.log, args.log_json);
+    let _logs = logging::init(LogSetup::local(filter, format));
     let config = match ServeConfig::from_args(&args) {
         Ok(c) => c,
         Err(e) => {
@@ -60,21 +69,4 @@ async fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
-}
-
-/// Logs go to stderr through a writer thread, so a request never waits on the write
-/// (measured: the synchronous write of each request's line was ~4 % of a GET's CPU). Lines
-/// are never dropped: when the queue is full, the logging call waits.
-fn init_tracing(filter: &str, json: bool) -> tracing_appender::non_blocking::WorkerGuard {
-    let filter = tracing_subscriber::EnvFilter::try_new(filter).unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    use std::io::IsTerminal;
-    let ansi = std::io::stderr().is_terminal();
-    let (writer, guard) = tracing_appender::non_blocking::NonBlockingBuilder::default().lossy(false).finish(std::io::stderr());
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(writer).with_ansi(ansi);
-    if json {
-        builder.json().init();
-    } else {
-        builder.init();
-    }
-    guard
 }

@@ -22,14 +22,14 @@ impl Server {
     /// `root` is a temporary directory: the data directory is `root/data`, so the secret key
     /// file (beside it, `root/data.key`) stays inside `root` too.
     fn start(root: &Path, preset: Option<&str>) -> Server {
-        Self::start_with(root, preset, &[])
+        Self::start_with(root, preset, &[], Stdio::null())
     }
 
-    /// [`Server::start`] with more environment variables (e.g. limits).
+    /// [`Server::start`] with more environment variables (e.g. limits, which override the
+    /// defaults here) and somewhere for the log lines (stderr).
     #[allow(clippy::zombie_processes)]
-    fn start_with(root: &Path, preset: Option<&str>, env: &[(&str, &str)]) -> Server {
+    fn start_with(root: &Path, preset: Option<&str>, env: &[(&str, &str)], logs: Stdio) -> Server {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_devportal"));
-        cmd.envs(env.iter().copied());
         cmd.args(["serve", "--addr", "127.0.0.1:0", "--data-dir"])
             .arg(root.join("data"))
             .env_remove("DEVPORTAL_SECRET_KEY")
@@ -37,7 +37,8 @@ impl Server {
             .env_remove("DEVPORTAL_TOKEN")
             .env("DEVPORTAL_LOG", "warn")
             .stdout(Stdio::piped())
-            .stderr(Stdio::null());
+            .stderr(logs);
+        cmd.envs(env.iter().copied());
         if let Some(t) = preset {
             cmd.env("DEVPORTAL_TOKEN", t);
         }
@@ -152,13 +153,56 @@ async fn a_bad_preset_token_is_refused_at_start() {
 }
 
 #[tokio::test]
+async fn a_bad_log_filter_is_refused_at_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_devportal"))
+        .args(["serve", "--addr", "127.0.0.1:0", "--log", "devportal=loud", "--data-dir"])
+        .arg(dir.path())
+        .env_remove("DEVPORTAL_LOG")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("--log") && stderr.contains("`devportal=loud` is not a log filter"), "{stderr}");
+    assert!(!dir.path().join("devportal.db").exists(), "nothing starts with a refused setting");
+}
+
+/// The log writer thread's queue is written out when the portal stops: the request's line,
+/// logged a moment before SIGTERM, is in the log with the request's fields.
+#[tokio::test]
+async fn the_last_log_lines_are_written_when_the_portal_stops() {
+    let dir = tempfile::tempdir().unwrap();
+    let log_path = dir.path().join("portal.log");
+    let log = std::fs::File::create(&log_path).unwrap();
+    let token = "dpt_logs_0123456789abcdef0123456789";
+    let env = [("DEVPORTAL_LOG", "info"), ("DEVPORTAL_LOG_JSON", "true")];
+    let server = Server::start_with(dir.path(), Some(token), &env, Stdio::from(log));
+    let (status, _) = call(&server.base, token, reqwest::Method::GET, "/connectors/00000000-0000-0000-0000-000000000000", None).await;
+    assert_eq!(status, 404);
+    server.signal("TERM");
+    assert!(server.wait().success());
+    let lines = std::fs::read_to_string(&log_path).unwrap();
+    let answered: Vec<Value> = lines
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .filter(|l| l["fields"]["message"] == "answered" && l["fields"]["status"] == 404)
+        .collect();
+    assert_eq!(answered.len(), 1, "one JSON line for the request:\n{lines}");
+    let request = &answered[0]["spans"][0];
+    assert_eq!(request["path"], "/api/v1/connectors/00000000-0000-0000-0000-000000000000");
+    assert!(request["user_id"].is_string(), "the caller is on the line: {request}");
+    assert!(answered[0]["timestamp"].is_string());
+    assert!(!lines.contains(token), "the token never reaches the log");
+}
+
+#[tokio::test]
 async fn no_acknowledged_write_is_lost_when_the_process_is_killed() {
     let dir = tempfile::tempdir().unwrap();
     let token = "crash-test-token-0123456789abcdef";
     // Write as fast as possible and read every write back: no rate or count limit.
     let unlimited =
         [("DEVPORTAL_USER_REQUESTS_PER_SECOND", "0"), ("DEVPORTAL_ORG_REQUESTS_PER_SECOND", "0"), ("DEVPORTAL_MAX_CONNECTORS_PER_ORG", "0")];
-    let server = Server::start_with(dir.path(), Some(token), &unlimited);
+    let server = Server::start_with(dir.path(), Some(token), &unlimited, Stdio::null());
     let base = server.base.clone();
     // Writers create connectors until the process dies under them.
     let mut writers = vec![];
@@ -197,7 +241,7 @@ async fn no_acknowledged_write_is_lost_when_the_process_is_killed() {
     }
     assert!(acknowledged.len() > 10, "the writers got going before the kill ({} writes)", acknowledged.len());
 
-    let server = Server::start_with(dir.path(), Some(token), &unlimited);
+    let server = Server::start_with(dir.path(), Some(token), &unlimited, Stdio::null());
     for id in &acknowledged {
         let (status, _) = call(&server.base, token, reqwest::Method::GET, &format!("/connectors/{id}"), None).await;
         assert_eq!(status, 200, "acknowledged connector {id} survived the kill");

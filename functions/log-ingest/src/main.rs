@@ -2,7 +2,7 @@
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
-    devportal_wiring::init_lambda_tracing();
+    let _logs = devportal_wiring::logging::init(devportal_wiring::logging::LogSetup::lambda());
     let app = devportal_wiring::lambda_function(devportal_wiring::functions::LOG_INGEST).await?.app;
     let app = &app;
     lambda_runtime::run(lambda_runtime::service_fn(move |event: lambda_runtime::LambdaEvent<serde_json::Value>| async move {

@@ -3,7 +3,7 @@
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
-    devportal_wiring::init_lambda_tracing();
+    let _logs = devportal_wiring::logging::init(devportal_wiring::logging::LogSetup::lambda());
     let env = devportal_wiring::LambdaEnvironment::from_env()?;
     let lambda = devportal_wiring::lambda_function(devportal_wiring::functions::RUN_LAUNCHER).await?;
     let executor = devportal_aws::EcsRunExecutor::new(&lambda.sdk, env.runs);

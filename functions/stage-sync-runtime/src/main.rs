@@ -2,7 +2,7 @@
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
-    devportal_wiring::init_lambda_tracing();
+    let _logs = devportal_wiring::logging::init(devportal_wiring::logging::LogSetup::lambda());
     let app = devportal_wiring::lambda_function(devportal_wiring::functions::STAGE_SYNC_RUNTIME).await?.app;
     devportal_worker::run_lambda(app, stage_sync_runtime::STAGE).await
 }

@@ -18,7 +18,7 @@ impl From<SweepFailed> for Diagnostic {
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
-    devportal_wiring::init_lambda_tracing();
+    let _logs = devportal_wiring::logging::init(devportal_wiring::logging::LogSetup::lambda());
     let retention = sweeper::retention(std::env::var(sweeper::RETENTION_DAYS_VAR).ok().as_deref())?;
     let app = devportal_wiring::lambda_function(devportal_wiring::functions::SWEEPER).await?.app;
     let app = &app;

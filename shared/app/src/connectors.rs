@@ -6,7 +6,7 @@ use crate::idempotency::{CreateRequest, CreateRoute};
 use crate::views::VersionView;
 use crate::App;
 use chrono::Utc;
-use devportal_domain::connector::{Connector, ConnectorDetailsPatch, ConnectorType, ExecutionMode, Flow, NewConnector};
+use devportal_domain::connector::{Connector, ConnectorDetailsPatch, ConnectorType, ExecutionMode, Flow, NewConnector, Placement};
 use devportal_domain::identity::Principal;
 use devportal_domain::ids::{ConnectorId, OrgId};
 use devportal_domain::page::{decode_cursor, encode_cursor, parse_limit, Page};
@@ -159,16 +159,29 @@ impl App {
     /// The connector, if the caller may see it. Binned connectors are invisible here.
     pub async fn connector(&self, principal: &Principal, id: ConnectorId) -> AppResult<Connector> {
         match self.ports.connectors.get_connector(id).await? {
-            Some(c) if principal.is_member_of(c.owner) && !c.is_binned() => Ok(c),
-            _ => Err(AppError::NotFound(format!("connector {id} not found"))),
+            Some(c) if shown(principal, c.placement(), Shelf::Live) => Ok(c),
+            _ => Err(not_found(id, Shelf::Live)),
+        }
+    }
+
+    /// [`App::connector`] as stored, for a read that answers it as it is: only its placement
+    /// is decoded, for the visibility check.
+    pub async fn connector_json(&self, principal: &Principal, id: ConnectorId) -> AppResult<StoredJson<Connector>> {
+        let Some(json) = self.ports.connectors.get_connector_json(id).await? else { return Err(not_found(id, Shelf::Live)) };
+        let placement: Placement =
+            json.decode_as().map_err(|e| StoreError::Unavailable { message: format!("cannot decode connector {id}: {e}"), retryable: false })?;
+        if shown(principal, placement, Shelf::Live) {
+            Ok(json)
+        } else {
+            Err(not_found(id, Shelf::Live))
         }
     }
 
     /// A binned connector of the caller's organizations.
     pub async fn binned_connector(&self, principal: &Principal, id: ConnectorId) -> AppResult<Connector> {
         match self.ports.connectors.get_connector(id).await? {
-            Some(c) if principal.is_member_of(c.owner) && c.is_binned() => Ok(c),
-            _ => Err(AppError::NotFound(format!("connector {id} is not in the bin"))),
+            Some(c) if shown(principal, c.placement(), Shelf::Bin) => Ok(c),
+            _ => Err(not_found(id, Shelf::Bin)),
         }
     }
 
@@ -241,5 +254,26 @@ fn resolve_owner(principal: &Principal, owner: Option<OrgId>) -> Result<OrgId, V
             [] => Err(ValidationErrors::single("owner", "no_organization", "you belong to no organization; create one first")),
             _ => Err(ValidationErrors::single("owner", "required", "you belong to several organizations: choose the `owner`")),
         },
+    }
+}
+
+/// Where a read looks for a connector: among the live ones or in the bin.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Shelf {
+    Live,
+    Bin,
+}
+
+/// Whether `principal` sees a connector placed so when looking on `shelf`: only members of its
+/// owner do, and a binned connector is only in the bin.
+fn shown(principal: &Principal, placement: Placement, shelf: Shelf) -> bool {
+    principal.is_member_of(placement.owner) && placement.binned == (shelf == Shelf::Bin)
+}
+
+/// The answer for a connector the caller cannot see: the same as for one that does not exist.
+fn not_found(id: ConnectorId, shelf: Shelf) -> AppError {
+    match shelf {
+        Shelf::Live => AppError::NotFound(format!("connector {id} not found")),
+        Shelf::Bin => AppError::NotFound(format!("connector {id} is not in the bin")),
     }
 }

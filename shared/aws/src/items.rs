@@ -6,6 +6,7 @@ use crate::error::{fatal, unavailable};
 use aws_sdk_dynamodb::types::AttributeValue;
 use aws_sdk_dynamodb::Client;
 use devportal_domain::ports::{StoreError, StoreResult};
+use devportal_domain::stored::StoredJson;
 use devportal_table::attr;
 use serde::de::DeserializeOwned;
 use std::collections::HashMap;
@@ -17,8 +18,13 @@ pub(crate) fn key(pk: &str, sk: &str) -> Attrs {
 }
 
 pub(crate) fn body_of<T: DeserializeOwned>(item: &Attrs) -> StoreResult<T> {
+    serde_json::from_str(body_text(item)?).map_err(|e| fatal(format!("cannot decode item: {e}")))
+}
+
+/// The item's body as stored (the JSON text of its record).
+pub(crate) fn body_text(item: &Attrs) -> StoreResult<&str> {
     match item.get(attr::BODY) {
-        Some(AttributeValue::S(s)) => serde_json::from_str(s).map_err(|e| fatal(format!("cannot decode item: {e}"))),
+        Some(AttributeValue::S(s)) => Ok(s),
         _ => Err(fatal("item without a string `body` attribute")),
     }
 }
@@ -40,6 +46,13 @@ pub(crate) async fn get<T: DeserializeOwned>(client: &Client, table: &str, pk: &
     let out =
         client.get_item().table_name(table).set_key(Some(key(pk, sk))).consistent_read(true).send().await.map_err(|e| unavailable("GetItem", e))?;
     out.item().map(body_of).transpose()
+}
+
+/// Like [`get`], the body as stored, undecoded.
+pub(crate) async fn get_stored<T>(client: &Client, table: &str, pk: &str, sk: &str) -> StoreResult<Option<StoredJson<T>>> {
+    let out =
+        client.get_item().table_name(table).set_key(Some(key(pk, sk))).consistent_read(true).send().await.map_err(|e| unavailable("GetItem", e))?;
+    out.item().map(|item| body_text(item).map(|body| StoredJson::new(body.to_string()))).transpose()
 }
 
 /// Like [`get`], but an item whose `expires_at` (epoch seconds) is at or before `now` counts

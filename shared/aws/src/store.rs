@@ -284,8 +284,7 @@ impl DynamoStore {
         items::query_pages(&self.client, &self.table, &key, Pages { page_size: Some(page_size), ..Pages::default() }, |item| {
             let c: Connector = body_of(item)?;
             if matches(&c, q) {
-                let Some(AttributeValue::S(body)) = item.get(attr::BODY) else { return Err(fatal("a connector item has no body")) };
-                found.push((c.id.to_string(), StoredJson::new(body.clone())));
+                found.push((c.id.to_string(), StoredJson::new(items::body_text(item)?.to_string())));
             }
             Ok(found.len() < want)
         })
@@ -427,8 +426,8 @@ impl ConnectorStore for DynamoStore {
         self.insert_all(vec![(item::connector(connector)?, "connector"), (item::version(first)?, "version")]).await
     }
 
-    async fn get_connector(&self, id: ConnectorId) -> StoreResult<Option<Connector>> {
-        self.get(&keys::connector(id), keys::META).await
+    async fn get_connector_json(&self, id: ConnectorId) -> StoreResult<Option<StoredJson<Connector>>> {
+        items::get_stored(&self.client, &self.table, &keys::connector(id), keys::META).await
     }
 
     async fn update_connector(&self, connector: &Connector, expected_revision: u64) -> StoreResult<()> {

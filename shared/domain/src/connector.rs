@@ -117,6 +117,33 @@ impl Connector {
     pub fn is_binned(&self) -> bool {
         self.binned_at.is_some()
     }
+
+    pub fn placement(&self) -> Placement {
+        Placement { owner: self.owner, binned: self.is_binned() }
+    }
+}
+
+/// Where a connector is: its owner and whether it is in the bin — all a read checks before
+/// showing it. Decodes alone from a stored connector (`StoredJson::decode_as`), so a read
+/// answered from the stored JSON skips decoding the rest of the record.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(from = "StoredPlacement")]
+pub struct Placement {
+    pub owner: OrgId,
+    pub binned: bool,
+}
+
+#[derive(Deserialize)]
+struct StoredPlacement {
+    owner: OrgId,
+    #[serde(default)]
+    binned_at: Option<serde::de::IgnoredAny>,
+}
+
+impl From<StoredPlacement> for Placement {
+    fn from(stored: StoredPlacement) -> Self {
+        Self { owner: stored.owner, binned: stored.binned_at.is_some() }
+    }
 }
 
 pub const NAME_MAX: usize = 100;
@@ -316,10 +343,10 @@ mod tests {
         assert_eq!(fields, [("type", "locked"), ("owner", "locked")]);
     }
 
-    #[test]
-    fn patch_applies_only_given_fields() {
+    /// A new upload connector "A" (description "d", readme "r").
+    fn upload_connector() -> Connector {
         let now = Utc::now();
-        let mut c = Connector {
+        Connector {
             id: ConnectorId::new(),
             name: "A".into(),
             connector_type: ConnectorType::Upload,
@@ -338,10 +365,30 @@ mod tests {
             binned_at: None,
             binned_by: None,
             revision: 1,
-        };
+        }
+    }
+
+    #[test]
+    fn patch_applies_only_given_fields() {
+        let mut c = upload_connector();
         let p = ConnectorDetailsPatch::parse(Some("B"), None, None, &[]).unwrap();
         assert!(p.apply(&mut c));
         assert_eq!((c.name.as_str(), c.description.as_str()), ("B", "d"));
         assert!(!p.apply(&mut c), "a second identical edit changes nothing");
+    }
+
+    #[test]
+    fn placement_decodes_alone_from_the_stored_record() {
+        let mut c = upload_connector();
+        let live = crate::stored::StoredJson::<Connector>::new(serde_json::to_string(&c).unwrap());
+        assert_eq!(live.decode_as::<Placement>().unwrap(), Placement { owner: c.owner, binned: false });
+        c.binned_at = Some(Utc::now());
+        c.binned_by = Some(UserId::new());
+        let binned = crate::stored::StoredJson::<Connector>::new(serde_json::to_string(&c).unwrap());
+        assert_eq!(binned.decode_as::<Placement>().unwrap(), c.placement());
+        assert!(c.placement().binned);
+        // Records written before the bin existed carry no `binned_at` at all.
+        let old = serde_json::json!({ "owner": c.owner, "name": "old" }).to_string();
+        assert_eq!(crate::stored::StoredJson::<Connector>::new(old).decode_as::<Placement>().unwrap(), Placement { owner: c.owner, binned: false });
     }
 }

@@ -8,6 +8,7 @@ use crate::identity::{Membership, Organization, TokenHash, TokenRecord, User};
 use crate::ids::{ConnectorId, OrgId, TokenId, UserId};
 use crate::page::Page;
 use crate::secret::{SecretKind, SecretRef, SecretValue};
+use crate::stored::StoredJson;
 use crate::version::Version;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -89,11 +90,21 @@ pub struct ConnectorQuery {
 pub trait ConnectorStore: Send + Sync {
     /// Creates a connector with its first version, atomically.
     async fn create_connector(&self, connector: &Connector, first: &Version) -> StoreResult<()>;
-    async fn get_connector(&self, id: ConnectorId) -> StoreResult<Option<Connector>>;
+    /// The connector as stored (a read that answers it as it is skips the decode).
+    async fn get_connector_json(&self, id: ConnectorId) -> StoreResult<Option<StoredJson<Connector>>>;
+    async fn get_connector(&self, id: ConnectorId) -> StoreResult<Option<Connector>> {
+        match self.get_connector_json(id).await? {
+            Some(json) => json
+                .decode()
+                .map(Some)
+                .map_err(|e| StoreError::Unavailable { message: format!("cannot decode connector {id}: {e}"), retryable: false }),
+            None => Ok(None),
+        }
+    }
     /// Writes `connector` if the stored revision is `expected_revision`.
     async fn update_connector(&self, connector: &Connector, expected_revision: u64) -> StoreResult<()>;
     /// Oldest first; `next_cursor` holds the last id when more may follow.
-    async fn list_connectors(&self, query: &ConnectorQuery) -> StoreResult<Page<crate::stored::StoredJson<Connector>>>;
+    async fn list_connectors(&self, query: &ConnectorQuery) -> StoreResult<Page<StoredJson<Connector>>>;
 
     async fn get_version(&self, connector: ConnectorId, number: u32) -> StoreResult<Option<Version>>;
     async fn list_versions(&self, connector: ConnectorId) -> StoreResult<Vec<Version>>;

@@ -1,7 +1,7 @@
 //! A record exactly as a store holds it. Both stores keep each record as the JSON text of its
 //! serde form, which is also the shape the API answers; a read that only passes records on
-//! (a list page) hands the text through instead of decoding and encoding every record
-//! (docs/BENCHMARKS.md, "Issue 13 — read path": half of a list page's CPU).
+//! (a list page, a single connector) hands the text through instead of decoding and encoding
+//! every record (docs/BENCHMARKS.md, "Issue 13 — read path": half of a list page's CPU).
 
 use serde::de::DeserializeOwned;
 use std::fmt;
@@ -23,11 +23,23 @@ impl<T> StoredJson<T> {
     pub fn as_str(&self) -> &str {
         &self.json
     }
+
+    pub fn into_string(self) -> String {
+        self.json
+    }
 }
 
 impl<T: DeserializeOwned> StoredJson<T> {
     /// The record itself, for code that needs its fields.
     pub fn decode(&self) -> serde_json::Result<T> {
+        serde_json::from_str(&self.json)
+    }
+}
+
+impl<T> StoredJson<T> {
+    /// Only the fields `P` names (a projection of `T`, such as a connector's `Placement`):
+    /// cheaper than [`StoredJson::decode`] when a read checks a field or two and answers the text.
+    pub fn decode_as<P: DeserializeOwned>(&self) -> serde_json::Result<P> {
         serde_json::from_str(&self.json)
     }
 }

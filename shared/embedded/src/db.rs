@@ -180,13 +180,16 @@ pub mod ops {
     use super::*;
 
     pub fn get<T: DeserializeOwned>(conn: &Connection, pk: &str, sk: &str) -> StoreResult<Option<T>> {
-        let body: Option<String> = conn
-            .prepare_cached("SELECT body FROM items WHERE pk = ?1 AND sk = ?2")
+        get_body(conn, pk, sk)?.map(|b| from_json(&b)).transpose()
+    }
+
+    /// The item's body as stored (the JSON text of its record).
+    pub fn get_body(conn: &Connection, pk: &str, sk: &str) -> StoreResult<Option<String>> {
+        conn.prepare_cached("SELECT body FROM items WHERE pk = ?1 AND sk = ?2")
             .map_err(sql)?
             .query_row(params![pk, sk], |r| r.get(0))
             .optional()
-            .map_err(sql)?;
-        body.map(|b| from_json(&b)).transpose()
+            .map_err(sql)
     }
 
     /// Like [`get`], but an item whose `expires_at` is at or before `now` counts as absent.

@@ -173,8 +173,9 @@ impl ConnectorStore for SqliteStore {
             .await
     }
 
-    async fn get_connector(&self, id: ConnectorId) -> StoreResult<Option<Connector>> {
-        self.db.read(move |c| ops::get(c, &keys::connector(id), keys::META)).await
+    async fn get_connector_json(&self, id: ConnectorId) -> StoreResult<Option<StoredJson<Connector>>> {
+        let body = self.db.read(move |c| ops::get_body(c, &keys::connector(id), keys::META)).await?;
+        Ok(body.map(StoredJson::new))
     }
 
     async fn update_connector(&self, connector: &Connector, expected_revision: u64) -> StoreResult<()> {

@@ -12,6 +12,7 @@
 pub mod functions;
 #[cfg(feature = "embedded")]
 mod host;
+pub mod logging;
 
 #[cfg(feature = "embedded")]
 pub use host::{aws, embedded, local_builder, AwsBuilder, AwsOptions, AwsRuntime, BuildLimits, Embedded, EmbeddedOptions, KeySource, SecretKey};
@@ -324,12 +325,4 @@ pub async fn aws_sdk_from_env() -> (AwsSdkConfig, bool) {
     let sdk = devportal_aws::load_sdk_config().await;
     let custom_endpoint = std::env::var_os("AWS_ENDPOINT_URL").is_some() || std::env::var_os("AWS_ENDPOINT_URL_S3").is_some();
     (sdk, custom_endpoint)
-}
-
-/// The log setup of every Lambda function, once: JSON lines (CloudWatch Logs Insights reads
-/// their fields), the level from `RUST_LOG` (default `info`), no timestamp (Lambda adds one)
-/// and no copy of the current span on every line (its fields are on the line already).
-pub fn init_lambda_tracing() {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    tracing_subscriber::fmt().json().with_env_filter(filter).with_current_span(false).without_time().init();
 }

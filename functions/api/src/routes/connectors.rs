@@ -2,7 +2,7 @@
 
 use crate::error::{ApiResult, ErrorBody};
 use crate::extract::{revision, ApiJson, ApiQuery, Auth, ConnectorPath, KeyedJson, VersionPath};
-use crate::routes::{created_or_replayed, list_schema, Items, StoredItems};
+use crate::routes::{created_or_replayed, list_schema, Items, Stored, StoredItems};
 use crate::AppState;
 use axum::extract::State;
 use axum::http::{header, HeaderMap};
@@ -93,8 +93,8 @@ pub async fn list(State(s): State<AppState>, Auth(p): Auth, ApiQuery(q): ApiQuer
 #[utoipa::path(get, path = "/connectors/{id}", tag = "connectors",
     params(ConnectorPath),
     responses((status = 200, body = Connector), (status = 404, body = ErrorBody)))]
-pub async fn get(State(s): State<AppState>, Auth(p): Auth, ConnectorPath { id }: ConnectorPath) -> ApiResult<Json<Connector>> {
-    Ok(Json(s.app.connector(&p, id).await?))
+pub async fn get(State(s): State<AppState>, Auth(p): Auth, ConnectorPath { id }: ConnectorPath) -> ApiResult<Stored<Connector>> {
+    Ok(Stored(s.app.connector_json(&p, id).await?))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

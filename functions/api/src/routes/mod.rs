@@ -77,6 +77,15 @@ impl<T> axum::response::IntoResponse for StoredItems<T> {
     }
 }
 
+/// One record answered from its stored JSON, as `Json(record)` would answer it.
+pub struct Stored<T>(pub devportal_domain::stored::StoredJson<T>);
+
+impl<T> axum::response::IntoResponse for Stored<T> {
+    fn into_response(self) -> axum::response::Response {
+        ([(axum::http::header::CONTENT_TYPE, "application/json")], self.0.into_string()).into_response()
+    }
+}
+
 impl<T> From<devportal_domain::page::Page<T>> for Items<T> {
     fn from(page: devportal_domain::page::Page<T>) -> Self {
         Self { items: page.items, next_cursor: page.next_cursor }
