@@ -12,6 +12,7 @@
 #                  CPU other processes used during every measured run is reported beside it
 #   BUILD=0        measure binaries already built (target/host/, or PORTAL_BIN / HELLO_BIN)
 #   BENCH_SOURCE   free text naming what the binaries were built from, for the report
+#   PORTAL_LOG=info  the portal's log filter (`warn` measures it without the per-request line)
 set -euo pipefail
 
 CONNECTORS=${CONNECTORS:-10000}
@@ -21,6 +22,7 @@ THREADS=${THREADS:-2}
 CONNS=${CONNS:-16}
 LOADERS=${LOADERS:-4}
 IDLE_WAIT=${IDLE_WAIT:-300}
+PORTAL_LOG=${PORTAL_LOG:-info}
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
@@ -102,12 +104,13 @@ TOKEN="bench-$(python3 -c 'import secrets; print(secrets.token_hex(16))')"
 HELLO_PID=$!
 PIDS+=("$HELLO_PID")
 
-# Default settings (log level info, written to a file as a service manager would), except the
+# Default settings (log level info unless PORTAL_LOG says otherwise, written to a file as a
+# service manager would), except the
 # limits: the request rates are metered (their cost is part of each request) but set far above
 # what the load reaches, and the connector quota is off so CONNECTORS can be loaded.
 DEVPORTAL_USER_REQUESTS_PER_SECOND=10000000 DEVPORTAL_USER_BURST=10000000 \
 DEVPORTAL_ORG_REQUESTS_PER_SECOND=10000000 DEVPORTAL_ORG_BURST=10000000 DEVPORTAL_MAX_CONNECTORS_PER_ORG=0 \
-DEVPORTAL_TOKEN="$TOKEN" "$PORTAL_BIN" serve --addr "127.0.0.1:$PORTAL_PORT" --data-dir "$WORK/data" \
+DEVPORTAL_TOKEN="$TOKEN" DEVPORTAL_LOG="$PORTAL_LOG" "$PORTAL_BIN" serve --addr "127.0.0.1:$PORTAL_PORT" --data-dir "$WORK/data" \
   >"$WORK/portal.out" 2>"$WORK/portal.log" &
 PORTAL_PID=$!
 PIDS+=("$PORTAL_PID")
@@ -222,6 +225,7 @@ row() {
   echo "Machine: $(nproc) CPUs, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n1), $(awk '/MemTotal/ {printf "%.1f GiB", $2/1048576}' /proc/meminfo) RAM, $(uname -sr)."
   echo "Source: ${BENCH_SOURCE:-the working tree at commit $(git rev-parse --short HEAD 2>/dev/null || echo unknown) ($(git status --porcelain --untracked-files=no 2>/dev/null | wc -l) tracked files modified)}; portal binary $PORTAL_BIN built $(date -u -r "$PORTAL_BIN" +%Y-%m-%dT%H:%MZ). $(wrk --version 2>&1 | head -n1 | cut -d' ' -f1-2)."
   echo "Load: $CONNECTORS connectors — $(cat "$OUT/load.txt"); database $(mb $((DB_BYTES / 1024))) MB."
+  echo "Portal log filter: $PORTAL_LOG."
   echo "wrk: -t$THREADS -c$CONNS -d$DURATION --latency (after a $WARMUP warm-up), client and servers on the same machine."
   echo "Machine ${QUIET_BUSY}% busy (all CPUs, 5 s) just before the servers started; \"other CPU use\" is what processes other than wrk and the two servers used during each measured run, as a share of all CPUs."
   echo
