@@ -168,8 +168,7 @@ impl App {
     /// is decoded, for the visibility check.
     pub async fn connector_json(&self, principal: &Principal, id: ConnectorId) -> AppResult<StoredJson<Connector>> {
         let Some(json) = self.ports.connectors.get_connector_json(id).await? else { return Err(not_found(id, Shelf::Live)) };
-        let placement: Placement =
-            json.decode_as().map_err(|e| StoreError::Unavailable { message: format!("cannot decode connector {id}: {e}"), retryable: false })?;
+        let placement: Placement = json.decode_as().map_err(|e| StoreError::undecodable(format!("connector {id}"), e))?;
         if shown(principal, placement, Shelf::Live) {
             Ok(json)
         } else {

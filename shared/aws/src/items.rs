@@ -18,7 +18,7 @@ pub(crate) fn key(pk: &str, sk: &str) -> Attrs {
 }
 
 pub(crate) fn body_of<T: DeserializeOwned>(item: &Attrs) -> StoreResult<T> {
-    serde_json::from_str(body_text(item)?).map_err(|e| fatal(format!("cannot decode item: {e}")))
+    serde_json::from_str(body_text(item)?).map_err(|e| StoreError::undecodable("item", e))
 }
 
 /// The item's body as stored (the JSON text of its record).
@@ -41,27 +41,28 @@ pub(crate) fn build_error(e: aws_sdk_dynamodb::error::BuildError) -> StoreError 
     fatal(format!("cannot build DynamoDB request: {e}"))
 }
 
-/// A consistent point read of an item's body.
-pub(crate) async fn get<T: DeserializeOwned>(client: &Client, table: &str, pk: &str, sk: &str) -> StoreResult<Option<T>> {
+/// A consistent point read of a whole item.
+async fn get_item(client: &Client, table: &str, pk: &str, sk: &str) -> StoreResult<Option<Attrs>> {
     let out =
         client.get_item().table_name(table).set_key(Some(key(pk, sk))).consistent_read(true).send().await.map_err(|e| unavailable("GetItem", e))?;
-    out.item().map(body_of).transpose()
+    Ok(out.item)
+}
+
+/// A consistent point read of an item's body.
+pub(crate) async fn get<T: DeserializeOwned>(client: &Client, table: &str, pk: &str, sk: &str) -> StoreResult<Option<T>> {
+    get_item(client, table, pk, sk).await?.as_ref().map(body_of).transpose()
 }
 
 /// Like [`get`], the body as stored, undecoded.
 pub(crate) async fn get_stored<T>(client: &Client, table: &str, pk: &str, sk: &str) -> StoreResult<Option<StoredJson<T>>> {
-    let out =
-        client.get_item().table_name(table).set_key(Some(key(pk, sk))).consistent_read(true).send().await.map_err(|e| unavailable("GetItem", e))?;
-    out.item().map(|item| body_text(item).map(|body| StoredJson::new(body.to_string()))).transpose()
+    get_item(client, table, pk, sk).await?.as_ref().map(|item| body_text(item).map(|body| StoredJson::new(body.to_string()))).transpose()
 }
 
 /// Like [`get`], but an item whose `expires_at` (epoch seconds) is at or before `now` counts
 /// as absent: TTL removes expired items up to days late.
 pub(crate) async fn get_live<T: DeserializeOwned>(client: &Client, table: &str, pk: &str, sk: &str, now: i64) -> StoreResult<Option<T>> {
-    let out =
-        client.get_item().table_name(table).set_key(Some(key(pk, sk))).consistent_read(true).send().await.map_err(|e| unavailable("GetItem", e))?;
-    match out.item() {
-        Some(item) if !is_expired(item, now) => body_of(item).map(Some),
+    match get_item(client, table, pk, sk).await? {
+        Some(item) if !is_expired(&item, now) => body_of(&item).map(Some),
         _ => Ok(None),
     }
 }

@@ -193,9 +193,9 @@ impl S3JobLogs {
             .map_err(|e| StoreError::Unavailable { message: format!("GetObject: reading {key} failed: {e}"), retryable: true })?;
         let bytes = bytes.into_bytes();
         if bytes.first() == Some(&b'[') {
-            serde_json::from_slice(&bytes).map_err(|e| fatal(format!("cannot decode the log lines {key}: {e}")))
+            serde_json::from_slice(&bytes).map_err(|e| StoreError::undecodable(format!("the log lines {key}"), e))
         } else {
-            let line: LogLine = serde_json::from_slice(&bytes).map_err(|e| fatal(format!("cannot decode the log line {key}: {e}")))?;
+            let line: LogLine = serde_json::from_slice(&bytes).map_err(|e| StoreError::undecodable(format!("the log line {key}"), e))?;
             Ok(vec![line])
         }
     }

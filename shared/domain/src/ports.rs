@@ -32,6 +32,13 @@ pub enum StoreError {
 
 pub type StoreResult<T> = Result<T, StoreError>;
 
+impl StoreError {
+    /// A stored record that does not decode as `what`: trying again will not help.
+    pub fn undecodable(what: impl std::fmt::Display, error: impl std::fmt::Display) -> Self {
+        Self::Unavailable { message: format!("cannot decode {what}: {error}"), retryable: false }
+    }
+}
+
 /// Organizations, users, memberships and token hashes.
 #[async_trait]
 pub trait IdentityStore: Send + Sync {
@@ -94,10 +101,7 @@ pub trait ConnectorStore: Send + Sync {
     async fn get_connector_json(&self, id: ConnectorId) -> StoreResult<Option<StoredJson<Connector>>>;
     async fn get_connector(&self, id: ConnectorId) -> StoreResult<Option<Connector>> {
         match self.get_connector_json(id).await? {
-            Some(json) => json
-                .decode()
-                .map(Some)
-                .map_err(|e| StoreError::Unavailable { message: format!("cannot decode connector {id}: {e}"), retryable: false }),
+            Some(json) => json.decode().map(Some).map_err(|e| StoreError::undecodable(format!("connector {id}"), e)),
             None => Ok(None),
         }
     }

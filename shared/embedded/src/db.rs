@@ -172,7 +172,7 @@ pub(crate) fn to_json(v: &impl Serialize) -> StoreResult<String> {
 }
 
 pub(crate) fn from_json<T: DeserializeOwned>(s: &str) -> StoreResult<T> {
-    serde_json::from_str(s).map_err(|e| fatal(format!("cannot decode item: {e}")))
+    serde_json::from_str(s).map_err(|e| StoreError::undecodable("item", e))
 }
 
 /// Item operations inside a transaction or on a reader.
