@@ -361,3 +361,18 @@ fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
     }
     files
 }
+
+/// One portal per data directory: a second one on the same directory stops with an error
+/// naming the directory and the running portal's pid (neither's read cache would see the
+/// other's writes), and the first goes on serving.
+#[tokio::test]
+async fn a_second_portal_on_the_same_data_directory_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let first = Server::start(dir.path(), None);
+    let err = start_refused(dir.path(), None);
+    assert!(err.contains("is in use by another devportal process"), "{err}");
+    assert!(err.contains(&format!("pid {}", first.child.id())), "{err}");
+    let token = first.printed_token().expect("a first start prints a token");
+    let (status, _) = call(&first.base, &token, reqwest::Method::GET, "/me", None).await;
+    assert_eq!(status, 200, "the first portal stopped serving");
+}

@@ -4,14 +4,19 @@
 //! SQLite (bundled through `rusqlite`) because it is transactional, crash-safe in WAL mode
 //! with `synchronous=FULL`, has no server to run, and its JSON functions let lists filter on
 //! item bodies. One writer connection serialises writes (SQLite allows one writer anyway);
-//! a small pool of reader connections serves reads concurrently under WAL.
+//! a small pool of reader connections serves reads concurrently under WAL. The hot reads go
+//! through the exact in-memory [`ReadCache`] first; it is exact because this process is the only
+//! writer (the data directory's lock, [`lock_data_dir`]) and every write reports its rows.
 
+use crate::read_cache::{Changes, ReadCache, WrittenRow};
 use devportal_domain::ports::{StoreError, StoreResult};
+use rusqlite::functions::FunctionFlags;
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS items (
@@ -61,25 +66,39 @@ struct Inner {
     path: PathBuf,
     writer: Mutex<Connection>,
     readers: Mutex<Vec<Connection>>,
+    cache: ReadCache,
+    /// Rows the transaction in progress on `writer` wrote (its triggers fill it).
+    changes: Changes,
+    /// The data directory's lock, held as long as the database is open.
+    _lock: std::fs::File,
 }
 
 const MAX_IDLE_READERS: usize = 64;
 
 impl Db {
-    /// Opens (creating if needed) `DIR/devportal.db`. The directory is made private (0700).
+    /// Opens (creating if needed) `DIR/devportal.db`. The directory is made private (0700) and
+    /// locked to this process ([`lock_data_dir`]; a holder is waited for up to 10 s).
     pub fn open(data_dir: &Path) -> StoreResult<Self> {
+        Self::open_with_lock_wait(data_dir, LOCK_WAIT)
+    }
+
+    fn open_with_lock_wait(data_dir: &Path, lock_wait: Duration) -> StoreResult<Self> {
         std::fs::create_dir_all(data_dir).map_err(|e| fatal(format!("cannot create data directory {}: {e}", data_dir.display())))?;
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
             let _ = std::fs::set_permissions(data_dir, std::fs::Permissions::from_mode(0o700));
         }
+        let lock = lock_data_dir(data_dir, lock_wait)?;
         let path = data_dir.join("devportal.db");
         let writer = open_connection(&path, false)?;
         writer.execute_batch(SCHEMA).map_err(sql)?;
         writer.execute_batch(crate::runs::SCHEMA).map_err(sql)?;
         crate::runs::migrate(&writer)?;
-        Ok(Self { inner: Arc::new(Inner { path, writer: Mutex::new(writer), readers: Mutex::new(vec![]) }) })
+        let changes = Changes::default();
+        report_written_rows(&writer, changes.clone())?;
+        let inner = Inner { path, writer: Mutex::new(writer), readers: Mutex::new(vec![]), cache: ReadCache::default(), changes, _lock: lock };
+        Ok(Self { inner: Arc::new(inner) })
     }
 
     /// Copies the write-ahead log into the database and truncates it, so that overwritten
@@ -116,17 +135,125 @@ impl Db {
     }
 
     /// Runs `f` inside one write transaction (`BEGIN IMMEDIATE`), committed when `f` succeeds.
+    /// Before it returns, the read cache forgets every row the transaction wrote.
     pub async fn write<T: Send + 'static>(&self, f: impl FnOnce(&rusqlite::Transaction) -> StoreResult<T> + Send + 'static) -> StoreResult<T> {
         let inner = self.inner.clone();
         blocking(move || {
             let mut conn = inner.writer.lock().unwrap_or_else(|p| p.into_inner());
-            let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate).map_err(sql)?;
-            let value = f(&tx)?;
-            tx.commit().map_err(sql)?;
-            Ok(value)
+            let result = (|| {
+                let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate).map_err(sql)?;
+                let value = f(&tx)?;
+                tx.commit().map_err(sql)?;
+                Ok(value)
+            })();
+            // Committed or not (a rolled-back row dropped for nothing costs one read), and
+            // still under the writer's lock so invalidations keep the order of the writes.
+            inner.cache.invalidate(&inner.changes.take());
+            result
         })
         .await
     }
+
+    /// The body of item (`pk`, `sk`) as [`ops::get_body`] reads it, from the read cache when
+    /// it holds the item (or knows it is absent).
+    pub async fn cached_body(&self, pk: &str, sk: &str) -> StoreResult<Option<Arc<str>>> {
+        let cache = &self.inner.cache;
+        if let Some(known) = cache.body(pk, sk) {
+            return Ok(known);
+        }
+        let ticket = cache.ticket();
+        let (p, s) = (pk.to_owned(), sk.to_owned());
+        let body: Option<Arc<str>> = self.read(move |c| ops::get_body(c, &p, &s)).await?.map(Into::into);
+        cache.fill_body(ticket, pk, sk, body.clone());
+        Ok(body)
+    }
+
+    /// The result of `f`, a read of the GSI1 `partitions` only, from the read cache when it
+    /// holds one under `key` (which must name everything the result depends on besides them).
+    pub async fn cached_query<T: Clone + Send + Sync + 'static>(
+        &self,
+        key: String,
+        partitions: Vec<String>,
+        f: impl FnOnce(&Connection) -> StoreResult<T> + Send + 'static,
+    ) -> StoreResult<T> {
+        let cache = &self.inner.cache;
+        if let Some(known) = cache.query::<T>(&key) {
+            return Ok(known);
+        }
+        let ticket = cache.ticket();
+        let value = self.read(f).await?;
+        cache.fill_query(ticket, key, partitions, value.clone());
+        Ok(value)
+    }
+}
+
+/// How long `Db::open` waits for another holder of the data directory to let go (a portal
+/// restarting in the same process finishes dropping its handles).
+const LOCK_WAIT: Duration = Duration::from_secs(10);
+
+/// Takes the data directory's lock (`devportal.lock`, an `flock` the kernel drops when the
+/// process ends, however it ends) and writes our pid into it. One process per directory: two
+/// would both run the queue's workers, and neither's read cache would see the other's writes.
+fn lock_data_dir(dir: &Path, wait: Duration) -> StoreResult<std::fs::File> {
+    use std::io::{Read, Seek, Write};
+    use std::os::fd::AsRawFd;
+    use std::os::unix::fs::OpenOptionsExt;
+    let path = dir.join("devportal.lock");
+    let mut file = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .mode(0o600)
+        .open(&path)
+        .map_err(|e| fatal(format!("cannot open {}: {e}", path.display())))?;
+    let deadline = Instant::now() + wait;
+    // SAFETY: flock on a descriptor this function owns; no memory is involved.
+    while unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } != 0 {
+        let error = std::io::Error::last_os_error();
+        if error.raw_os_error() != Some(libc::EWOULDBLOCK) {
+            return Err(fatal(format!("cannot lock {}: {error}", path.display())));
+        }
+        if Instant::now() >= deadline {
+            let mut holder = String::new();
+            let _ = file.read_to_string(&mut holder);
+            let holder = holder.trim();
+            let holder = if holder.is_empty() { String::new() } else { format!(" (pid {holder})") };
+            return Err(fatal(format!(
+                "the data directory {} is in use by another devportal process{holder}; stop it or choose another --data-dir",
+                dir.display()
+            )));
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let written = file.set_len(0).and_then(|()| file.rewind()).and_then(|()| write!(file, "{}", std::process::id()));
+    written.map_err(|e| fatal(format!("cannot write {}: {e}", path.display())))?;
+    Ok(file)
+}
+
+/// Every row written to `items` on `writer`, whatever the statement, is reported to `changes`
+/// by TEMP triggers (this connection's own, not in the database file). With recursive triggers
+/// on, the row an `INSERT OR REPLACE` deletes is reported too, with its old GSI1 partition.
+fn report_written_rows(writer: &Connection, changes: Changes) -> StoreResult<()> {
+    writer
+        .create_scalar_function("devportal_item_written", 4, FunctionFlags::SQLITE_UTF8, move |ctx| {
+            changes.record(WrittenRow { pk: ctx.get(0)?, sk: ctx.get(1)?, gsi1pk: [ctx.get(2)?, ctx.get(3)?] });
+            Ok(rusqlite::types::Null)
+        })
+        .map_err(sql)?;
+    writer
+        .execute_batch(
+            "PRAGMA recursive_triggers = ON;
+             CREATE TEMP TRIGGER items_inserted AFTER INSERT ON main.items
+                 BEGIN SELECT devportal_item_written(NEW.pk, NEW.sk, NULL, NEW.gsi1pk); END;
+             CREATE TEMP TRIGGER items_updated AFTER UPDATE ON main.items BEGIN
+                 SELECT devportal_item_written(OLD.pk, OLD.sk, OLD.gsi1pk, NEW.gsi1pk);
+                 SELECT devportal_item_written(NEW.pk, NEW.sk, OLD.gsi1pk, NEW.gsi1pk);
+             END;
+             CREATE TEMP TRIGGER items_deleted AFTER DELETE ON main.items
+                 BEGIN SELECT devportal_item_written(OLD.pk, OLD.sk, OLD.gsi1pk, NULL); END;",
+        )
+        .map_err(sql)
 }
 
 fn open_connection(path: &Path, read_only: bool) -> StoreResult<Connection> {
@@ -305,5 +432,104 @@ pub mod ops {
         let mut stmt = conn.prepare_cached("SELECT body FROM items WHERE gsi1pk = ?1 ORDER BY gsi1sk").map_err(sql)?;
         let rows = stmt.query_map(params![gsi1pk], |r| r.get::<_, String>(0)).map_err(sql)?;
         rows.map(|r| r.map_err(sql).and_then(|b| from_json(&b))).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    fn item(pk: &str, sk: &str, partition: Option<&str>, body: &str) -> Item {
+        let item = Item::new(pk, sk, &body).unwrap();
+        match partition {
+            Some(p) => item.gsi1(p, pk),
+            None => item,
+        }
+    }
+
+    async fn put(db: &Db, item: Item) {
+        db.write(move |tx| ops::put(tx, &item)).await.unwrap();
+    }
+
+    async fn body(db: &Db, pk: &str) -> Option<String> {
+        db.cached_body(pk, "META").await.unwrap().map(|b| serde_json::from_str(&b).unwrap())
+    }
+
+    #[tokio::test]
+    async fn every_write_reaches_the_next_read_of_a_body_whatever_its_statement() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::open(dir.path()).unwrap();
+        assert_eq!(body(&db, "CONN#1").await, None, "absent, and remembered as absent");
+        put(&db, item("CONN#1", "META", None, "one")).await;
+        assert_eq!(body(&db, "CONN#1").await.as_deref(), Some("one"), "a remembered absence outlived an insert");
+        assert!(db.inner.cache.body("CONN#1", "META").is_some(), "the read did not fill the cache");
+        put(&db, item("CONN#1", "META", None, "two")).await;
+        assert_eq!(body(&db, "CONN#1").await.as_deref(), Some("two"), "an INSERT OR REPLACE was not seen");
+        // Plain SQL, as a purge writes it.
+        db.write(|tx| tx.execute("UPDATE items SET body = '\"three\"' WHERE pk LIKE 'CONN#%'", []).map_err(sql)).await.unwrap();
+        assert_eq!(body(&db, "CONN#1").await.as_deref(), Some("three"), "an UPDATE was not seen");
+        db.write(|tx| tx.execute("DELETE FROM items WHERE pk LIKE 'CONN#%'", []).map_err(sql)).await.unwrap();
+        assert_eq!(body(&db, "CONN#1").await, None, "a DELETE was not seen");
+        // A transaction that fails leaves what was there.
+        put(&db, item("CONN#1", "META", None, "four")).await;
+        assert_eq!(body(&db, "CONN#1").await.as_deref(), Some("four"));
+        let failed = db
+            .write(|tx| {
+                ops::put(tx, &item("CONN#1", "META", None, "never"))?;
+                Err::<(), _>(fatal("refused".into()))
+            })
+            .await;
+        assert!(failed.is_err());
+        assert_eq!(body(&db, "CONN#1").await.as_deref(), Some("four"), "a rolled-back write was seen");
+    }
+
+    #[tokio::test]
+    async fn a_query_is_read_again_only_when_a_row_enters_changes_or_leaves_its_partitions() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::open(dir.path()).unwrap();
+        let reads = Arc::new(AtomicUsize::new(0));
+        let names = |db: Db, reads: Arc<AtomicUsize>| async move {
+            db.cached_query("names in ORG#1".into(), vec!["ORG#1".into()], move |c| {
+                reads.fetch_add(1, Ordering::SeqCst);
+                let mut stmt = c.prepare_cached("SELECT body FROM items WHERE gsi1pk = 'ORG#1' ORDER BY gsi1sk").map_err(sql)?;
+                let rows = stmt.query_map([], |r| r.get::<_, String>(0)).map_err(sql)?;
+                rows.collect::<Result<Vec<_>, _>>().map_err(sql)
+            })
+            .await
+            .unwrap()
+            .join(",")
+        };
+        put(&db, item("CONN#1", "META", Some("ORG#1"), "a")).await;
+        assert_eq!(names(db.clone(), reads.clone()).await, "\"a\"");
+        assert_eq!(names(db.clone(), reads.clone()).await, "\"a\"");
+        assert_eq!(reads.load(Ordering::SeqCst), 1, "the second read did not come from the cache");
+
+        // A write elsewhere keeps the result; a row entering the partition drops it.
+        put(&db, item("CONN#9", "META", Some("ORG#2"), "z")).await;
+        assert_eq!(names(db.clone(), reads.clone()).await, "\"a\"");
+        assert_eq!(reads.load(Ordering::SeqCst), 1, "a write to another partition dropped the result");
+        put(&db, item("CONN#2", "META", Some("ORG#1"), "b")).await;
+        assert_eq!(names(db.clone(), reads.clone()).await, "\"a\",\"b\"");
+        // A row changing inside it, then leaving it (binned: another partition).
+        put(&db, item("CONN#2", "META", Some("ORG#1"), "b2")).await;
+        assert_eq!(names(db.clone(), reads.clone()).await, "\"a\",\"b2\"");
+        put(&db, item("CONN#2", "META", Some("BIN#1"), "b2")).await;
+        assert_eq!(names(db.clone(), reads.clone()).await, "\"a\"");
+        db.write(|tx| tx.execute("DELETE FROM items WHERE gsi1pk = 'ORG#1'", []).map_err(sql)).await.unwrap();
+        assert_eq!(names(db.clone(), reads.clone()).await, "");
+    }
+
+    #[tokio::test]
+    async fn a_data_directory_serves_one_process_and_names_the_holder() {
+        let dir = tempfile::tempdir().unwrap();
+        let first = Db::open(dir.path()).unwrap();
+        let refused = Db::open_with_lock_wait(dir.path(), Duration::from_millis(200)).err().expect("a second open was allowed");
+        let message = refused.to_string();
+        assert!(message.contains("in use by another devportal process"), "{message}");
+        assert!(message.contains(&format!("pid {}", std::process::id())), "{message}");
+        assert!(message.contains(&dir.path().display().to_string()), "{message}");
+        drop(first);
+        Db::open_with_lock_wait(dir.path(), Duration::from_millis(200)).expect("the lock outlived its holder");
     }
 }

@@ -11,6 +11,7 @@ pub mod pipeline_store;
 pub mod platform;
 pub mod process;
 pub mod queue;
+pub mod read_cache;
 pub mod run_executor;
 pub mod runs;
 pub mod sandbox;

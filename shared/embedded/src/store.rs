@@ -174,8 +174,8 @@ impl ConnectorStore for SqliteStore {
     }
 
     async fn get_connector_json(&self, id: ConnectorId) -> StoreResult<Option<StoredJson<Connector>>> {
-        let body = self.db.read(move |c| ops::get_body(c, &keys::connector(id), keys::META)).await?;
-        Ok(body.map(StoredJson::new))
+        let body = self.db.cached_body(&keys::connector(id), keys::META).await?;
+        Ok(body.map(|b| StoredJson::new(b.to_string())))
     }
 
     async fn update_connector(&self, connector: &Connector, expected_revision: u64) -> StoreResult<()> {
@@ -184,42 +184,47 @@ impl ConnectorStore for SqliteStore {
     }
 
     async fn list_connectors(&self, query: &ConnectorQuery) -> StoreResult<Page<StoredJson<Connector>>> {
-        let q = query.clone();
+        // Partitions of GSI1, one per organization, merged in id (= creation) order.
+        let q = query;
+        let partitions: Vec<String> = q.orgs.iter().map(|org| keys::connector_list(*org, q.binned)).collect();
+        let mut sql_text = String::from("SELECT gsi1sk, body FROM items WHERE gsi1pk IN (");
+        let mut args: Vec<Value> = vec![];
+        for (i, partition) in partitions.iter().enumerate() {
+            sql_text.push_str(if i == 0 { "?" } else { ", ?" });
+            args.push(Value::Text(partition.clone()));
+        }
+        sql_text.push(')');
+        if let Some(after) = q.after {
+            sql_text.push_str(" AND gsi1sk > ?");
+            args.push(Value::Text(after.to_string()));
+        }
+        if let Some(t) = q.connector_type {
+            sql_text.push_str(" AND json_extract(body, '$.type') = ?");
+            args.push(Value::Text(t.as_str().into()));
+        }
+        if let Some(name) = &q.name_contains {
+            sql_text.push_str(" AND instr(lower(json_extract(body, '$.name')), lower(?)) > 0");
+            args.push(Value::Text(name.clone()));
+        }
+        if let Some(released) = q.released {
+            sql_text.push_str(" AND json_extract(body, '$.released') = ?");
+            args.push(Value::Integer(released as i64));
+        }
+        sql_text.push_str(" ORDER BY gsi1sk LIMIT ?");
+        args.push(Value::Integer(q.limit as i64 + 1));
+        // The statement and its arguments are everything the page depends on besides the
+        // partitions' rows.
+        let cache_key = format!("{sql_text} {args:?}");
+        let limit = q.limit as usize;
         self.db
-            .read(move |c| {
-                // Partitions of GSI1, one per organization, merged in id (= creation) order.
-                let mut sql_text = String::from("SELECT gsi1sk, body FROM items WHERE gsi1pk IN (");
-                let mut args: Vec<Value> = vec![];
-                for (i, org) in q.orgs.iter().enumerate() {
-                    sql_text.push_str(if i == 0 { "?" } else { ", ?" });
-                    args.push(Value::Text(keys::connector_list(*org, q.binned)));
-                }
-                sql_text.push(')');
-                if let Some(after) = q.after {
-                    sql_text.push_str(" AND gsi1sk > ?");
-                    args.push(Value::Text(after.to_string()));
-                }
-                if let Some(t) = q.connector_type {
-                    sql_text.push_str(" AND json_extract(body, '$.type') = ?");
-                    args.push(Value::Text(t.as_str().into()));
-                }
-                if let Some(name) = &q.name_contains {
-                    sql_text.push_str(" AND instr(lower(json_extract(body, '$.name')), lower(?)) > 0");
-                    args.push(Value::Text(name.clone()));
-                }
-                if let Some(released) = q.released {
-                    sql_text.push_str(" AND json_extract(body, '$.released') = ?");
-                    args.push(Value::Integer(released as i64));
-                }
-                sql_text.push_str(" ORDER BY gsi1sk LIMIT ?");
-                args.push(Value::Integer(q.limit as i64 + 1));
+            .cached_query(cache_key, partitions, move |c| {
                 let mut stmt = c.prepare_cached(&sql_text).map_err(sql)?;
                 // The stored bodies as they are: the API answers them without a decode (the
                 // list sort key is the connector's id, which is also the cursor).
                 let rows = stmt.query_map(rusqlite::params_from_iter(args), |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))).map_err(sql)?;
                 let mut rows: Vec<(String, String)> = rows.collect::<Result<_, _>>().map_err(sql)?;
-                let next_cursor = if rows.len() > q.limit as usize {
-                    rows.truncate(q.limit as usize);
+                let next_cursor = if rows.len() > limit {
+                    rows.truncate(limit);
                     rows.last().map(|(id, _)| id.clone())
                 } else {
                     None
@@ -230,7 +235,8 @@ impl ConnectorStore for SqliteStore {
     }
 
     async fn get_version(&self, connector: ConnectorId, number: u32) -> StoreResult<Option<Version>> {
-        self.db.read(move |c| ops::get(c, &keys::connector(connector), &keys::version(number))).await
+        let body = self.db.cached_body(&keys::connector(connector), &keys::version(number)).await?;
+        body.map(|b| crate::db::from_json(&b)).transpose()
     }
 
     async fn list_versions(&self, connector: ConnectorId) -> StoreResult<Vec<Version>> {

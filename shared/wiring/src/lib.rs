@@ -12,6 +12,7 @@
 pub mod functions;
 #[cfg(feature = "embedded")]
 mod host;
+mod log_writer;
 pub mod logging;
 
 #[cfg(feature = "embedded")]
