@@ -15,7 +15,7 @@ use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, Weak};
 use std::time::{Duration, Instant};
 
 const SCHEMA: &str = "
@@ -77,18 +77,29 @@ const MAX_IDLE_READERS: usize = 64;
 
 impl Db {
     /// Opens (creating if needed) `DIR/devportal.db`. The directory is made private (0700) and
-    /// locked to this process ([`lock_data_dir`]; a holder is waited for up to 10 s).
+    /// locked to this process ([`lock_data_dir`]; another process holding it is waited for up
+    /// to 10 s). Within the process, opening a directory that is already open answers the
+    /// same handle — one writer, one read cache — whoever opens it (a test's second handle).
     pub fn open(data_dir: &Path) -> StoreResult<Self> {
-        Self::open_with_lock_wait(data_dir, LOCK_WAIT)
-    }
-
-    fn open_with_lock_wait(data_dir: &Path, lock_wait: Duration) -> StoreResult<Self> {
         std::fs::create_dir_all(data_dir).map_err(|e| fatal(format!("cannot create data directory {}: {e}", data_dir.display())))?;
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
             let _ = std::fs::set_permissions(data_dir, std::fs::Permissions::from_mode(0o700));
         }
+        let dir = data_dir.canonicalize().map_err(|e| fatal(format!("cannot resolve data directory {}: {e}", data_dir.display())))?;
+        static OPEN: Mutex<Vec<(PathBuf, Weak<Inner>)>> = Mutex::new(Vec::new());
+        let mut open = OPEN.lock().unwrap_or_else(|p| p.into_inner());
+        open.retain(|(_, inner)| inner.strong_count() > 0);
+        if let Some(inner) = open.iter().find(|(d, _)| *d == dir).and_then(|(_, inner)| inner.upgrade()) {
+            return Ok(Self { inner });
+        }
+        let db = Self::open_locked(&dir, LOCK_WAIT)?;
+        open.push((dir, Arc::downgrade(&db.inner)));
+        Ok(db)
+    }
+
+    fn open_locked(data_dir: &Path, lock_wait: Duration) -> StoreResult<Self> {
         let lock = lock_data_dir(data_dir, lock_wait)?;
         let path = data_dir.join("devportal.db");
         let writer = open_connection(&path, false)?;
@@ -187,8 +198,8 @@ impl Db {
     }
 }
 
-/// How long `Db::open` waits for another holder of the data directory to let go (a portal
-/// restarting in the same process finishes dropping its handles).
+/// How long `Db::open` waits for another process holding the data directory to let go (a
+/// portal being restarted by its service manager may still be writing out its last lines).
 const LOCK_WAIT: Duration = Duration::from_secs(10);
 
 /// Takes the data directory's lock (`devportal.lock`, an `flock` the kernel drops when the
@@ -521,15 +532,33 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_data_directory_serves_one_process_and_names_the_holder() {
+    async fn a_data_directory_is_locked_to_one_holder_named_in_the_refusal() {
+        // Two locks in one process conflict like two processes' (flock is per open file).
         let dir = tempfile::tempdir().unwrap();
-        let first = Db::open(dir.path()).unwrap();
-        let refused = Db::open_with_lock_wait(dir.path(), Duration::from_millis(200)).err().expect("a second open was allowed");
+        let first = lock_data_dir(dir.path(), Duration::ZERO).unwrap();
+        let refused = lock_data_dir(dir.path(), Duration::from_millis(200)).err().expect("a second lock was granted");
         let message = refused.to_string();
         assert!(message.contains("in use by another devportal process"), "{message}");
         assert!(message.contains(&format!("pid {}", std::process::id())), "{message}");
         assert!(message.contains(&dir.path().display().to_string()), "{message}");
         drop(first);
-        Db::open_with_lock_wait(dir.path(), Duration::from_millis(200)).expect("the lock outlived its holder");
+        lock_data_dir(dir.path(), Duration::ZERO).expect("the lock outlived its holder");
+    }
+
+    #[tokio::test]
+    async fn opening_an_open_directory_again_shares_its_writer_and_cache() {
+        let dir = tempfile::tempdir().unwrap();
+        let first = Db::open(dir.path()).unwrap();
+        assert_eq!(body(&first, "CONN#1").await, None);
+        // The other handle (reached by another spelling of the path) writes; the first's cache
+        // must not answer the absence it remembered.
+        let second = Db::open(&dir.path().join(".")).unwrap();
+        assert!(Arc::ptr_eq(&first.inner, &second.inner), "a second writer was opened");
+        put(&second, item("CONN#1", "META", None, "one")).await;
+        assert_eq!(body(&first, "CONN#1").await.as_deref(), Some("one"));
+        drop((first, second));
+        // Closed everywhere: the next open is a new handle on the same data.
+        let again = Db::open(dir.path()).unwrap();
+        assert_eq!(body(&again, "CONN#1").await.as_deref(), Some("one"));
     }
 }
