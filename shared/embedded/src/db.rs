@@ -536,7 +536,7 @@ mod tests {
         // Two locks in one process conflict like two processes' (flock is per open file).
         let dir = tempfile::tempdir().unwrap();
         let first = lock_data_dir(dir.path(), Duration::ZERO).unwrap();
-        let refused = lock_data_dir(dir.path(), Duration::from_millis(200)).err().expect("a second lock was granted");
+        let refused = lock_data_dir(dir.path(), Duration::from_millis(200)).expect_err("a second lock was granted");
         let message = refused.to_string();
         assert!(message.contains("in use by another devportal process"), "{message}");
         assert!(message.contains(&format!("pid {}", std::process::id())), "{message}");
