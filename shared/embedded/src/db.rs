@@ -181,10 +181,12 @@ impl Db {
 
     /// The result of `f`, a read of the GSI1 `partitions` only, from the read cache when it
     /// holds one under `key` (which must name everything the result depends on besides them).
+    /// `text_bytes` tells what a result holds, for the cache's budget.
     pub async fn cached_query<T: Clone + Send + Sync + 'static>(
         &self,
         key: String,
         partitions: Vec<String>,
+        text_bytes: impl FnOnce(&T) -> usize,
         f: impl FnOnce(&Connection) -> StoreResult<T> + Send + 'static,
     ) -> StoreResult<T> {
         let cache = &self.inner.cache;
@@ -193,7 +195,8 @@ impl Db {
         }
         let ticket = cache.ticket();
         let value = self.read(f).await?;
-        cache.fill_query(ticket, key, partitions, value.clone());
+        let bytes = text_bytes(&value);
+        cache.fill_query(ticket, key, partitions, value.clone(), bytes);
         Ok(value)
     }
 }
@@ -501,12 +504,17 @@ mod tests {
         let db = Db::open(dir.path()).unwrap();
         let reads = Arc::new(AtomicUsize::new(0));
         let names = |db: Db, reads: Arc<AtomicUsize>| async move {
-            db.cached_query("names in ORG#1".into(), vec!["ORG#1".into()], move |c| {
-                reads.fetch_add(1, Ordering::SeqCst);
-                let mut stmt = c.prepare_cached("SELECT body FROM items WHERE gsi1pk = 'ORG#1' ORDER BY gsi1sk").map_err(sql)?;
-                let rows = stmt.query_map([], |r| r.get::<_, String>(0)).map_err(sql)?;
-                rows.collect::<Result<Vec<_>, _>>().map_err(sql)
-            })
+            db.cached_query(
+                "names in ORG#1".into(),
+                vec!["ORG#1".into()],
+                |names: &Vec<String>| names.iter().map(String::len).sum(),
+                move |c| {
+                    reads.fetch_add(1, Ordering::SeqCst);
+                    let mut stmt = c.prepare_cached("SELECT body FROM items WHERE gsi1pk = 'ORG#1' ORDER BY gsi1sk").map_err(sql)?;
+                    let rows = stmt.query_map([], |r| r.get::<_, String>(0)).map_err(sql)?;
+                    rows.collect::<Result<Vec<_>, _>>().map_err(sql)
+                },
+            )
             .await
             .unwrap()
             .join(",")

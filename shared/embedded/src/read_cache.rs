@@ -13,17 +13,21 @@
 //!   before a write can never be stored after that write's invalidation;
 //! - no other process writes the database: `Db::open` holds the data directory's lock.
 //!
-//! Bounded: past [`MAX_BODY_BYTES`] of bodies or [`MAX_QUERIES`] results the cache is emptied
-//! (it refills from the next reads) — simpler than an eviction order, and exact all the same.
+//! Bounded: every entry is charged its key, its text and a fixed overhead against
+//! [`MAX_BYTES`] (absences too, so asking for ids that do not exist cannot grow it); past the
+//! budget the cache is emptied and refills from the next reads — simpler than an eviction
+//! order, and exact all the same. An entry over [`MAX_ENTRY_BYTES`] is not kept.
 
 use std::any::Any;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, RwLock};
 
-/// At most this much item text is kept.
-pub const MAX_BODY_BYTES: usize = 32 << 20;
-/// At most this many query results are kept.
-pub const MAX_QUERIES: usize = 1024;
+/// What the cache may hold, keys and texts together.
+pub const MAX_BYTES: usize = 32 << 20;
+/// The largest entry it keeps (a list page of big readmes is read from the database).
+pub const MAX_ENTRY_BYTES: usize = MAX_BYTES / 16;
+/// What an entry costs beyond its key and text (the map's slot, the `Arc`).
+const ENTRY_OVERHEAD: usize = 64;
 
 /// One written row, as the writer connection's triggers report it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -49,16 +53,53 @@ impl Changes {
     }
 }
 
-type Value = Arc<dyn Any + Send + Sync>;
+struct Query {
+    /// The GSI1 partitions the result was read from.
+    partitions: Vec<String>,
+    value: Arc<dyn Any + Send + Sync>,
+    bytes: usize,
+}
 
 #[derive(Default)]
 struct State {
     generation: u64,
     /// Keyed by `pk` NUL `sk`; `None` remembers that the item does not exist.
     bodies: HashMap<String, Option<Arc<str>>>,
-    body_bytes: usize,
-    /// Keyed by the query's own text; each result names the GSI1 partitions it read.
-    queries: HashMap<String, (Vec<String>, Value)>,
+    /// Keyed by the query's own text.
+    queries: HashMap<String, Query>,
+    /// What the entries cost (see the module's doc).
+    bytes: usize,
+}
+
+impl State {
+    fn body_bytes(key: &str, body: &Option<Arc<str>>) -> usize {
+        key.len() + body.as_ref().map_or(0, |b| b.len()) + ENTRY_OVERHEAD
+    }
+
+    /// Makes room for `bytes` more; false if an entry that big is not kept.
+    fn make_room(&mut self, bytes: usize) -> bool {
+        if bytes > MAX_ENTRY_BYTES {
+            return false;
+        }
+        if self.bytes + bytes > MAX_BYTES {
+            self.bodies.clear();
+            self.queries.clear();
+            self.bytes = 0;
+        }
+        true
+    }
+
+    fn remove_body(&mut self, key: &str) {
+        if let Some(body) = self.bodies.remove(key) {
+            self.bytes -= Self::body_bytes(key, &body);
+        }
+    }
+
+    fn remove_query(&mut self, key: &str) {
+        if let Some(query) = self.queries.remove(key) {
+            self.bytes -= query.bytes;
+        }
+    }
 }
 
 /// The cache. Clones share it.
@@ -101,54 +142,61 @@ impl ReadCache {
 
     /// Keeps what a reader read, unless a write ended since its ticket.
     pub fn fill_body(&self, ticket: Ticket, pk: &str, sk: &str, body: Option<Arc<str>>) {
+        let key = body_key(pk, sk);
+        let bytes = State::body_bytes(&key, &body);
         let mut state = self.write();
         if state.generation != ticket.0 {
             return;
         }
-        let size = body.as_ref().map_or(0, |b| b.len());
-        if state.body_bytes + size > MAX_BODY_BYTES {
-            state.bodies.clear();
-            state.body_bytes = 0;
-        }
-        state.body_bytes += size;
-        if let Some(Some(old)) = state.bodies.insert(body_key(pk, sk), body) {
-            state.body_bytes -= old.len();
+        state.remove_body(&key);
+        if state.make_room(bytes) {
+            state.bytes += bytes;
+            state.bodies.insert(key, body);
         }
     }
 
     /// A query result if the cache holds one of type `T` under `key`.
     pub fn query<T: Clone + Send + Sync + 'static>(&self, key: &str) -> Option<T> {
-        self.read().queries.get(key).and_then(|(_, v)| v.downcast_ref::<T>().cloned())
+        self.read().queries.get(key).and_then(|q| q.value.downcast_ref::<T>().cloned())
     }
 
-    /// Keeps a query result that read the GSI1 `partitions`, unless a write ended since `ticket`.
-    pub fn fill_query<T: Send + Sync + 'static>(&self, ticket: Ticket, key: String, partitions: Vec<String>, value: T) {
+    /// Keeps a query result that read the GSI1 `partitions` and holds about `text_bytes` of
+    /// text, unless a write ended since `ticket`.
+    pub fn fill_query<T: Send + Sync + 'static>(&self, ticket: Ticket, key: String, partitions: Vec<String>, value: T, text_bytes: usize) {
+        let bytes = key.len() + partitions.iter().map(String::len).sum::<usize>() + text_bytes + ENTRY_OVERHEAD;
         let mut state = self.write();
         if state.generation != ticket.0 {
             return;
         }
-        if state.queries.len() >= MAX_QUERIES {
-            state.queries.clear();
+        state.remove_query(&key);
+        if state.make_room(bytes) {
+            state.bytes += bytes;
+            state.queries.insert(key, Query { partitions, value: Arc::new(value), bytes });
         }
-        state.queries.insert(key, (partitions, Arc::new(value)));
     }
 
     /// Forgets everything the written rows may have changed; called after every write
     /// transaction, committed or not (an entry dropped for nothing costs one database read).
+    /// A transaction that wrote no item changes nothing here, not even the generation, so
+    /// writes to the other tables (the queue, job logs) do not stop readers filling the cache.
     pub fn invalidate(&self, rows: &[WrittenRow]) {
-        let mut state = self.write();
-        state.generation += 1;
         if rows.is_empty() {
             return;
         }
+        let mut state = self.write();
+        state.generation += 1;
         for row in rows {
-            if let Some(Some(old)) = state.bodies.remove(&body_key(&row.pk, &row.sk)) {
-                state.body_bytes -= old.len();
-            }
+            state.remove_body(&body_key(&row.pk, &row.sk));
         }
-        state
+        let stale: Vec<String> = state
             .queries
-            .retain(|_, (partitions, _)| !rows.iter().flat_map(|r| r.gsi1pk.iter().flatten()).any(|written| partitions.iter().any(|p| p == written)));
+            .iter()
+            .filter(|(_, q)| rows.iter().flat_map(|r| r.gsi1pk.iter().flatten()).any(|written| q.partitions.contains(written)))
+            .map(|(key, _)| key.clone())
+            .collect();
+        for key in stale {
+            state.remove_query(&key);
+        }
     }
 }
 
@@ -168,7 +216,7 @@ mod tests {
         cache.invalidate(&[row("CONN#1", "META", None)]);
         cache.fill_body(ticket, "CONN#1", "META", Some("old".into()));
         assert_eq!(cache.body("CONN#1", "META"), None, "a stale body was kept");
-        cache.fill_query(ticket, "list".into(), vec!["ORG#1".into()], 1u32);
+        cache.fill_query(ticket, "list".into(), vec!["ORG#1".into()], 1u32, 0);
         assert_eq!(cache.query::<u32>("list"), None, "a stale result was kept");
     }
 
@@ -178,8 +226,8 @@ mod tests {
         let t = cache.ticket();
         cache.fill_body(t, "CONN#1", "META", Some("one".into()));
         cache.fill_body(t, "CONN#2", "META", None);
-        cache.fill_query(t, "org 1".into(), vec!["ORG#1".into()], 1u32);
-        cache.fill_query(t, "org 2".into(), vec!["ORG#2".into()], 2u32);
+        cache.fill_query(t, "org 1".into(), vec!["ORG#1".into()], 1u32, 0);
+        cache.fill_query(t, "org 2".into(), vec!["ORG#2".into()], 2u32, 0);
         assert_eq!(cache.body("CONN#1", "META"), Some(Some("one".into())));
         assert_eq!(cache.body("CONN#2", "META"), Some(None), "absence is remembered");
 
@@ -197,20 +245,46 @@ mod tests {
     }
 
     #[test]
-    fn the_cache_stays_within_its_bounds() {
+    fn the_cache_stays_within_its_budget_whatever_it_is_asked() {
         let cache = ReadCache::default();
-        let big: Arc<str> = "x".repeat(MAX_BODY_BYTES / 4 + 1).into();
-        for i in 0..8 {
+        let held = |cache: &ReadCache| {
+            let state = cache.read();
+            let bodies: usize = state.bodies.iter().map(|(k, b)| State::body_bytes(k, b)).sum();
+            let queries: usize = state.queries.values().map(|q| q.bytes).sum();
+            assert_eq!(state.bytes, bodies + queries, "the accounting drifted");
+            state.bytes
+        };
+        // Absences cost something too: asking for ids that do not exist cannot grow it forever.
+        for i in 0..(MAX_BYTES / ENTRY_OVERHEAD) + 10 {
+            cache.fill_body(cache.ticket(), &format!("CONN#{i}"), "META", None);
+        }
+        assert!(held(&cache) <= MAX_BYTES);
+        assert!(cache.read().bodies.len() < MAX_BYTES / ENTRY_OVERHEAD, "absences are not charged");
+        // Big bodies and results, and one too big to keep.
+        let big: Arc<str> = "x".repeat(MAX_ENTRY_BYTES - 200).into();
+        for i in 0..40 {
             cache.fill_body(cache.ticket(), &format!("K#{i}"), "META", Some(big.clone()));
-            assert!(cache.read().body_bytes <= MAX_BODY_BYTES);
+            cache.fill_query(cache.ticket(), format!("q{i}"), vec!["ORG#1".into()], i, MAX_ENTRY_BYTES - 200);
+            assert!(held(&cache) <= MAX_BYTES);
         }
-        for i in 0..MAX_QUERIES + 10 {
-            cache.fill_query(cache.ticket(), format!("q{i}"), vec![], i);
-        }
-        assert!(cache.read().queries.len() <= MAX_QUERIES);
-        // Replacing a body accounts for the one it replaces.
-        let before = cache.read().body_bytes;
-        cache.fill_body(cache.ticket(), "K#7", "META", Some(big.clone()));
-        assert_eq!(cache.read().body_bytes, before);
+        cache.fill_body(cache.ticket(), "HUGE", "META", Some("x".repeat(MAX_ENTRY_BYTES + 1).into()));
+        assert_eq!(cache.body("HUGE", "META"), None, "an entry over the limit was kept");
+        // Replacing an entry and invalidating it keep the accounting exact.
+        cache.fill_body(cache.ticket(), "K#39", "META", Some("small".into()));
+        cache.fill_query(cache.ticket(), "q39".into(), vec!["ORG#1".into()], 0, 10);
+        held(&cache);
+        cache.invalidate(&[row("K#39", "META", Some("ORG#1"))]);
+        assert_eq!(cache.body("K#39", "META"), None);
+        assert!(cache.read().queries.is_empty());
+        held(&cache);
+    }
+
+    #[test]
+    fn a_write_that_touched_no_item_does_not_stop_a_fill() {
+        let cache = ReadCache::default();
+        let ticket = cache.ticket();
+        cache.invalidate(&[]);
+        cache.fill_body(ticket, "CONN#1", "META", Some("one".into()));
+        assert_eq!(cache.body("CONN#1", "META"), Some(Some("one".into())));
     }
 }

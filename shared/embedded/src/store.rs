@@ -217,20 +217,26 @@ impl ConnectorStore for SqliteStore {
         let cache_key = format!("{sql_text} {args:?}");
         let limit = q.limit as usize;
         self.db
-            .cached_query(cache_key, partitions, move |c| {
-                let mut stmt = c.prepare_cached(&sql_text).map_err(sql)?;
-                // The stored bodies as they are: the API answers them without a decode (the
-                // list sort key is the connector's id, which is also the cursor).
-                let rows = stmt.query_map(rusqlite::params_from_iter(args), |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))).map_err(sql)?;
-                let mut rows: Vec<(String, String)> = rows.collect::<Result<_, _>>().map_err(sql)?;
-                let next_cursor = if rows.len() > limit {
-                    rows.truncate(limit);
-                    rows.last().map(|(id, _)| id.clone())
-                } else {
-                    None
-                };
-                Ok(Page { items: rows.into_iter().map(|(_, body)| StoredJson::new(body)).collect(), next_cursor })
-            })
+            .cached_query(
+                cache_key,
+                partitions,
+                |page: &Page<StoredJson<Connector>>| page.items.iter().map(|c| c.as_str().len()).sum(),
+                move |c| {
+                    let mut stmt = c.prepare_cached(&sql_text).map_err(sql)?;
+                    // The stored bodies as they are: the API answers them without a decode (the
+                    // list sort key is the connector's id, which is also the cursor).
+                    let rows =
+                        stmt.query_map(rusqlite::params_from_iter(args), |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))).map_err(sql)?;
+                    let mut rows: Vec<(String, String)> = rows.collect::<Result<_, _>>().map_err(sql)?;
+                    let next_cursor = if rows.len() > limit {
+                        rows.truncate(limit);
+                        rows.last().map(|(id, _)| id.clone())
+                    } else {
+                        None
+                    };
+                    Ok(Page { items: rows.into_iter().map(|(_, body)| StoredJson::new(body)).collect(), next_cursor })
+                },
+            )
             .await
     }
 

@@ -5,7 +5,9 @@
 //!
 //! Never lossy: a buffer past [`BatchedWriter::HIGH_WATER`] makes the logging call wait until
 //! the writer thread has taken it. A line is whole in the output (each `write` call of the
-//! formatter is one line, appended at once). [`BatchedGuard`]'s drop writes out what is left.
+//! formatter is one line, appended at once). [`BatchedGuard`]'s drop writes out what is left
+//! (waiting at most [`BatchedWriter::CLOSE_WAIT`] for a sink that does not take it). An idle
+//! writer thread sleeps until the first line of the next batch.
 
 use std::io::Write;
 use std::sync::{Arc, Condvar, Mutex};
@@ -15,9 +17,11 @@ use std::time::Duration;
 #[derive(Default)]
 struct Shared {
     state: Mutex<State>,
-    /// Signalled when the buffer was taken (for a caller waiting at the high-water mark) and
-    /// when the buffer is full or the guard is dropped (for the writer thread).
+    /// Signalled when the writer thread took the buffer (for a caller waiting at the
+    /// high-water mark) and when it ended (for the guard's drop).
     taken: Condvar,
+    /// Signalled for the writer thread: a first line in an empty buffer, the buffer at the
+    /// high-water mark, the guard dropped.
     ready: Condvar,
 }
 
@@ -25,6 +29,8 @@ struct Shared {
 struct State {
     buffer: Vec<u8>,
     closing: bool,
+    /// The writer thread wrote its last lines and ended.
+    finished: bool,
 }
 
 /// A `MakeWriter` for `tracing_subscriber::fmt` (clones share the buffer).
@@ -45,6 +51,8 @@ impl BatchedWriter {
     pub const INTERVAL: Duration = Duration::from_millis(5);
     /// Past this many bytes waiting, a logging call waits for the writer thread.
     pub const HIGH_WATER: usize = 4 << 20;
+    /// How long dropping the guard waits for the last lines to be written.
+    pub const CLOSE_WAIT: Duration = Duration::from_secs(5);
 
     /// A writer thread writing to `sink`.
     pub fn new(mut sink: impl Write + Send + 'static) -> (Self, BatchedGuard) {
@@ -58,6 +66,9 @@ impl BatchedWriter {
                     loop {
                         let closing = {
                             let state = shared.state.lock().unwrap_or_else(|p| p.into_inner());
+                            // Asleep while there is nothing to write; from the first line on,
+                            // gathering for INTERVAL (or until the high-water mark).
+                            let state = shared.ready.wait_while(state, |s| !s.closing && s.buffer.is_empty()).unwrap_or_else(|p| p.into_inner());
                             let (mut state, _) = shared
                                 .ready
                                 .wait_timeout_while(state, Self::INTERVAL, |s| !s.closing && s.buffer.len() < Self::HIGH_WATER)
@@ -73,6 +84,8 @@ impl BatchedWriter {
                             spare.clear();
                         }
                         if closing {
+                            shared.state.lock().unwrap_or_else(|p| p.into_inner()).finished = true;
+                            shared.taken.notify_all();
                             return;
                         }
                     }
@@ -90,7 +103,11 @@ impl Write for BatchedWriter {
             self.shared.ready.notify_one();
             state = self.shared.taken.wait(state).unwrap_or_else(|p| p.into_inner());
         }
+        let first = state.buffer.is_empty();
         state.buffer.extend_from_slice(line);
+        if first {
+            self.shared.ready.notify_one();
+        }
         Ok(line.len())
     }
 
@@ -109,9 +126,14 @@ impl<'w> tracing_subscriber::fmt::MakeWriter<'w> for BatchedWriter {
 
 impl Drop for BatchedGuard {
     fn drop(&mut self) {
-        self.shared.state.lock().unwrap_or_else(|p| p.into_inner()).closing = true;
+        let mut state = self.shared.state.lock().unwrap_or_else(|p| p.into_inner());
+        state.closing = true;
         self.shared.ready.notify_all();
-        if let Some(thread) = self.thread.take() {
+        // Bounded: a stderr nobody reads (a full pipe) must not keep the portal from exiting.
+        let (state, _) = self.shared.taken.wait_timeout_while(state, BatchedWriter::CLOSE_WAIT, |s| !s.finished).unwrap_or_else(|p| p.into_inner());
+        let finished = state.finished;
+        drop(state);
+        if let (true, Some(thread)) = (finished, self.thread.take()) {
             let _ = thread.join();
         }
     }
@@ -186,5 +208,28 @@ mod tests {
             std::thread::sleep(BatchedWriter::INTERVAL);
         }
         assert_eq!(sink.0.lock().unwrap().as_slice(), b"one line\n");
+    }
+
+    /// A sink that never takes its bytes (a pipe nobody reads).
+    struct Stuck;
+
+    impl Write for Stuck {
+        fn write(&mut self, _: &[u8]) -> std::io::Result<usize> {
+            std::thread::sleep(Duration::from_secs(3600));
+            Ok(0)
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn a_sink_that_never_takes_the_lines_does_not_keep_the_guard_from_returning() {
+        let (mut writer, guard) = BatchedWriter::new(Stuck);
+        writer.write_all(b"a line nobody will read\n").unwrap();
+        std::thread::sleep(BatchedWriter::INTERVAL * 4);
+        let started = std::time::Instant::now();
+        drop(guard);
+        assert!(started.elapsed() < BatchedWriter::CLOSE_WAIT + Duration::from_secs(5), "the guard's drop hung");
     }
 }
