@@ -47,6 +47,9 @@ test('a revoked token signs the user out with a clear message', async () => {
   await page.getByLabel('API token').fill(token);
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.getByRole('heading', { level: 1, name: 'Connectors' }).waitFor();
+  // The page's own first requests finish before the revocation (one answered 401 would sign
+  // out before the click below, and the Bin link would be gone).
+  await page.waitForLoadState('networkidle');
   await portal.api('DELETE', `/tokens/${id}`);
   await page.getByRole('link', { name: 'Bin' }).click();
   await page.getByText('Your token has expired or was revoked').waitFor();
