@@ -2,6 +2,7 @@
 //! (see `main.rs`) and locally by the `devportal` binary. Handlers are thin: extract, call
 //! a use case from `devportal-app`, shape the answer; every failure is an [`ApiError`].
 
+pub mod access_log;
 pub mod error;
 pub mod extract;
 pub mod openapi;
@@ -15,9 +16,7 @@ use axum::routing::{get, post};
 use axum::Router;
 use devportal_app::App;
 use error::ApiError;
-use std::time::Duration;
 use tower_http::catch_panic::CatchPanicLayer;
-use tower_http::trace::TraceLayer;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 pub use error::ErrorBody;
@@ -90,7 +89,8 @@ pub fn api_routes() -> OpenApiRouter<AppState> {
         .route("/vault/{*path}", axum::routing::put(vault::put).delete(vault::delete))
 }
 
-/// The `/api/v1` routes, with errors, limits, panics and tracing handled.
+/// The `/api/v1` routes, with errors, limits, panics and tracing handled (the request span
+/// and access line: [`access_log`]).
 pub fn router(app: App) -> Router {
     use routes::run_api;
     let app = std::sync::Arc::new(app);
@@ -118,24 +118,7 @@ pub fn router(app: App) -> Router {
         .nest("/api/v1", api)
         .nest("/run-api/v1", run_api)
         .layer(CatchPanicLayer::custom(|_: Box<dyn std::any::Any + Send>| panic_response()))
-        .layer(
-            TraceLayer::new_for_http()
-                .make_span_with(|req: &Request| {
-                    tracing::info_span!(
-                        "request",
-                        method = %req.method(),
-                        path = %req.uri().path(),
-                        user_id = tracing::field::Empty,
-                        connector_id = tracing::field::Empty,
-                        version = tracing::field::Empty,
-                        job_id = tracing::field::Empty,
-                        run_id = tracing::field::Empty,
-                    )
-                })
-                .on_response(|res: &Response, latency: Duration, _span: &tracing::Span| {
-                    tracing::info!(status = res.status().as_u16(), latency_us = latency.as_micros() as u64, "answered");
-                }),
-        )
+        .layer(access_log::AccessLogLayer)
 }
 
 /// The router as the Lambda function serves it: the caller's address (API Gateway's

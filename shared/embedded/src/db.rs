@@ -3,12 +3,14 @@
 //!
 //! SQLite (bundled through `rusqlite`) because it is transactional, crash-safe in WAL mode
 //! with `synchronous=FULL`, has no server to run, and its JSON functions let lists filter on
-//! item bodies. One writer connection serialises writes (SQLite allows one writer anyway);
+//! item bodies. One writer connection, owned by one thread (`writer.rs`), serialises writes (SQLite
+//! allows one writer anyway) and commits those that wait together as one transaction;
 //! a small pool of reader connections serves reads concurrently under WAL. The hot reads go
 //! through the exact in-memory [`ReadCache`] first; it is exact because this process is the only
 //! writer (the data directory's lock, [`lock_data_dir`]) and every write reports its rows.
 
 use crate::read_cache::{Changes, ReadCache, WrittenRow};
+use crate::writer::Writer;
 use devportal_domain::ports::{StoreError, StoreResult};
 use rusqlite::functions::FunctionFlags;
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
@@ -64,11 +66,11 @@ pub struct Db {
 
 struct Inner {
     path: PathBuf,
-    writer: Mutex<Connection>,
+    /// The thread owning the writer connection (declared before `_lock`: dropping it closes
+    /// the connection, and only then is the directory's lock let go).
+    writer: Writer,
     readers: Mutex<Vec<Connection>>,
     cache: ReadCache,
-    /// Rows the transaction in progress on `writer` wrote (its triggers fill it).
-    changes: Changes,
     /// The data directory's lock, held as long as the database is open.
     _lock: std::fs::File,
 }
@@ -108,19 +110,16 @@ impl Db {
         crate::runs::migrate(&writer)?;
         let changes = Changes::default();
         report_written_rows(&writer, changes.clone())?;
-        let inner = Inner { path, writer: Mutex::new(writer), readers: Mutex::new(vec![]), cache: ReadCache::default(), changes, _lock: lock };
+        let cache = ReadCache::default();
+        let writer = Writer::start(writer, cache.clone(), changes)?;
+        let inner = Inner { path, writer, readers: Mutex::new(vec![]), cache, _lock: lock };
         Ok(Self { inner: Arc::new(inner) })
     }
 
     /// Copies the write-ahead log into the database and truncates it, so that overwritten
     /// content (a deleted secret) does not linger in the WAL file.
     pub async fn checkpoint(&self) -> StoreResult<()> {
-        let inner = self.inner.clone();
-        blocking(move || {
-            let conn = inner.writer.lock().unwrap_or_else(|p| p.into_inner());
-            conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(())).map_err(sql)
-        })
-        .await
+        self.inner.writer.outside(|conn| conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(())).map_err(sql)).await
     }
 
     pub fn path(&self) -> &Path {
@@ -145,24 +144,12 @@ impl Db {
         result
     }
 
-    /// Runs `f` inside one write transaction (`BEGIN IMMEDIATE`), committed when `f` succeeds.
-    /// Before it returns, the read cache forgets every row the transaction wrote.
+    /// Runs `f` inside a write transaction (`BEGIN IMMEDIATE`), answered once that is
+    /// committed; `f` failing rolls back what `f` wrote and nothing else. Writes waiting
+    /// together share one transaction and one `fsync` (the writer thread, `writer.rs`), each in
+    /// a savepoint of its own. Before it returns, the read cache forgets every row written.
     pub async fn write<T: Send + 'static>(&self, f: impl FnOnce(&rusqlite::Transaction) -> StoreResult<T> + Send + 'static) -> StoreResult<T> {
-        let inner = self.inner.clone();
-        blocking(move || {
-            let mut conn = inner.writer.lock().unwrap_or_else(|p| p.into_inner());
-            let result = (|| {
-                let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate).map_err(sql)?;
-                let value = f(&tx)?;
-                tx.commit().map_err(sql)?;
-                Ok(value)
-            })();
-            // Committed or not (a rolled-back row dropped for nothing costs one read), and
-            // still under the writer's lock so invalidations keep the order of the writes.
-            inner.cache.invalidate(&inner.changes.take());
-            result
-        })
-        .await
+        self.inner.writer.write(f).await
     }
 
     /// The body of item (`pk`, `sk`) as [`ops::get_body`] reads it, from the read cache when
@@ -177,6 +164,12 @@ impl Db {
         let body: Option<Arc<str>> = self.read(move |c| ops::get_body(c, &p, &s)).await?.map(Into::into);
         cache.fill_body(ticket, pk, sk, body.clone());
         Ok(body)
+    }
+
+    /// What the read cache holds for item (`pk`, `sk`) (tests).
+    #[cfg(test)]
+    pub(crate) fn cache_entry(&self, pk: &str, sk: &str) -> Option<Option<Arc<str>>> {
+        self.inner.cache.body(pk, sk)
     }
 
     /// The result of `f`, a read of the GSI1 `partitions` only, from the read cache when it
@@ -246,12 +239,13 @@ fn lock_data_dir(dir: &Path, wait: Duration) -> StoreResult<std::fs::File> {
 }
 
 /// Every row written to `items` on `writer`, whatever the statement, is reported to `changes`
-/// by TEMP triggers (this connection's own, not in the database file). With recursive triggers
+/// by TEMP triggers (this connection's own, not in the database file), with the body it left. With recursive triggers
 /// on, the row an `INSERT OR REPLACE` deletes is reported too, with its old GSI1 partition.
 fn report_written_rows(writer: &Connection, changes: Changes) -> StoreResult<()> {
     writer
-        .create_scalar_function("devportal_item_written", 4, FunctionFlags::SQLITE_UTF8, move |ctx| {
-            changes.record(WrittenRow { pk: ctx.get(0)?, sk: ctx.get(1)?, gsi1pk: [ctx.get(2)?, ctx.get(3)?] });
+        .create_scalar_function("devportal_item_written", 5, FunctionFlags::SQLITE_UTF8, move |ctx| {
+            let body: Option<String> = ctx.get(4)?;
+            changes.record(WrittenRow { pk: ctx.get(0)?, sk: ctx.get(1)?, gsi1pk: [ctx.get(2)?, ctx.get(3)?], body: body.map(Into::into) });
             Ok(rusqlite::types::Null)
         })
         .map_err(sql)?;
@@ -259,13 +253,13 @@ fn report_written_rows(writer: &Connection, changes: Changes) -> StoreResult<()>
         .execute_batch(
             "PRAGMA recursive_triggers = ON;
              CREATE TEMP TRIGGER items_inserted AFTER INSERT ON main.items
-                 BEGIN SELECT devportal_item_written(NEW.pk, NEW.sk, NULL, NEW.gsi1pk); END;
+                 BEGIN SELECT devportal_item_written(NEW.pk, NEW.sk, NULL, NEW.gsi1pk, NEW.body); END;
              CREATE TEMP TRIGGER items_updated AFTER UPDATE ON main.items BEGIN
-                 SELECT devportal_item_written(OLD.pk, OLD.sk, OLD.gsi1pk, NEW.gsi1pk);
-                 SELECT devportal_item_written(NEW.pk, NEW.sk, OLD.gsi1pk, NEW.gsi1pk);
+                 SELECT devportal_item_written(OLD.pk, OLD.sk, OLD.gsi1pk, NEW.gsi1pk, NULL);
+                 SELECT devportal_item_written(NEW.pk, NEW.sk, OLD.gsi1pk, NEW.gsi1pk, NEW.body);
              END;
              CREATE TEMP TRIGGER items_deleted AFTER DELETE ON main.items
-                 BEGIN SELECT devportal_item_written(OLD.pk, OLD.sk, OLD.gsi1pk, NULL); END;",
+                 BEGIN SELECT devportal_item_written(OLD.pk, OLD.sk, OLD.gsi1pk, NULL, NULL); END;",
         )
         .map_err(sql)
 }
@@ -291,12 +285,6 @@ fn open_connection(path: &Path, read_only: bool) -> StoreResult<Connection> {
         }
     }
     Ok(conn)
-}
-
-async fn blocking<T: Send + 'static>(f: impl FnOnce() -> StoreResult<T> + Send + 'static) -> StoreResult<T> {
-    tokio::task::spawn_blocking(f)
-        .await
-        .unwrap_or_else(|e| Err(StoreError::Unavailable { message: format!("store task failed: {e}"), retryable: true }))
 }
 
 pub(crate) fn sql(e: rusqlite::Error) -> StoreError {

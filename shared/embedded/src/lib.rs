@@ -20,6 +20,7 @@ pub use devportal_table::keys;
 pub mod secret_key;
 pub mod secrets;
 pub mod store;
+pub mod writer;
 
 pub use builder::LocalBuilder;
 pub use db::Db;

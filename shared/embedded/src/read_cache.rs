@@ -37,6 +37,9 @@ pub struct WrittenRow {
     /// The row's GSI1 partition before and after the write (a move between partitions
     /// changes both lists).
     pub gsi1pk: [Option<String>; 2],
+    /// The row's body as this write left it; `None` when the write removed the row, or when
+    /// whether it stands is not known ([`Changes::forget_bodies`]).
+    pub body: Option<Arc<str>>,
 }
 
 /// Rows written by the transaction in progress on the writer connection.
@@ -50,6 +53,25 @@ impl Changes {
 
     pub fn take(&self) -> Vec<WrittenRow> {
         std::mem::take(&mut *self.0.lock().unwrap_or_else(|p| p.into_inner()))
+    }
+
+    /// Where the rows written from now on start (a savepoint's beginning).
+    pub fn mark(&self) -> usize {
+        self.0.lock().unwrap_or_else(|p| p.into_inner()).len()
+    }
+
+    /// The rows written since `mark` were rolled back (to a savepoint taken at `mark`): the
+    /// database holds exactly what it held before them, so they are not reported at all.
+    pub fn discard_since(&self, mark: usize) {
+        self.0.lock().unwrap_or_else(|p| p.into_inner()).truncate(mark);
+    }
+
+    /// Whether what was written stands is not known (the transaction failed): every row is
+    /// still reported, so its entries are dropped, but no body is kept.
+    pub fn forget_bodies(&self) {
+        for row in self.0.lock().unwrap_or_else(|p| p.into_inner()).iter_mut() {
+            row.body = None;
+        }
     }
 }
 
@@ -175,8 +197,11 @@ impl ReadCache {
         }
     }
 
-    /// Forgets everything the written rows may have changed; called after every write
-    /// transaction, committed or not (an entry dropped for nothing costs one database read).
+    /// Brings the cache up to the written rows; called after every write transaction,
+    /// committed or not (see [`Changes::discard_since`] and [`Changes::forget_bodies`]). A cached body whose row was last written with a body that
+    /// stands is replaced by it (the next read of an item just written needs no database read:
+    /// a wizard step reads the version it wrote the step before); any other written row's entry
+    /// is dropped, as is every query result over a partition a row entered, changed in or left.
     /// A transaction that wrote no item changes nothing here, not even the generation, so
     /// writes to the other tables (the queue, job logs) do not stop readers filling the cache.
     pub fn invalidate(&self, rows: &[WrittenRow]) {
@@ -185,8 +210,23 @@ impl ReadCache {
         }
         let mut state = self.write();
         state.generation += 1;
-        for row in rows {
-            state.remove_body(&body_key(&row.pk, &row.sk));
+        // The last write of a key decides what it holds: walk from the end, once per key.
+        let mut seen = std::collections::HashSet::with_capacity(rows.len());
+        for row in rows.iter().rev() {
+            let key = body_key(&row.pk, &row.sk);
+            if !seen.insert(key.clone()) {
+                continue;
+            }
+            let was_cached = state.bodies.contains_key(&key);
+            state.remove_body(&key);
+            if let (true, Some(body)) = (was_cached, &row.body) {
+                let body = Some(body.clone());
+                let bytes = State::body_bytes(&key, &body);
+                if state.make_room(bytes) {
+                    state.bytes += bytes;
+                    state.bodies.insert(key, body);
+                }
+            }
         }
         let stale: Vec<String> = state
             .queries
@@ -205,7 +245,7 @@ mod tests {
     use super::*;
 
     fn row(pk: &str, sk: &str, gsi1pk: Option<&str>) -> WrittenRow {
-        WrittenRow { pk: pk.into(), sk: sk.into(), gsi1pk: [gsi1pk.map(Into::into), None] }
+        WrittenRow { pk: pk.into(), sk: sk.into(), gsi1pk: [gsi1pk.map(Into::into), None], body: None }
     }
 
     #[test]
@@ -239,7 +279,7 @@ mod tests {
         assert_eq!(cache.query::<u32>("org 1"), Some(1));
 
         // A move out of ORG#1 (old partition) drops ORG#1's lists too.
-        cache.invalidate(&[WrittenRow { pk: "CONN#1".into(), sk: "META".into(), gsi1pk: [Some("ORG#1".into()), Some("BIN#1".into())] }]);
+        cache.invalidate(&[WrittenRow { pk: "CONN#1".into(), sk: "META".into(), gsi1pk: [Some("ORG#1".into()), Some("BIN#1".into())], body: None }]);
         assert_eq!(cache.query::<u32>("org 1"), None);
         assert_eq!(cache.body("CONN#1", "META"), None);
     }
@@ -277,6 +317,47 @@ mod tests {
         assert_eq!(cache.body("K#39", "META"), None);
         assert!(cache.read().queries.is_empty());
         held(&cache);
+    }
+
+    #[test]
+    fn a_cached_body_takes_the_last_standing_write_of_its_row_and_nothing_else_is_added() {
+        let cache = ReadCache::default();
+        let t = cache.ticket();
+        cache.fill_body(t, "CONN#1", "META", Some("one".into()));
+        cache.fill_body(t, "CONN#2", "META", None);
+        cache.fill_body(t, "CONN#3", "META", Some("three".into()));
+        let written = |pk: &str, body: Option<&str>| WrittenRow { body: body.map(Into::into), ..row(pk, "META", None) };
+        cache.invalidate(&[
+            written("CONN#1", Some("two")),
+            written("CONN#1", Some("two, then three")),
+            // Created: a remembered absence becomes the body.
+            written("CONN#2", Some("born")),
+            // Written, then deleted in the same transaction.
+            written("CONN#3", Some("gone soon")),
+            written("CONN#3", None),
+            // Never read: not added.
+            written("JOB#1", Some("job")),
+        ]);
+        assert_eq!(cache.body("CONN#1", "META"), Some(Some("two, then three".into())));
+        assert_eq!(cache.body("CONN#2", "META"), Some(Some("born".into())));
+        assert_eq!(cache.body("CONN#3", "META"), None, "a deleted row's body was kept");
+        assert_eq!(cache.body("JOB#1", "META"), None, "a row nobody read was cached");
+
+        // Rolled back to a savepoint: as if never written.
+        let changes = Changes::default();
+        changes.record(written("CONN#1", Some("kept")));
+        let mark = changes.mark();
+        changes.record(written("CONN#1", Some("rolled back")));
+        changes.record(written("CONN#2", Some("rolled back")));
+        changes.discard_since(mark);
+        cache.invalidate(&changes.take());
+        assert_eq!(cache.body("CONN#1", "META"), Some(Some("kept".into())));
+        assert_eq!(cache.body("CONN#2", "META"), Some(Some("born".into())), "a rolled-back write changed the cache");
+        // A failed transaction: whatever it wrote is dropped, nothing is kept.
+        changes.record(written("CONN#1", Some("unknown")));
+        changes.forget_bodies();
+        cache.invalidate(&changes.take());
+        assert_eq!(cache.body("CONN#1", "META"), None, "a body of a failed transaction was kept");
     }
 
     #[test]
