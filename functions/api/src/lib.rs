@@ -16,6 +16,7 @@ use axum::routing::{get, post};
 use axum::Router;
 use devportal_app::App;
 use error::ApiError;
+use tower::ServiceBuilder;
 use tower_http::catch_panic::CatchPanicLayer;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
@@ -92,6 +93,13 @@ pub fn api_routes() -> OpenApiRouter<AppState> {
 /// The `/api/v1` routes, with errors, limits, panics and tracing handled (the request span
 /// and access line: [`access_log`]).
 pub fn router(app: App) -> Router {
+    serve(routes(app))
+}
+
+/// The `/api/v1` and `/run-api/v1` routes with their limits and error shape, without the
+/// request span and panic catching that [`serve`] puts around a whole router (a host adds its
+/// own routes, say the static site, then serves them all through [`serve`]).
+pub fn routes(app: App) -> Router {
     use routes::run_api;
     let app = std::sync::Arc::new(app);
     let (api, _) = api_routes().split_for_parts();
@@ -99,8 +107,6 @@ pub fn router(app: App) -> Router {
         .route("/openapi.json", get(openapi::serve))
         .fallback(unknown_route)
         .method_not_allowed_fallback(method_not_allowed)
-        .layer(axum::middleware::map_response(json_rejections))
-        .layer(axum::extract::DefaultBodyLimit::max(BODY_LIMIT))
         .with_state(AppState { app: app.clone() });
     // The run API has its own token kind and body limit (1 MiB, checked by each handler so
     // an oversized call is recorded in the run's log).
@@ -111,14 +117,33 @@ pub fn router(app: App) -> Router {
         .route("/progress", post(run_api::progress))
         .fallback(unknown_route)
         .method_not_allowed_fallback(method_not_allowed)
-        .layer(axum::middleware::map_response(json_rejections))
-        .layer(axum::extract::DefaultBodyLimit::disable())
         .with_state(AppState { app });
-    Router::new()
-        .nest("/api/v1", api)
-        .nest("/run-api/v1", run_api)
-        .layer(CatchPanicLayer::custom(|_: Box<dyn std::any::Any + Send>| panic_response()))
+    // Layers go around each router as a whole: `Router::layer` would wrap (and box) every
+    // route, and a request clones each box it passes through.
+    let api = ServiceBuilder::new()
+        .layer(axum::extract::DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(axum::middleware::map_response(json_rejections))
+        .service(api);
+    let run_api = ServiceBuilder::new()
+        .layer(axum::extract::DefaultBodyLimit::disable())
+        .layer(axum::middleware::map_response(json_rejections))
+        .service(run_api);
+    Router::new().nest_service("/api/v1", api).nest_service("/run-api/v1", run_api)
+}
+
+/// Serves `service` (a router) with every request in its span, its `answered` line, and a
+/// panic answered as `internal` — once around the whole service, not around each route.
+pub fn serve<S>(service: S) -> Router
+where
+    S: tower::Service<Request, Response = Response, Error = std::convert::Infallible> + Clone + Send + Sync + 'static,
+    S::Future: Send + 'static,
+{
+    let layered = ServiceBuilder::new()
         .layer(access_log::AccessLogLayer)
+        .map_response(IntoResponse::into_response)
+        .layer(CatchPanicLayer::custom(|_: Box<dyn std::any::Any + Send>| panic_response()))
+        .service(service);
+    Router::new().fallback_service(layered)
 }
 
 /// The router as the Lambda function serves it: the caller's address (API Gateway's

@@ -306,17 +306,17 @@ async fn run_reconciler(app: App, mut stop: tokio::sync::watch::Receiver<bool>) 
 }
 
 /// The API under `/api/v1` and the static site everywhere else (`site`), every answer with
-/// the security headers.
+/// the security headers, every request in the API's request span with its access line.
 pub fn site_router(app: App, static_dir: Option<&Path>) -> Router {
-    let api = devportal_api::router(app);
-    let router = match static_dir {
+    let routes = devportal_api::routes(app);
+    let routes = match static_dir {
         Some(dir) => {
             let dir = dir.to_path_buf();
-            api.fallback(move |req: axum::extract::Request| site::serve(dir.clone(), req))
+            routes.fallback(move |req: axum::extract::Request| site::serve(dir.clone(), req))
         }
-        None => api,
+        None => routes,
     };
-    router.layer(axum::middleware::map_response(site::security_headers))
+    devportal_api::serve(tower::ServiceBuilder::new().layer(axum::middleware::map_response(site::security_headers)).service(routes))
 }
 
 /// Resolves on SIGINT or SIGTERM.
