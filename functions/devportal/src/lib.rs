@@ -316,7 +316,8 @@ pub fn site_router(app: App, static_dir: Option<&Path>) -> Router {
         }
         None => routes,
     };
-    devportal_api::serve(tower::ServiceBuilder::new().layer(axum::middleware::map_response(site::security_headers)).service(routes))
+    // The headers outside `serve`'s panic catching, so a panic's `internal` answer has them too.
+    devportal_api::serve(routes).layer(axum::middleware::map_response(site::security_headers))
 }
 
 /// Resolves on SIGINT or SIGTERM.

@@ -185,30 +185,32 @@ fn run_group(
     ran: &mut Vec<(Reply, StoreResult<Value>)>,
 ) -> Result<(), GroupFailure> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(sql)?;
-    let statement = |text: &str| tx.prepare_cached(text).and_then(|mut s| s.execute([])).map_err(sql);
+    let statement = |text: &str| tx.prepare_cached(text).and_then(|mut s| s.execute([])).map(|_| ()).map_err(sql);
     for (work, reply) in waiting.by_ref() {
-        statement("SAVEPOINT write")?;
-        let mark = changes.mark();
-        match guarded(|| work(&tx)).and_then(|r| r) {
-            Ok(value) => {
-                statement("RELEASE write")?;
-                ran.push((reply, Ok(value)));
-            }
-            Err(e) => {
-                if tx.is_autocommit() {
-                    // SQLite rolled the whole transaction back itself (an I/O error, say).
-                    let error = StoreError::Unavailable {
-                        message: "another write in the same transaction failed and SQLite rolled the transaction back".into(),
-                        retryable: true,
-                    };
-                    return Err(GroupFailure { error, cause: Some((reply, e)) });
-                }
-                statement("ROLLBACK TO write")?;
-                statement("RELEASE write")?;
-                changes.discard_since(mark);
-                ran.push((reply, Err(e)));
-            }
+        if let Err(e) = statement("SAVEPOINT write") {
+            ran.push((reply, Err(group_failure(&e))));
+            return Err(e.into());
         }
+        let mark = changes.mark();
+        let result = match guarded(|| work(&tx)).and_then(|r| r) {
+            Err(own) if tx.is_autocommit() => {
+                // SQLite rolled the whole transaction back itself (an I/O error, say).
+                let error = StoreError::Unavailable {
+                    message: "another write in the same transaction failed and SQLite rolled the transaction back".into(),
+                    retryable: true,
+                };
+                return Err(GroupFailure { error, cause: Some((reply, own)) });
+            }
+            result => result,
+        };
+        // Close the write's savepoint; should that fail, the write (in `ran`) is answered with
+        // the group's failure like the rest — never left without an answer.
+        let closed = match &result {
+            Ok(_) => statement("RELEASE write"),
+            Err(_) => statement("ROLLBACK TO write").and_then(|()| statement("RELEASE write")).map(|()| changes.discard_since(mark)),
+        };
+        ran.push((reply, result));
+        closed?;
     }
     Ok(tx.commit().map_err(sql)?)
 }
