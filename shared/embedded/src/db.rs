@@ -66,13 +66,11 @@ pub struct Db {
 
 struct Inner {
     path: PathBuf,
-    /// The thread owning the writer connection (declared before `_lock`: dropping it closes
-    /// the connection, and only then is the directory's lock let go).
+    /// The thread owning the writer connection and the data directory's lock, which it lets
+    /// go only after closing the connection.
     writer: Writer,
     readers: Mutex<Vec<Connection>>,
     cache: ReadCache,
-    /// The data directory's lock, held as long as the database is open.
-    _lock: std::fs::File,
 }
 
 const MAX_IDLE_READERS: usize = 64;
@@ -111,8 +109,8 @@ impl Db {
         let changes = Changes::default();
         report_written_rows(&writer, changes.clone())?;
         let cache = ReadCache::default();
-        let writer = Writer::start(writer, cache.clone(), changes)?;
-        let inner = Inner { path, writer, readers: Mutex::new(vec![]), cache, _lock: lock };
+        let writer = Writer::start(writer, cache.clone(), changes, lock)?;
+        let inner = Inner { path, writer, readers: Mutex::new(vec![]), cache };
         Ok(Self { inner: Arc::new(inner) })
     }
 

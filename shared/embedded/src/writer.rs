@@ -45,11 +45,16 @@ impl Writer {
     /// Starts the thread that owns `conn`. After each transaction, committed or not, the rows
     /// it wrote (`changes`, filled by the connection's triggers) are dropped from `cache`
     /// before any of its writes is answered.
-    pub fn start(conn: Connection, cache: ReadCache, changes: Changes) -> StoreResult<Self> {
+    /// `lock` (the data directory's) is held by the thread and let go only after it has closed
+    /// the connection, however the last handle is dropped.
+    pub fn start(conn: Connection, cache: ReadCache, changes: Changes, lock: std::fs::File) -> StoreResult<Self> {
         let (requests, queue) = mpsc::channel();
         let thread = std::thread::Builder::new()
             .name("devportal-db-writer".into())
-            .spawn(move || run(conn, &queue, &cache, &changes))
+            .spawn(move || {
+                run(conn, &queue, &cache, &changes);
+                drop(lock);
+            })
             .map_err(|e| crate::db::fatal(format!("cannot start the database writer: {e}")))?;
         Ok(Self { requests: Some(requests), thread: Some(thread) })
     }
