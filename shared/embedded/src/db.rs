@@ -13,6 +13,7 @@ use crate::read_cache::{Changes, ReadCache, WrittenRow};
 use crate::writer::Writer;
 use devportal_domain::ports::{StoreError, StoreResult};
 use rusqlite::functions::FunctionFlags;
+use rusqlite::types::ValueRef;
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -145,7 +146,8 @@ impl Db {
     /// Runs `f` inside a write transaction (`BEGIN IMMEDIATE`), answered once that is
     /// committed; `f` failing rolls back what `f` wrote and nothing else. Writes waiting
     /// together share one transaction and one `fsync` (the writer thread, `writer.rs`), each in
-    /// a savepoint of its own. Before it returns, the read cache forgets every row written.
+    /// a savepoint of its own. Before it returns, the read cache is brought up to every row
+    /// written (write-through: a cached item takes the body written, see `read_cache.rs`).
     pub async fn write<T: Send + 'static>(&self, f: impl FnOnce(&rusqlite::Transaction) -> StoreResult<T> + Send + 'static) -> StoreResult<T> {
         self.inner.writer.write(f).await
     }
@@ -242,8 +244,15 @@ fn lock_data_dir(dir: &Path, wait: Duration) -> StoreResult<std::fs::File> {
 fn report_written_rows(writer: &Connection, changes: Changes) -> StoreResult<()> {
     writer
         .create_scalar_function("devportal_item_written", 5, FunctionFlags::SQLITE_UTF8, move |ctx| {
-            let body: Option<String> = ctx.get(4)?;
-            changes.record(WrittenRow { pk: ctx.get(0)?, sk: ctx.get(1)?, gsi1pk: [ctx.get(2)?, ctx.get(3)?], body: body.map(Into::into) });
+            // The body straight from SQLite's value into the shared string: one copy per written row.
+            let body = match ctx.get_raw(4) {
+                ValueRef::Text(bytes) => {
+                    let text = std::str::from_utf8(bytes).map_err(|e| rusqlite::Error::UserFunctionError(e.into()))?;
+                    Some(Arc::<str>::from(text))
+                }
+                _ => None,
+            };
+            changes.record(WrittenRow { pk: ctx.get(0)?, sk: ctx.get(1)?, gsi1pk: [ctx.get(2)?, ctx.get(3)?], body });
             Ok(rusqlite::types::Null)
         })
         .map_err(sql)?;

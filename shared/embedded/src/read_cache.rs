@@ -47,29 +47,35 @@ pub struct WrittenRow {
 pub struct Changes(Arc<Mutex<Vec<WrittenRow>>>);
 
 impl Changes {
+    /// The rows, also after a panic while they were held: a list of rows is never left half
+    /// changed by one.
+    fn rows(&self) -> std::sync::MutexGuard<'_, Vec<WrittenRow>> {
+        self.0.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
     pub fn record(&self, row: WrittenRow) {
-        self.0.lock().unwrap_or_else(|p| p.into_inner()).push(row);
+        self.rows().push(row);
     }
 
     pub fn take(&self) -> Vec<WrittenRow> {
-        std::mem::take(&mut *self.0.lock().unwrap_or_else(|p| p.into_inner()))
+        std::mem::take(&mut *self.rows())
     }
 
     /// Where the rows written from now on start (a savepoint's beginning).
     pub fn mark(&self) -> usize {
-        self.0.lock().unwrap_or_else(|p| p.into_inner()).len()
+        self.rows().len()
     }
 
     /// The rows written since `mark` were rolled back (to a savepoint taken at `mark`): the
     /// database holds exactly what it held before them, so they are not reported at all.
     pub fn discard_since(&self, mark: usize) {
-        self.0.lock().unwrap_or_else(|p| p.into_inner()).truncate(mark);
+        self.rows().truncate(mark);
     }
 
     /// Whether what was written stands is not known (the transaction failed): every row is
     /// still reported, so its entries are dropped, but no body is kept.
     pub fn forget_bodies(&self) {
-        for row in self.0.lock().unwrap_or_else(|p| p.into_inner()).iter_mut() {
+        for row in self.rows().iter_mut() {
             row.body = None;
         }
     }
@@ -198,10 +204,10 @@ impl ReadCache {
     }
 
     /// Brings the cache up to the written rows; called after every write transaction,
-    /// committed or not (see [`Changes::discard_since`] and [`Changes::forget_bodies`]). A cached body whose row was last written with a body that
-    /// stands is replaced by it (the next read of an item just written needs no database read:
-    /// a wizard step reads the version it wrote the step before); any other written row's entry
-    /// is dropped, as is every query result over a partition a row entered, changed in or left.
+    /// committed or not (see [`Changes::discard_since`] and [`Changes::forget_bodies`]). A
+    /// cached body whose row was last written with a body that stands is replaced by it (the
+    /// next read of an item just written needs no database read: a wizard step reads the
+    /// version it wrote the step before); any other written row's entry is dropped, as is every query result over a partition a row entered, changed in or left.
     /// A transaction that wrote no item changes nothing here, not even the generation, so
     /// writes to the other tables (the queue, job logs) do not stop readers filling the cache.
     pub fn invalidate(&self, rows: &[WrittenRow]) {
