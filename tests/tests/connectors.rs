@@ -39,6 +39,10 @@ async fn versions_are_addressed_by_number_latest_and_main() {
     let e = c.get(&format!("/connectors/{id}/versions/v1")).await.expect_error(400, "invalid_path_parameter");
     assert_eq!(e["fields"][0]["field"], "v");
     c.get(&format!("/connectors/{id}/versions/0")).await.expect_error(400, "invalid_path_parameter");
+    // Path segments are read percent-decoded, as a client library may encode them.
+    assert_eq!(c.get(&format!("/connectors/{id}/versions/%6Catest")).await.expect(200)["number"], 1);
+    let encoded_id = id.replacen('-', "%2D", 1);
+    assert_eq!(c.get(&format!("/connectors/{encoded_id}/versions/%31")).await.expect(200)["number"], 1);
 }
 
 #[tokio::test]

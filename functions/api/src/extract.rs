@@ -20,7 +20,6 @@ use devportal_domain::version::VersionSelector;
 use devportal_domain::wizard::Step;
 use devportal_domain::FieldError;
 use serde::de::DeserializeOwned;
-use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
 
 /// A JSON body: `application/json` required, size-limited, unknown fields refused by the
@@ -226,24 +225,24 @@ impl FromRequestParts<AppState> for Auth {
     }
 }
 
-/// The raw path parameters, checked one by one with named errors; read only by the typed
-/// path extractors below (handlers take those).
-struct PathParams(HashMap<String, String>);
+/// The raw path parameters (percent-decoded, not deserialised: no map is built), checked one
+/// by one with named errors; read only by the typed path extractors below (handlers take those).
+struct PathParams(axum::extract::RawPathParams);
 
 impl<S: Send + Sync> FromRequestParts<S> for PathParams {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        let axum::extract::Path(map) = axum::extract::Path::<HashMap<String, String>>::from_request_parts(parts, state)
+        let params = axum::extract::RawPathParams::from_request_parts(parts, state)
             .await
             .map_err(|e| ApiError::new(ErrorCode::InvalidPathParameter, e.body_text()))?;
-        Ok(PathParams(map))
+        Ok(PathParams(params))
     }
 }
 
 impl PathParams {
     fn raw(&self, name: &str) -> &str {
-        self.0.get(name).map(String::as_str).unwrap_or("")
+        self.0.iter().find(|(key, _)| *key == name).map(|(_, value)| value).unwrap_or("")
     }
 
     fn uuid<T: std::str::FromStr>(&self, name: &str, what: &str) -> Result<T, ApiError> {

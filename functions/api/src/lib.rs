@@ -120,14 +120,8 @@ pub fn routes(app: App) -> Router {
         .with_state(AppState { app });
     // Layers go around each router as a whole: `Router::layer` would wrap (and box) every
     // route, and a request clones each box it passes through.
-    let api = ServiceBuilder::new()
-        .layer(axum::extract::DefaultBodyLimit::max(BODY_LIMIT))
-        .layer(axum::middleware::map_response(json_rejections))
-        .service(api);
-    let run_api = ServiceBuilder::new()
-        .layer(axum::extract::DefaultBodyLimit::disable())
-        .layer(axum::middleware::map_response(json_rejections))
-        .service(run_api);
+    let api = ServiceBuilder::new().layer(axum::extract::DefaultBodyLimit::max(BODY_LIMIT)).map_response(json_rejections).service(api);
+    let run_api = ServiceBuilder::new().layer(axum::extract::DefaultBodyLimit::disable()).map_response(json_rejections).service(run_api);
     Router::new().nest_service("/api/v1", api).nest_service("/run-api/v1", run_api)
 }
 
@@ -167,7 +161,7 @@ pub fn lambda_router(app: App) -> Router {
 /// The last line of defence for the one error shape: a failure answered by the framework
 /// itself (an extractor's plain-text rejection, say a body over the limit on the logo route)
 /// leaves as [`ApiError`] JSON with a code for its status.
-async fn json_rejections(response: Response) -> Response {
+fn json_rejections(response: Response) -> Response {
     let status = response.status();
     let is_json =
         response.headers().get(axum::http::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|v| v.starts_with("application/json"));

@@ -317,7 +317,7 @@ pub fn site_router(app: App, static_dir: Option<&Path>) -> Router {
         None => routes,
     };
     // The headers outside `serve`'s panic catching, so a panic's `internal` answer has them too.
-    devportal_api::serve(routes).layer(axum::middleware::map_response(site::security_headers))
+    devportal_api::serve(routes).layer(tower::util::MapResponseLayer::new(site::security_headers))
 }
 
 /// Resolves on SIGINT or SIGTERM.

@@ -56,7 +56,7 @@ pub async fn serve(dir: PathBuf, req: Request) -> Response {
 }
 
 /// Adds the security headers to every answer (pages, assets and API alike).
-pub async fn security_headers(mut res: Response<Body>) -> Response<Body> {
+pub fn security_headers(mut res: Response<Body>) -> Response<Body> {
     let h = res.headers_mut();
     h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CONTENT_SECURITY_POLICY));
     h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
