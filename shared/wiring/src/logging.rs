@@ -12,11 +12,19 @@
 //!
 //! Both print the fields of the enclosing spans on every line (the request span carries the
 //! user, connector, version, job and run ids), never a second copy of the current span.
+//!
+//! The filter ([`LogFilter`]) is a static per-target table (`tracing_subscriber`'s `Targets`)
+//! whenever the directives are only `target=level` ones, which is what operators write: an
+//! `EnvFilter` also tracks every span entered and left, in case a directive names a span or a
+//! field, and that bookkeeping measured a fifth of a cached `GET`'s CPU (docs/BENCHMARKS.md,
+//! "Issue 13, fifth pass"). Span and field directives (`devportal[request]=debug`) still work:
+//! they get an `EnvFilter`.
 
+use tracing_subscriber::filter::Targets;
 use tracing_subscriber::fmt::MakeWriter;
 use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
-use tracing_subscriber::{EnvFilter, Layer};
+use tracing_subscriber::{EnvFilter, Layer, Registry};
 
 /// How a line is written.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -30,7 +38,7 @@ pub enum LogFormat {
 /// Everything [`init`] needs; build it with [`LogSetup::lambda`] or [`LogSetup::local`].
 #[derive(Debug)]
 pub struct LogSetup {
-    filter: EnvFilter,
+    filter: LogFilter,
     format: LogFormat,
     destination: Destination,
     /// A filter setting that did not parse, reported once the logs work.
@@ -53,9 +61,49 @@ pub struct InvalidLogFilter {
     reason: String,
 }
 
+/// Which lines are written: parsed by [`parse_filter`].
+#[derive(Debug)]
+pub struct LogFilter(Filter);
+
+#[derive(Debug)]
+enum Filter {
+    /// Only `target=level` directives: a table looked up per callsite, nothing per span.
+    Static(Box<Targets>),
+    /// Directives naming spans or fields.
+    Dynamic(Box<EnvFilter>),
+}
+
+impl LogFilter {
+    /// Everything at `info` and above.
+    pub fn info() -> Self {
+        Self(Filter::Static(Box::new(Targets::new().with_default(tracing::Level::INFO))))
+    }
+
+    /// Whether the filter tracks spans (it has a directive naming a span or a field).
+    pub fn is_dynamic(&self) -> bool {
+        matches!(self.0, Filter::Dynamic(_))
+    }
+
+    fn into_layer(self) -> Box<dyn Layer<Registry> + Send + Sync> {
+        match self.0 {
+            Filter::Static(targets) => (*targets).boxed(),
+            Filter::Dynamic(env) => (*env).boxed(),
+        }
+    }
+}
+
 /// Parses a `tracing` filter directive such as `info` or `devportal_app=debug,warn`.
-pub fn parse_filter(filter: &str) -> Result<EnvFilter, InvalidLogFilter> {
-    EnvFilter::builder().parse(filter).map_err(|e| InvalidLogFilter { filter: filter.to_string(), reason: e.to_string() })
+pub fn parse_filter(filter: &str) -> Result<LogFilter, InvalidLogFilter> {
+    let refused = |e: &dyn std::fmt::Display| InvalidLogFilter { filter: filter.to_string(), reason: e.to_string() };
+    // Span and field parts are in brackets (`target[span{field=value}]=level`), which `Targets`
+    // would take for part of a target name. An empty filter means "errors only" to `EnvFilter`
+    // but "nothing" to `Targets`: the former, as before.
+    if !filter.trim().is_empty() && !filter.contains('[') {
+        if let Ok(targets) = filter.parse::<Targets>() {
+            return Ok(LogFilter(Filter::Static(Box::new(targets))));
+        }
+    }
+    EnvFilter::builder().parse(filter).map(|env| LogFilter(Filter::Dynamic(Box::new(env)))).map_err(|e| refused(&e))
 }
 
 impl LogSetup {
@@ -66,16 +114,16 @@ impl LogSetup {
         let (filter, refused) = match std::env::var("RUST_LOG") {
             Ok(value) => match parse_filter(&value) {
                 Ok(filter) => (filter, None),
-                Err(e) => (EnvFilter::new("info"), Some(e)),
+                Err(e) => (LogFilter::info(), Some(e)),
             },
-            Err(_) => (EnvFilter::new("info"), None),
+            Err(_) => (LogFilter::info(), None),
         };
         Self { filter, format: LogFormat::Json, destination: Destination::Lambda, refused }
     }
 
     /// The local host's setup, from its `--log` filter (refused at start-up when it does not
     /// parse) and `--log-json` choice.
-    pub fn local(filter: EnvFilter, format: LogFormat) -> Self {
+    pub fn local(filter: LogFilter, format: LogFormat) -> Self {
         Self { filter, format, destination: Destination::Local, refused: None }
     }
 }
@@ -100,7 +148,7 @@ pub fn init(setup: LogSetup) -> LogGuard {
     };
     // The filter as the subscriber's own, not the layer's: with one layer a per-layer filter
     // adds only its bookkeeping, on every span and event.
-    tracing_subscriber::registry().with(setup.filter).with(layer).init();
+    tracing_subscriber::registry().with(setup.filter.into_layer()).with(layer).init();
     if let Some(refused) = setup.refused {
         tracing::warn!("{refused}; logging at `info` instead");
     }
@@ -182,6 +230,42 @@ mod tests {
         assert!(text.contains("connector_id=\"c-1\"") || text.contains("connector_id=c-1"), "{text}");
         assert!(text.contains("job_id"), "{text}");
         assert!(text.contains("answered status=200"), "{text}");
+    }
+
+    /// Lines written under `filter`: debug and info lines of two targets, inside and outside a
+    /// `request` span.
+    fn filtered(filter: &str) -> String {
+        let out = Captured::default();
+        let subscriber = tracing_subscriber::registry().with(parse_filter(filter).unwrap().into_layer()).with(format_layer(
+            LogFormat::Text,
+            false,
+            false,
+            out.clone(),
+        ));
+        tracing::subscriber::with_default(subscriber, || {
+            tracing::debug!(target: "devportal_app::jobs", "app debug outside");
+            tracing::info!(target: "hyper::proto", "hyper info outside");
+            tracing::info_span!("request").in_scope(|| tracing::debug!(target: "hyper::proto", "hyper debug inside"));
+        });
+        let bytes = out.0.lock().unwrap().clone();
+        String::from_utf8(bytes).unwrap()
+    }
+
+    #[test]
+    fn target_directives_filter_without_tracking_spans_and_span_directives_still_work() {
+        assert!(!parse_filter("info").unwrap().is_dynamic());
+        assert!(!parse_filter("devportal_app=debug,warn").unwrap().is_dynamic());
+        let lines = filtered("devportal_app=debug,warn");
+        assert!(lines.contains("app debug outside"), "{lines}");
+        assert!(!lines.contains("hyper"), "{lines}");
+
+        assert!(parse_filter("warn,[request]=debug").unwrap().is_dynamic());
+        let lines = filtered("warn,[request]=debug");
+        assert!(lines.contains("hyper debug inside"), "{lines}");
+        assert!(!lines.contains("outside"), "{lines}");
+
+        // Empty means errors only, as it always did.
+        assert!(filtered("").is_empty());
     }
 
     #[test]
