@@ -6,12 +6,6 @@ use devportal_app::bootstrap::BootstrapOutcome;
 use devportal_wiring::logging::{self, LogFormat, LogSetup};
 use std::process::ExitCode;
 
-/// A thread-caching allocator: a request's many short-lived allocations (headers, the log
-/// line, the answer) cost half what the system allocator charges (docs/BENCHMARKS.md, "Issue 13,
-/// fifth pass").
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
