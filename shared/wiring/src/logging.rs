@@ -16,9 +16,9 @@
 //! The filter ([`LogFilter`]) is a static per-target table (`tracing_subscriber`'s `Targets`)
 //! whenever the directives are only `target=level` ones, which is what operators write: an
 //! `EnvFilter` also tracks every span entered and left, in case a directive names a span or a
-//! field, and that bookkeeping measured a fifth of a cached `GET`'s CPU (docs/BENCHMARKS.md,
-//! "Issue 13, fifth pass"). Span and field directives (`devportal[request]=debug`) still work:
-//! they get an `EnvFilter`.
+//! field: a part of what the request span and access line cost per cached `GET`
+//! (docs/BENCHMARKS.md, "Issue 13, fifth pass"). Span and field directives
+//! (`devportal[request]=debug`) still work: they get an `EnvFilter`.
 
 use tracing_subscriber::filter::Targets;
 use tracing_subscriber::fmt::MakeWriter;
