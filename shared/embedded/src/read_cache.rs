@@ -207,7 +207,8 @@ impl ReadCache {
     /// committed or not (see [`Changes::discard_since`] and [`Changes::forget_bodies`]). A
     /// cached body whose row was last written with a body that stands is replaced by it (the
     /// next read of an item just written needs no database read: a wizard step reads the
-    /// version it wrote the step before); any other written row's entry is dropped, as is every query result over a partition a row entered, changed in or left.
+    /// version it wrote the step before); any other written row's entry is dropped, as is
+    /// every query result over a partition a row entered, changed in or left.
     /// A transaction that wrote no item changes nothing here, not even the generation, so
     /// writes to the other tables (the queue, job logs) do not stop readers filling the cache.
     pub fn invalidate(&self, rows: &[WrittenRow]) {

@@ -80,7 +80,8 @@ impl LogFilter {
     }
 
     /// Whether the filter tracks spans (it has a directive naming a span or a field).
-    pub fn is_dynamic(&self) -> bool {
+    #[cfg(test)]
+    fn is_dynamic(&self) -> bool {
         matches!(self.0, Filter::Dynamic(_))
     }
 
@@ -94,7 +95,6 @@ impl LogFilter {
 
 /// Parses a `tracing` filter directive such as `info` or `devportal_app=debug,warn`.
 pub fn parse_filter(filter: &str) -> Result<LogFilter, InvalidLogFilter> {
-    let refused = |e: &dyn std::fmt::Display| InvalidLogFilter { filter: filter.to_string(), reason: e.to_string() };
     // Span and field parts are in brackets (`target[span{field=value}]=level`), which `Targets`
     // would take for part of a target name. An empty filter means "errors only" to `EnvFilter`
     // but "nothing" to `Targets`: the former, as before.
@@ -103,7 +103,10 @@ pub fn parse_filter(filter: &str) -> Result<LogFilter, InvalidLogFilter> {
             return Ok(LogFilter(Filter::Static(Box::new(targets))));
         }
     }
-    EnvFilter::builder().parse(filter).map(|env| LogFilter(Filter::Dynamic(Box::new(env)))).map_err(|e| refused(&e))
+    EnvFilter::builder()
+        .parse(filter)
+        .map(|env| LogFilter(Filter::Dynamic(Box::new(env))))
+        .map_err(|e| InvalidLogFilter { filter: filter.to_string(), reason: e.to_string() })
 }
 
 impl LogSetup {
