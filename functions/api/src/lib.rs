@@ -18,7 +18,8 @@ use devportal_app::App;
 use error::ApiError;
 use tower::ServiceBuilder;
 use tower_http::catch_panic::CatchPanicLayer;
-use utoipa_axum::{router::OpenApiRouter, routes};
+use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouter};
+use utoipa_axum::routes;
 
 pub use error::ErrorBody;
 
@@ -33,12 +34,24 @@ pub struct AppState {
     pub app: std::sync::Arc<App>,
 }
 
+/// Where the portal API lives: every route and every path of its OpenAPI document starts here.
+pub const API_BASE: &str = "/api/v1";
+
+/// Where the run API lives: the calls a running connector makes with its run token.
+pub const RUN_API_BASE: &str = "/run-api/v1";
+
+/// Whether `path` belongs to one of the APIs, whose unknown routes are answered as JSON
+/// `not_found`, never with the web UI's page.
+pub fn is_api_path(path: &str) -> bool {
+    path.starts_with("/api/") || path.starts_with("/run-api/")
+}
+
 /// Every `/api/v1` route with its documentation, declared once: `routes!` takes each
 /// handler's method and path from its `#[utoipa::path]` (paths relative to `/api/v1`; one
 /// `routes!` per path). The OpenAPI document is this router's ([`openapi::document`]).
 pub fn api_routes() -> OpenApiRouter<AppState> {
     use routes::{connectors, directory, identity, lifecycle, pipeline, runs, vault, wizard};
-    OpenApiRouter::new()
+    Based::new(API_BASE)
         .routes(routes!(identity::me))
         .routes(routes!(identity::create_token, identity::list_tokens))
         .routes(routes!(identity::revoke_token))
@@ -88,56 +101,89 @@ pub fn api_routes() -> OpenApiRouter<AppState> {
         // A vault path has slashes: the route is a wildcard, which OpenAPI cannot express, so
         // it is routed here and documented as `/vault/{path}` (`openapi::ApiDoc`).
         .route("/vault/{*path}", axum::routing::put(vault::put).delete(vault::delete))
+        .router
+}
+
+/// An [`OpenApiRouter`] whose routes are declared relative to a base path and registered
+/// at their full path, in the router and in the document alike. `OpenApiRouter::nest`
+/// would do the same through axum's `nest`, which strips the prefix again on every request
+/// (a second URI per request, and a layer around each route); full paths are matched once.
+struct Based {
+    base: &'static str,
+    router: OpenApiRouter<AppState>,
+}
+
+impl Based {
+    fn new(base: &'static str) -> Self {
+        Self { base, router: OpenApiRouter::new() }
+    }
+
+    /// What one `routes!` declares, its paths under the base.
+    fn routes(self, (schemas, mut paths, method_router): UtoipaMethodRouter<AppState>) -> Self {
+        paths.paths = std::mem::take(&mut paths.paths).into_iter().map(|(path, item)| (format!("{}{path}", self.base), item)).collect();
+        Self { router: self.router.routes((schemas, paths, method_router)), base: self.base }
+    }
+
+    /// A route the document does not list (see [`openapi::ApiDoc`] for how it is described).
+    fn route(self, path: &str, method_router: axum::routing::MethodRouter<AppState>) -> Self {
+        Self { router: self.router.route(&format!("{}{path}", self.base), method_router), base: self.base }
+    }
 }
 
 /// The `/api/v1` routes, with errors, limits, panics and tracing handled (the request span
-/// and access line: [`access_log`]).
+/// and access line: [`access_log`]), as a [`Router`] that accepts any request body type.
 pub fn router(app: App) -> Router {
-    serve(routes(app))
+    Router::new().fallback_service(serve(routes(app)))
 }
 
 /// The `/api/v1` and `/run-api/v1` routes with their limits and error shape, without the
-/// request span and panic catching that [`serve`] puts around a whole router (a host adds its
-/// own routes, say the static site, then serves them all through [`serve`]).
-pub fn routes(app: App) -> Router {
+/// request span and panic catching that [`serve`] puts around a whole service (a host puts
+/// the static site beside them, then serves both through [`serve`]).
+///
+/// One router with full paths: a request is matched once. Every failure the framework
+/// answers itself, and every path that matches no route, leaves in the JSON error shape.
+pub fn routes(app: App) -> impl HttpService {
     use routes::run_api;
-    let app = std::sync::Arc::new(app);
+    let state = AppState { app: std::sync::Arc::new(app) };
+    let run_api = |path: &str| format!("{RUN_API_BASE}{path}");
     let (api, _) = api_routes().split_for_parts();
-    let api = api
-        .route("/openapi.json", get(openapi::serve))
+    let router = api
+        .route(&format!("{API_BASE}/openapi.json"), get(openapi::serve))
+        // The run API has its own token kind, and its own body limit (1 MiB, checked by each
+        // handler on the raw body so an oversized call is recorded in the run's log).
+        .route(&run_api("/logs"), post(run_api::logs))
+        .route(&run_api("/output"), post(run_api::output))
+        .route(&run_api("/input"), get(run_api::input))
+        .route(&run_api("/progress"), post(run_api::progress))
         .fallback(unknown_route)
         .method_not_allowed_fallback(method_not_allowed)
-        .with_state(AppState { app: app.clone() });
-    // The run API has its own token kind and body limit (1 MiB, checked by each handler so
-    // an oversized call is recorded in the run's log).
-    let run_api = Router::new()
-        .route("/logs", post(run_api::logs))
-        .route("/output", post(run_api::output))
-        .route("/input", get(run_api::input))
-        .route("/progress", post(run_api::progress))
-        .fallback(unknown_route)
-        .method_not_allowed_fallback(method_not_allowed)
-        .with_state(AppState { app });
-    // Layers go around each router as a whole: `Router::layer` would wrap (and box) every
-    // route, and a request clones each box it passes through.
-    let api = ServiceBuilder::new().layer(axum::extract::DefaultBodyLimit::max(BODY_LIMIT)).map_response(json_rejections).service(api);
-    let run_api = ServiceBuilder::new().layer(axum::extract::DefaultBodyLimit::disable()).map_response(json_rejections).service(run_api);
-    Router::new().nest_service("/api/v1", api).nest_service("/run-api/v1", run_api)
+        .with_state(state);
+    // Layers go around the router as a whole: `Router::layer` would wrap (and box) every
+    // route, and a request clones each box it passes through. The body limit applies to the
+    // extractors that buffer a body (JSON, bytes), not to the run API's raw bodies.
+    ServiceBuilder::new().layer(axum::extract::DefaultBodyLimit::max(BODY_LIMIT)).map_response(json_rejections).service(router)
 }
 
-/// Serves `service` (a router) with every request in its span, its `answered` line, and a
-/// panic answered as `internal` — once around the whole service, not around each route.
-pub fn serve<S>(service: S) -> Router
-where
-    S: tower::Service<Request, Response = Response, Error = std::convert::Infallible> + Clone + Send + Sync + 'static,
-    S::Future: Send + 'static,
+/// A service a host can serve: what [`routes`] and [`serve`] give, cheap to clone per
+/// connection.
+pub trait HttpService:
+    tower::Service<Request, Response = Response, Error = std::convert::Infallible, Future: Send + 'static> + Clone + Send + Sync + 'static
 {
-    let layered = ServiceBuilder::new()
+}
+
+impl<S> HttpService for S where
+    S: tower::Service<Request, Response = Response, Error = std::convert::Infallible, Future: Send + 'static> + Clone + Send + Sync + 'static
+{
+}
+
+/// Serves `service` with every request in its span, its `answered` line, and a panic
+/// answered as `internal` — once around the whole service, not around each route.
+pub fn serve(service: impl HttpService) -> impl HttpService {
+    ServiceBuilder::new()
         .layer(access_log::AccessLogLayer)
         .map_response(IntoResponse::into_response)
-        .layer(CatchPanicLayer::custom(|_: Box<dyn std::any::Any + Send>| panic_response()))
-        .service(service);
-    Router::new().fallback_service(layered)
+        .layer(CatchPanicLayer::custom(panic_response))
+        .service(service)
 }
 
 /// The router as the Lambda function serves it: the caller's address (API Gateway's
@@ -196,7 +242,7 @@ async fn method_not_allowed() -> ApiError {
     ApiError::new(ErrorCode::MethodNotAllowed, "this route does not accept that method")
 }
 
-fn panic_response() -> Response {
+fn panic_response(_: Box<dyn std::any::Any + Send>) -> Response {
     tracing::error!("handler panicked");
     ApiError::new(ErrorCode::Internal, "the portal failed to complete the request").into_response()
 }

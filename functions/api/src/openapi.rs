@@ -6,7 +6,6 @@ use crate::routes::{connectors, directory, identity, lifecycle, pipeline, runs, 
 use axum::Json;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
-use utoipa_axum::router::OpenApiRouter;
 
 /// What the document holds besides its operations: its description, the list schemas, the
 /// security scheme and the tags.
@@ -91,8 +90,8 @@ impl Modify for CommonErrors {
 pub fn document() -> &'static utoipa::openapi::OpenApi {
     static DOC: std::sync::OnceLock<utoipa::openapi::OpenApi> = std::sync::OnceLock::new();
     DOC.get_or_init(|| {
-        let routes = crate::api_routes().merge(OpenApiRouter::with_openapi(VaultDoc::openapi()));
-        let (_, mut doc) = OpenApiRouter::<crate::AppState>::with_openapi(ApiDoc::openapi()).nest("/api/v1", routes).split_for_parts();
+        let (_, routes) = crate::api_routes().split_for_parts();
+        let mut doc = ApiDoc::openapi().merge_from(routes).nest(crate::API_BASE, VaultDoc::openapi());
         BearerAuth.modify(&mut doc);
         CommonErrors.modify(&mut doc);
         doc

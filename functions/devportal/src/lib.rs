@@ -5,7 +5,6 @@
 pub mod config;
 pub mod site;
 
-use axum::Router;
 use config::ServeConfig;
 use devportal_app::bootstrap::BootstrapOutcome;
 use devportal_app::App;
@@ -200,7 +199,7 @@ pub async fn start(config: ServeConfig, shutdown: impl Future<Output = ()> + Sen
     let router = site_router(app, config.static_dir.as_deref());
     let server = tokio::spawn(async move {
         // The peer address feeds the throttling of failed authentications.
-        let served = axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
+        let served = axum::serve(listener, axum::ServiceExt::<axum::extract::Request>::into_make_service_with_connect_info::<SocketAddr>(router))
             .with_graceful_shutdown(shutdown)
             .await
             .map_err(HostError::Serve);
@@ -305,19 +304,12 @@ async fn run_reconciler(app: App, mut stop: tokio::sync::watch::Receiver<bool>) 
     }
 }
 
-/// The API under `/api/v1` and the static site everywhere else (`site`), every answer with
-/// the security headers, every request in the API's request span with its access line.
-pub fn site_router(app: App, static_dir: Option<&Path>) -> Router {
-    let routes = devportal_api::routes(app);
-    let routes = match static_dir {
-        Some(dir) => {
-            let dir = dir.to_path_buf();
-            routes.fallback(move |req: axum::extract::Request| site::serve(dir.clone(), req))
-        }
-        None => routes,
-    };
+/// The APIs under their paths and the static site everywhere else (`site`), every answer
+/// with the security headers, every request in the API's request span with its access line.
+pub fn site_router(app: App, static_dir: Option<&Path>) -> impl devportal_api::HttpService {
+    let beside = site::ApiBesideSite::new(devportal_api::routes(app), static_dir.map(Path::to_path_buf));
     // The headers outside `serve`'s panic catching, so a panic's `internal` answer has them too.
-    devportal_api::serve(routes).layer(tower::util::MapResponseLayer::new(site::security_headers))
+    tower::ServiceBuilder::new().map_response(site::security_headers).service(devportal_api::serve(beside))
 }
 
 /// Resolves on SIGINT or SIGTERM.

@@ -7,8 +7,14 @@ use axum::body::Body;
 use axum::extract::Request;
 use axum::http::{header, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
+use std::convert::Infallible;
+use std::future::Future;
 use std::path::{Path, PathBuf};
-use tower::ServiceExt;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use tower::util::future::EitherResponseFuture;
+use tower::util::Either;
+use tower::{Service, ServiceExt};
 use tower_http::services::{ServeDir, ServeFile};
 
 /// The Content-Security-Policy of every page: scripts and styles only from files of this
@@ -31,14 +37,69 @@ pub fn is_built(dir: &Path) -> bool {
     dir.join("index.html").is_file()
 }
 
-/// Answers a request that no API route took: a file of the site, or `index.html` for a deep
-/// link. API paths are never answered with the page.
-pub async fn serve(dir: PathBuf, req: Request) -> Response {
-    let path = req.uri().path().to_string();
-    if path.starts_with("/api/") || path.starts_with("/run-api/") {
-        let body = serde_json::json!({"status": 404, "code": "not_found", "message": "no such API route"});
-        return (StatusCode::NOT_FOUND, axum::Json(body)).into_response();
+/// The APIs and the site side by side: a request for an API path goes to the API (which
+/// answers an unknown one as JSON `not_found`, never with the page), any other to the site's
+/// files. Decided by the path's prefix, so an API request meets one router only.
+#[derive(Clone)]
+pub struct ApiBesideSite<A> {
+    api: A,
+    site: Option<SiteFiles>,
+}
+
+impl<A> ApiBesideSite<A> {
+    /// `site` is the built site's directory; without one every request goes to the API.
+    pub fn new(api: A, site: Option<PathBuf>) -> Self {
+        Self { api, site: site.map(|dir| SiteFiles { dir }) }
     }
+}
+
+impl<A> Service<Request> for ApiBesideSite<A>
+where
+    A: tower::Service<Request, Response = Response, Error = Infallible>,
+{
+    type Response = Response;
+    type Error = Infallible;
+    type Future = EitherResponseFuture<A::Future, <SiteFiles as Service<Request>>::Future>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        // The site's files are always ready.
+        self.api.poll_ready(cx)
+    }
+
+    fn call(&mut self, req: Request) -> Self::Future {
+        let mut chosen: Either<&mut A, &mut SiteFiles> = match &mut self.site {
+            Some(site) if !devportal_api::is_api_path(req.uri().path()) => Either::Right(site),
+            _ => Either::Left(&mut self.api),
+        };
+        chosen.call(req)
+    }
+}
+
+/// The built site's files as a service (see [`serve`]).
+#[derive(Clone)]
+pub struct SiteFiles {
+    dir: PathBuf,
+}
+
+impl Service<Request> for SiteFiles {
+    type Response = Response;
+    type Error = Infallible;
+    type Future = Pin<Box<dyn Future<Output = Result<Response, Infallible>> + Send>>;
+
+    fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, req: Request) -> Self::Future {
+        let dir = self.dir.clone();
+        Box::pin(async move { Ok(serve(dir, req).await) })
+    }
+}
+
+/// Answers a request for a path outside the APIs: a file of the site, or `index.html` for a
+/// deep link.
+async fn serve(dir: PathBuf, req: Request) -> Response {
+    let path = req.uri().path();
     if !matches!(*req.method(), Method::GET | Method::HEAD) {
         return (StatusCode::METHOD_NOT_ALLOWED, [(header::ALLOW, "GET, HEAD")], "method not allowed").into_response();
     }
