@@ -14,6 +14,7 @@ pub mod functions;
 mod host;
 mod log_writer;
 pub mod logging;
+mod plain_line;
 
 #[cfg(feature = "embedded")]
 pub use host::{aws, embedded, local_builder, AwsBuilder, AwsOptions, AwsRuntime, BuildLimits, Embedded, EmbeddedOptions, KeySource, SecretKey};

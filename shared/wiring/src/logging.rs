@@ -5,7 +5,8 @@
 //!   stamps each line), the filter from `RUST_LOG`. Inline because a function's environment is
 //!   frozen between invocations and may be shut down without warning: a line still queued for
 //!   a writer thread would be late or lost.
-//! - The local host ([`LogSetup::local`]): text (colours on a terminal) or JSON lines on
+//! - The local host ([`LogSetup::local`]): text (colours on a terminal, otherwise the same line
+//!   uncoloured from `plain_line.rs`, which writes it for a fraction of the cost) or JSON lines on
 //!   stderr with timestamps, gathered in memory and written every few milliseconds by a writer
 //!   thread (`log_writer.rs`), so a request neither waits on the write nor wakes a thread for
 //!   its line. Lines are never dropped: past the high-water mark the logging call waits.
@@ -168,6 +169,7 @@ where
     match (format, timestamps) {
         (LogFormat::Json, true) => layer.json().with_current_span(false).boxed(),
         (LogFormat::Json, false) => layer.json().with_current_span(false).without_time().boxed(),
+        (LogFormat::Text, timestamps) if !ansi => layer.event_format(crate::plain_line::PlainLine { timestamps }).boxed(),
         (LogFormat::Text, true) => layer.boxed(),
         (LogFormat::Text, false) => layer.without_time().boxed(),
     }
@@ -225,6 +227,61 @@ mod tests {
 
         let local: serde_json::Value = serde_json::from_str(lines_of(LogFormat::Json, true).trim()).unwrap();
         assert!(local["timestamp"].is_string(), "{local}");
+    }
+
+    /// Lines of nested spans, recorded and empty fields, a message with fields and without,
+    /// every level and a `log` record, through the layer `layer` makes.
+    fn sample_lines(layer: impl Fn() -> Box<dyn Layer<Registry> + Send + Sync>, out: &Captured) -> String {
+        tracing::subscriber::with_default(tracing_subscriber::registry().with(layer()), || {
+            let outer = tracing::info_span!("request", method = %"GET", path = %"/api/v1/connectors/c 1", user_id = tracing::field::Empty);
+            outer.record("user_id", tracing::field::display("u-1"));
+            let _outer = outer.enter();
+            let inner = tracing::info_span!("job", job_id = "j \"9\"", attempt = 2u32);
+            let _inner = inner.enter();
+            tracing::info!(status = 200u16, latency_us = 1234u64, "answered");
+            tracing::warn!(target: "devportal_app::jobs", error = %"disk full", "the job failed; retrying");
+            tracing::error!("no message fields");
+            tracing::debug!(quoted = "a \"b\"\n", "debug");
+            tracing::trace!(flag = true, "trace");
+            tracing::info!("");
+            // A dependency's `log` record, as the installed log bridge passes it on.
+            let record = tracing_log::log::Record::builder()
+                .args(format_args!("from the log crate"))
+                .level(tracing_log::log::Level::Warn)
+                .target("aws_config::imds")
+                .build();
+            tracing_log::format_trace(&record).unwrap();
+        });
+        let bytes = out.0.lock().unwrap().clone();
+        String::from_utf8(bytes).unwrap()
+    }
+
+    #[test]
+    fn plain_text_lines_are_the_default_formats_lines_without_colours() {
+        let stock = || tracing_subscriber::fmt::layer().with_ansi(false);
+        for timestamps in [false, true] {
+            let (ours, theirs) = (Captured::default(), Captured::default());
+            let ours = sample_lines(|| format_layer(LogFormat::Text, timestamps, false, ours.clone()), &ours);
+            let theirs = match timestamps {
+                false => sample_lines(|| stock().without_time().with_writer(theirs.clone()).boxed(), &theirs),
+                true => sample_lines(|| stock().with_writer(theirs.clone()).boxed(), &theirs),
+            };
+            assert_eq!(ours.lines().count(), 7, "{ours}");
+            let from_log = ours.lines().last().unwrap();
+            assert!(from_log.contains(" WARN request{") && from_log.ends_with("}: aws_config::imds: from the log crate"), "{from_log}");
+            if !timestamps {
+                assert_eq!(ours, theirs);
+                continue;
+            }
+            // Stamps differ by the microseconds between the two runs; their shape and the rest
+            // of each line do not.
+            let split = |text: &str| -> Vec<(String, String)> { text.lines().map(|l| (l[..27].to_string(), l[27..].to_string())).collect() };
+            for ((our_stamp, our_rest), (their_stamp, their_rest)) in split(&ours).iter().zip(&split(&theirs)) {
+                assert_eq!(our_rest, their_rest);
+                assert_eq!(&our_stamp[..16], &their_stamp[..16], "the same minute: {our_stamp} {their_stamp}");
+                assert!(our_stamp.ends_with('Z') && our_stamp.as_bytes()[19] == b'.', "{our_stamp}");
+            }
+        }
     }
 
     #[test]
