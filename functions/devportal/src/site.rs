@@ -62,7 +62,9 @@ where
     type Future = EitherResponseFuture<A::Future, <SiteFiles as Service<Request>>::Future>;
 
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
-        // The site's files are always ready.
+        // The site's files are always ready, and so is the API (a router and response maps):
+        // a layer that reserves capacity here (a `Buffer`, a concurrency limit) would have to
+        // be readied only for the requests that go to it, not for every one.
         self.api.poll_ready(cx)
     }
 

@@ -85,7 +85,10 @@ thread_local! {
 /// RFC 3339 in UTC with microseconds, as the default format's timer writes it
 /// (`2026-12-03T15:48:10.123456Z`); the date and time of day are formatted once per second.
 fn write_timestamp(writer: &mut impl fmt::Write, now: SystemTime) -> fmt::Result {
-    let since_epoch = now.duration_since(UNIX_EPOCH).unwrap_or_default();
+    let Ok(since_epoch) = now.duration_since(UNIX_EPOCH) else {
+        // A clock before 1970: rare enough to format whole.
+        return write!(writer, "{}", chrono::DateTime::<chrono::Utc>::from(now).format("%Y-%m-%dT%H:%M:%S%.6fZ"));
+    };
     let (seconds, micros) = (since_epoch.as_secs(), since_epoch.subsec_micros());
     SECOND.with_borrow_mut(|(second, prefix)| {
         if *second != seconds {
@@ -125,5 +128,6 @@ mod tests {
         assert_eq!(stamp(at + Duration::from_millis(900)), "2025-12-03T15:48:11.023456Z");
         assert_eq!(stamp(at + Duration::from_secs(86_400)), "2025-12-04T15:48:10.123456Z");
         assert_eq!(stamp(UNIX_EPOCH + Duration::from_micros(5)), "1970-01-01T00:00:00.000005Z");
+        assert_eq!(stamp(UNIX_EPOCH - Duration::from_micros(1)), "1969-12-31T23:59:59.999999Z");
     }
 }
