@@ -55,7 +55,7 @@ pub(crate) async fn get<T: DeserializeOwned>(client: &Client, table: &str, pk: &
 
 /// Like [`get`], the body as stored, undecoded.
 pub(crate) async fn get_stored<T>(client: &Client, table: &str, pk: &str, sk: &str) -> StoreResult<Option<StoredJson<T>>> {
-    get_item(client, table, pk, sk).await?.as_ref().map(|item| body_text(item).map(|body| StoredJson::new(body.to_string()))).transpose()
+    get_item(client, table, pk, sk).await?.as_ref().map(|item| body_text(item).map(StoredJson::new)).transpose()
 }
 
 /// Like [`get`], but an item whose `expires_at` (epoch seconds) is at or before `now` counts

@@ -284,7 +284,7 @@ impl DynamoStore {
         items::query_pages(&self.client, &self.table, &key, Pages { page_size: Some(page_size), ..Pages::default() }, |item| {
             let c: Connector = body_of(item)?;
             if matches(&c, q) {
-                found.push((c.id.to_string(), StoredJson::new(items::body_text(item)?.to_string())));
+                found.push((c.id.to_string(), StoredJson::new(items::body_text(item)?)));
             }
             Ok(found.len() < want)
         })

@@ -6,25 +6,28 @@
 use serde::de::DeserializeOwned;
 use std::fmt;
 use std::marker::PhantomData;
+use std::sync::Arc;
 
-/// The stored JSON of one record of type `T`.
+/// The stored JSON of one record of type `T`. Shared, not owned: a read cache hands out the
+/// text it holds and a response is built from it without a copy.
 pub struct StoredJson<T> {
-    json: String,
+    json: Arc<str>,
     record: PhantomData<fn() -> T>,
 }
 
 impl<T> StoredJson<T> {
     /// The body of an item a store adapter wrote for a `T` (trusted: only the adapters that
     /// wrote it read it back).
-    pub fn new(json: String) -> Self {
-        Self { json, record: PhantomData }
+    pub fn new(json: impl Into<Arc<str>>) -> Self {
+        Self { json: json.into(), record: PhantomData }
     }
 
     pub fn as_str(&self) -> &str {
         &self.json
     }
 
-    pub fn into_string(self) -> String {
+    /// The text, still shared with whoever else holds it.
+    pub fn into_shared(self) -> Arc<str> {
         self.json
     }
 }

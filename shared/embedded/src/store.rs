@@ -175,7 +175,7 @@ impl ConnectorStore for SqliteStore {
 
     async fn get_connector_json(&self, id: ConnectorId) -> StoreResult<Option<StoredJson<Connector>>> {
         let body = self.db.cached_body(&keys::connector(id), keys::META).await?;
-        Ok(body.map(|b| StoredJson::new(b.to_string())))
+        Ok(body.map(StoredJson::new))
     }
 
     async fn update_connector(&self, connector: &Connector, expected_revision: u64) -> StoreResult<()> {

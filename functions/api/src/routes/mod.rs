@@ -82,7 +82,18 @@ pub struct Stored<T>(pub devportal_domain::stored::StoredJson<T>);
 
 impl<T> axum::response::IntoResponse for Stored<T> {
     fn into_response(self) -> axum::response::Response {
-        ([(axum::http::header::CONTENT_TYPE, "application/json")], self.0.into_string()).into_response()
+        // The body shares the stored text (a read cache's entry, say) instead of copying it.
+        let body = axum::body::Bytes::from_owner(SharedText(self.0.into_shared()));
+        ([(axum::http::header::CONTENT_TYPE, "application/json")], body).into_response()
+    }
+}
+
+/// Shared text as the bytes of a response body.
+struct SharedText(std::sync::Arc<str>);
+
+impl AsRef<[u8]> for SharedText {
+    fn as_ref(&self) -> &[u8] {
+        self.0.as_bytes()
     }
 }
 
