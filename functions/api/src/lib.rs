@@ -124,7 +124,8 @@ impl Based {
         Self { router: self.router.routes((schemas, paths, method_router)), base: self.base }
     }
 
-    /// A route the document does not list (see [`openapi::ApiDoc`] for how it is described).
+    /// A route the document does not list: the run API's, and the vault's wildcard (described
+    /// by hand in [`openapi::ApiDoc`]).
     fn route(self, path: &str, method_router: axum::routing::MethodRouter<AppState>) -> Self {
         Self { router: self.router.route(&format!("{}{path}", self.base), method_router), base: self.base }
     }
@@ -145,19 +146,16 @@ pub fn router(app: App) -> Router {
 pub fn routes(app: App) -> impl HttpService {
     use routes::run_api;
     let state = AppState { app: std::sync::Arc::new(app) };
-    let run_api = |path: &str| format!("{RUN_API_BASE}{path}");
-    let (api, _) = api_routes().split_for_parts();
-    let router = api
-        .route(&format!("{API_BASE}/openapi.json"), get(openapi::serve))
-        // The run API has its own token kind, and its own body limit (1 MiB, checked by each
-        // handler on the raw body so an oversized call is recorded in the run's log).
-        .route(&run_api("/logs"), post(run_api::logs))
-        .route(&run_api("/output"), post(run_api::output))
-        .route(&run_api("/input"), get(run_api::input))
-        .route(&run_api("/progress"), post(run_api::progress))
-        .fallback(unknown_route)
-        .method_not_allowed_fallback(method_not_allowed)
-        .with_state(state);
+    // The run API has its own token kind, and its own body limit (1 MiB, checked by each
+    // handler on the raw body so an oversized call is recorded in the run's log).
+    let run_api = Based::new(RUN_API_BASE)
+        .route("/logs", post(run_api::logs))
+        .route("/output", post(run_api::output))
+        .route("/input", get(run_api::input))
+        .route("/progress", post(run_api::progress));
+    let api = api_routes().route(&format!("{API_BASE}/openapi.json"), get(openapi::serve));
+    let (router, _) = api.merge(run_api.router).split_for_parts();
+    let router = router.fallback(unknown_route).method_not_allowed_fallback(method_not_allowed).with_state(state);
     // Layers go around the router as a whole: `Router::layer` would wrap (and box) every
     // route, and a request clones each box it passes through. The body limit applies to the
     // extractors that buffer a body (JSON, bytes), not to the run API's raw bodies.

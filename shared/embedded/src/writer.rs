@@ -44,8 +44,9 @@ pub struct Writer {
 impl Writer {
     /// Starts the thread that owns `conn`. After each transaction, committed or not, the rows
     /// it wrote (`changes`, filled by the connection's triggers) are brought into `cache`
-    /// (`ReadCache::invalidate`) before any of its writes is answered. `lock` (the data directory's) is held by the thread and let go only after it has closed
-    /// the connection, however the last handle is dropped.
+    /// (`ReadCache::invalidate`) before any of its writes is answered. `lock` (the data
+    /// directory's) is held by the thread and let go only after it has closed the connection,
+    /// however the last handle is dropped.
     pub fn start(conn: Connection, cache: ReadCache, changes: Changes, lock: std::fs::File) -> StoreResult<Self> {
         let (requests, queue) = mpsc::channel();
         let thread = std::thread::Builder::new()
