@@ -10,7 +10,7 @@
 
 use chrono::Utc;
 use devportal_aws::{create_table, DynamoStore, SecretsManagerSecrets};
-use devportal_domain::connector::{Connector, ConnectorType, ExecutionMode, Flow};
+use devportal_domain::connector::{Connector, ConnectorType, ExecutionMode, Flow, Placement};
 use devportal_domain::idempotency::CreateClaim;
 use devportal_domain::identity::{Email, Membership, Organization, Role, TokenHash, TokenRecord, TokenSecret, User};
 use devportal_domain::ids::{ConnectorId, OrgId, TokenId, UserId};
@@ -64,6 +64,7 @@ devportal_tests::contract_suite!(
         memberships_of_lists_each_organization_once,
         conditional_updates_answer_conflict_with_the_current_revision_or_not_found,
         connector_and_first_version_are_created_together,
+        a_stored_connector_is_placed_where_it_is_listed_as_it_moves_to_the_bin_and_back,
         list_connectors_walks_every_item_once_in_id_order_across_organizations,
         list_connectors_filters_by_name_type_and_released,
         list_connectors_pages_past_many_non_matching_connectors,
@@ -362,6 +363,25 @@ async fn connector_and_first_version_are_created_together(a: &Adapters) {
     assert!(matches!(err, StoreError::AlreadyExists { .. }), "{err:?}");
     assert_eq!(s.get_connector(c.id).await.unwrap(), Some(c.clone()), "the first connector is untouched");
     assert_eq!(s.list_versions(c.id).await.unwrap().len(), 1);
+}
+
+async fn a_stored_connector_is_placed_where_it_is_listed_as_it_moves_to_the_bin_and_back(a: &Adapters) {
+    let s: &dyn ConnectorStore = a.connectors.as_ref();
+    let mut c = create(s, OrgId::new(), "Placed", ConnectorType::Upload, false).await;
+    assert_eq!(s.get_stored_connector(ConnectorId::new()).await.unwrap(), None);
+    for binned in [true, false] {
+        let stored = s.get_stored_connector(c.id).await.unwrap().unwrap();
+        assert_eq!(stored.placement, c.placement());
+        assert_eq!(stored.json.decode().unwrap(), c, "the stored JSON is the connector's");
+        let moved = Connector { binned_at: binned.then(Utc::now), binned_by: binned.then_some(c.created_by), revision: c.revision + 1, ..c.clone() };
+        s.update_connector(&moved, c.revision).await.unwrap();
+        c = moved;
+        // Read twice: the first read may fill a cache the second answers from.
+        for _ in 0..2 {
+            let stored = s.get_stored_connector(c.id).await.unwrap().unwrap();
+            assert_eq!(stored.placement, Placement { owner: c.owner, binned }, "binned: {binned}");
+        }
+    }
 }
 
 async fn list_connectors_walks_every_item_once_in_id_order_across_organizations(a: &Adapters) {

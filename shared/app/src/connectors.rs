@@ -164,15 +164,12 @@ impl App {
         }
     }
 
-    /// [`App::connector`] as stored, for a read that answers it as it is: only its placement
-    /// is decoded, for the visibility check.
+    /// [`App::connector`] as stored, for a read that answers it as it is: nothing is decoded,
+    /// the store says where the connector is.
     pub async fn connector_json(&self, principal: &Principal, id: ConnectorId) -> AppResult<StoredJson<Connector>> {
-        let Some(json) = self.ports.connectors.get_connector_json(id).await? else { return Err(not_found(id, Shelf::Live)) };
-        let placement: Placement = json.decode_as().map_err(|e| StoreError::undecodable(format!("connector {id}"), e))?;
-        if shown(principal, placement, Shelf::Live) {
-            Ok(json)
-        } else {
-            Err(not_found(id, Shelf::Live))
+        match self.ports.connectors.get_stored_connector(id).await? {
+            Some(stored) if shown(principal, stored.placement, Shelf::Live) => Ok(stored.json),
+            _ => Err(not_found(id, Shelf::Live)),
         }
     }
 

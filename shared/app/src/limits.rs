@@ -233,7 +233,7 @@ impl App {
         if l.org_requests_per_second > 0 {
             let mut orgs = self.meters.orgs.lock().unwrap_or_else(|p| p.into_inner());
             let capacity = l.org_burst.max(l.org_requests_per_second) as f64;
-            for org in principal.org_ids() {
+            for org in principal.memberships.iter().map(|m| m.org_id) {
                 orgs.take(&org, capacity, l.org_requests_per_second as f64, 1.0, now).map_err(|after| {
                     tracing::warn!(org_id = %org, user_id = %principal.user.id, "organization request rate exceeded");
                     rate_limited(format!("too many requests: at most {} per second per organization", l.org_requests_per_second), after)

@@ -6,7 +6,6 @@ use crate::error::{fatal, unavailable};
 use aws_sdk_dynamodb::types::AttributeValue;
 use aws_sdk_dynamodb::Client;
 use devportal_domain::ports::{StoreError, StoreResult};
-use devportal_domain::stored::StoredJson;
 use devportal_table::attr;
 use serde::de::DeserializeOwned;
 use std::collections::HashMap;
@@ -42,7 +41,7 @@ pub(crate) fn build_error(e: aws_sdk_dynamodb::error::BuildError) -> StoreError 
 }
 
 /// A consistent point read of a whole item.
-async fn get_item(client: &Client, table: &str, pk: &str, sk: &str) -> StoreResult<Option<Attrs>> {
+pub(crate) async fn get_item(client: &Client, table: &str, pk: &str, sk: &str) -> StoreResult<Option<Attrs>> {
     let out =
         client.get_item().table_name(table).set_key(Some(key(pk, sk))).consistent_read(true).send().await.map_err(|e| unavailable("GetItem", e))?;
     Ok(out.item)
@@ -51,11 +50,6 @@ async fn get_item(client: &Client, table: &str, pk: &str, sk: &str) -> StoreResu
 /// A consistent point read of an item's body.
 pub(crate) async fn get<T: DeserializeOwned>(client: &Client, table: &str, pk: &str, sk: &str) -> StoreResult<Option<T>> {
     get_item(client, table, pk, sk).await?.as_ref().map(body_of).transpose()
-}
-
-/// Like [`get`], the body as stored, undecoded.
-pub(crate) async fn get_stored<T>(client: &Client, table: &str, pk: &str, sk: &str) -> StoreResult<Option<StoredJson<T>>> {
-    get_item(client, table, pk, sk).await?.as_ref().map(|item| body_text(item).map(StoredJson::new)).transpose()
 }
 
 /// Like [`get`], but an item whose `expires_at` (epoch seconds) is at or before `now` counts

@@ -24,7 +24,7 @@ use crate::items::{self, body_of, build_error, key, query_index, query_keys, Att
 use async_trait::async_trait;
 use aws_sdk_dynamodb::types::{AttributeValue, Delete, Put, TransactWriteItem};
 use aws_sdk_dynamodb::Client;
-use devportal_domain::connector::Connector;
+use devportal_domain::connector::{Connector, StoredConnector};
 use devportal_domain::idempotency::CreateClaim;
 use devportal_domain::identity::{Email, Membership, Organization, TokenHash, TokenRecord, User};
 use devportal_domain::ids::{ConnectorId, OrgId, TokenId, UserId};
@@ -426,8 +426,10 @@ impl ConnectorStore for DynamoStore {
         self.insert_all(vec![(item::connector(connector)?, "connector"), (item::version(first)?, "version")]).await
     }
 
-    async fn get_connector_json(&self, id: ConnectorId) -> StoreResult<Option<StoredJson<Connector>>> {
-        items::get_stored(&self.client, &self.table, &keys::connector(id), keys::META).await
+    async fn get_stored_connector(&self, id: ConnectorId) -> StoreResult<Option<StoredConnector>> {
+        let Some(found) = items::get_item(&self.client, &self.table, &keys::connector(id), keys::META).await? else { return Ok(None) };
+        let list = found.get(attr::GSI1PK).and_then(|v| v.as_s().ok());
+        item::stored_connector(id, items::body_text(&found)?, list.map(String::as_str)).map(Some)
     }
 
     async fn update_connector(&self, connector: &Connector, expected_revision: u64) -> StoreResult<()> {

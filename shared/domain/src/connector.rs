@@ -1,6 +1,7 @@
 //! The connector (PRODUCT.md §2–3): its type, locked fields and editable details.
 
 use crate::ids::{ConnectorId, OrgId, UserId};
+use crate::stored::StoredJson;
 use crate::validation::{check_line, check_text, ValidationErrors};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -124,26 +125,20 @@ impl Connector {
 }
 
 /// Where a connector is: its owner and whether it is in the bin — all a read checks before
-/// showing it. Decodes alone from a stored connector (`StoredJson::decode_as`), so a read
-/// answered from the stored JSON skips decoding the rest of the record.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
-#[serde(from = "StoredPlacement")]
+/// showing it. A store knows it without decoding the record: the list a connector's item is
+/// in names both (see [`StoredConnector`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Placement {
     pub owner: OrgId,
     pub binned: bool,
 }
 
-#[derive(Deserialize)]
-struct StoredPlacement {
-    owner: OrgId,
-    #[serde(default)]
-    binned_at: Option<serde::de::IgnoredAny>,
-}
-
-impl From<StoredPlacement> for Placement {
-    fn from(stored: StoredPlacement) -> Self {
-        Self { owner: stored.owner, binned: stored.binned_at.is_some() }
-    }
+/// A connector as stored, with its placement as the store lists it: a read that answers the
+/// stored JSON checks who may see it without decoding the record.
+#[derive(Clone, Debug, PartialEq)]
+pub struct StoredConnector {
+    pub placement: Placement,
+    pub json: StoredJson<Connector>,
 }
 
 pub const NAME_MAX: usize = 100;
@@ -375,20 +370,5 @@ mod tests {
         assert!(p.apply(&mut c));
         assert_eq!((c.name.as_str(), c.description.as_str()), ("B", "d"));
         assert!(!p.apply(&mut c), "a second identical edit changes nothing");
-    }
-
-    #[test]
-    fn placement_decodes_alone_from_the_stored_record() {
-        let mut c = upload_connector();
-        let live = crate::stored::StoredJson::<Connector>::new(serde_json::to_string(&c).unwrap());
-        assert_eq!(live.decode_as::<Placement>().unwrap(), Placement { owner: c.owner, binned: false });
-        c.binned_at = Some(Utc::now());
-        c.binned_by = Some(UserId::new());
-        let binned = crate::stored::StoredJson::<Connector>::new(serde_json::to_string(&c).unwrap());
-        assert_eq!(binned.decode_as::<Placement>().unwrap(), c.placement());
-        assert!(c.placement().binned);
-        // Records written before the bin existed carry no `binned_at` at all.
-        let old = serde_json::json!({ "owner": c.owner, "name": "old" }).to_string();
-        assert_eq!(crate::stored::StoredJson::<Connector>::new(old).decode_as::<Placement>().unwrap(), Placement { owner: c.owner, binned: false });
     }
 }

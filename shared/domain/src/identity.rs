@@ -132,7 +132,11 @@ impl TokenSecret {
 
     /// The hash a presented bearer string is looked up by.
     pub fn hash_of(presented: &str) -> TokenHash {
-        TokenHash(hex::encode(Sha256::digest(presented.as_bytes())))
+        // Into a buffer rather than `hex::encode`, which builds the string a `char` at a time
+        // (every authenticated request hashes its token).
+        let mut hex = [0u8; 64];
+        hex::encode_to_slice(Sha256::digest(presented.as_bytes()), &mut hex).expect("a SHA-256 digest is 32 bytes");
+        TokenHash(String::from_utf8(hex.to_vec()).expect("hex digits are ASCII"))
     }
 
     pub fn hash(&self) -> TokenHash {
@@ -265,6 +269,8 @@ mod tests {
         assert!(a.expose().starts_with(TOKEN_PREFIX));
         assert_eq!(a.expose().len(), TOKEN_PREFIX.len() + 64);
         assert_eq!(a.hash(), TokenSecret::hash_of(a.expose()));
+        // Stored hashes are lowercase hex SHA-256: the format must not change under them.
+        assert_eq!(TokenSecret::hash_of("abc").0, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
         assert_ne!(a.hash().0, a.expose());
     }
 

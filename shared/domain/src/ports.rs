@@ -2,7 +2,7 @@
 //! Each has an embedded adapter (`shared/embedded`) and an AWS adapter (`shared/aws`);
 //! the contract tests in `tests/` hold both to the same behaviour.
 
-use crate::connector::{Connector, ConnectorType};
+use crate::connector::{Connector, ConnectorType, StoredConnector};
 use crate::identity::Email;
 use crate::identity::{Membership, Organization, TokenHash, TokenRecord, User};
 use crate::ids::{ConnectorId, OrgId, TokenId, UserId};
@@ -97,11 +97,12 @@ pub struct ConnectorQuery {
 pub trait ConnectorStore: Send + Sync {
     /// Creates a connector with its first version, atomically.
     async fn create_connector(&self, connector: &Connector, first: &Version) -> StoreResult<()>;
-    /// The connector as stored (a read that answers it as it is skips the decode).
-    async fn get_connector_json(&self, id: ConnectorId) -> StoreResult<Option<StoredJson<Connector>>>;
+    /// The connector as stored, with its placement (a read that answers it as it is skips the
+    /// decode).
+    async fn get_stored_connector(&self, id: ConnectorId) -> StoreResult<Option<StoredConnector>>;
     async fn get_connector(&self, id: ConnectorId) -> StoreResult<Option<Connector>> {
-        match self.get_connector_json(id).await? {
-            Some(json) => json.decode().map(Some).map_err(|e| StoreError::undecodable(format!("connector {id}"), e)),
+        match self.get_stored_connector(id).await? {
+            Some(stored) => stored.json.decode().map(Some).map_err(|e| StoreError::undecodable(format!("connector {id}"), e)),
             None => Ok(None),
         }
     }

@@ -39,14 +39,6 @@ impl<T: DeserializeOwned> StoredJson<T> {
     }
 }
 
-impl<T> StoredJson<T> {
-    /// Only the fields `P` names (a projection of `T`, such as a connector's `Placement`):
-    /// cheaper than [`StoredJson::decode`] when a read checks a field or two and answers the text.
-    pub fn decode_as<P: DeserializeOwned>(&self) -> serde_json::Result<P> {
-        serde_json::from_str(&self.json)
-    }
-}
-
 impl<T> Clone for StoredJson<T> {
     fn clone(&self) -> Self {
         Self::new(self.json.clone())

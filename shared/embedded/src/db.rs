@@ -9,7 +9,7 @@
 //! through the exact in-memory [`ReadCache`] first; it is exact because this process is the only
 //! writer (the data directory's lock, [`lock_data_dir`]) and every write reports its rows.
 
-use crate::read_cache::{Changes, ReadCache, WrittenRow};
+use crate::read_cache::{CachedItem, Changes, ReadCache, WrittenRow};
 use crate::writer::Writer;
 use devportal_domain::ports::{StoreError, StoreResult};
 use rusqlite::functions::FunctionFlags;
@@ -152,24 +152,29 @@ impl Db {
         self.inner.writer.write(f).await
     }
 
-    /// The body of item (`pk`, `sk`) as [`ops::get_body`] reads it, from the read cache when
-    /// it holds the item (or knows it is absent).
-    pub async fn cached_body(&self, pk: &str, sk: &str) -> StoreResult<Option<Arc<str>>> {
+    /// Item (`pk`, `sk`) as [`ops::get_item`] reads it, from the read cache when it holds the
+    /// item (or knows it is absent).
+    pub async fn cached_item(&self, pk: &str, sk: &str) -> StoreResult<Option<CachedItem>> {
         let cache = &self.inner.cache;
-        if let Some(known) = cache.body(pk, sk) {
+        if let Some(known) = cache.item(pk, sk) {
             return Ok(known);
         }
         let ticket = cache.ticket();
         let (p, s) = (pk.to_owned(), sk.to_owned());
-        let body: Option<Arc<str>> = self.read(move |c| ops::get_body(c, &p, &s)).await?.map(Into::into);
-        cache.fill_body(ticket, pk, sk, body.clone());
-        Ok(body)
+        let item = self.read(move |c| ops::get_item(c, &p, &s)).await?;
+        cache.fill_item(ticket, pk, sk, item.clone());
+        Ok(item)
+    }
+
+    /// The body of item (`pk`, `sk`): [`Db::cached_item`]'s.
+    pub async fn cached_body(&self, pk: &str, sk: &str) -> StoreResult<Option<Arc<str>>> {
+        Ok(self.cached_item(pk, sk).await?.map(|item| item.body))
     }
 
     /// What the read cache holds for item (`pk`, `sk`) (tests).
     #[cfg(test)]
     pub(crate) fn cache_entry(&self, pk: &str, sk: &str) -> Option<Option<Arc<str>>> {
-        self.inner.cache.body(pk, sk)
+        self.inner.cache.item(pk, sk).map(|item| item.map(|i| i.body))
     }
 
     /// The result of `f`, a read of the GSI1 `partitions` only, from the read cache when it
@@ -328,6 +333,17 @@ pub mod ops {
             .map_err(sql)
     }
 
+    /// The body of item (`pk`, `sk`) and the GSI1 partition it is listed in.
+    pub fn get_item(conn: &Connection, pk: &str, sk: &str) -> StoreResult<Option<CachedItem>> {
+        conn.prepare_cached("SELECT body, gsi1pk FROM items WHERE pk = ?1 AND sk = ?2")
+            .map_err(sql)?
+            .query_row(params![pk, sk], |r| {
+                Ok(CachedItem { body: r.get::<_, String>(0)?.into(), list: r.get::<_, Option<String>>(1)?.map(Into::into) })
+            })
+            .optional()
+            .map_err(sql)
+    }
+
     /// Like [`get`], but an item whose `expires_at` is at or before `now` counts as absent.
     pub fn get_live<T: DeserializeOwned>(conn: &Connection, pk: &str, sk: &str, now: chrono::DateTime<chrono::Utc>) -> StoreResult<Option<T>> {
         let body: Option<String> = conn
@@ -472,7 +488,7 @@ mod tests {
         assert_eq!(body(&db, "CONN#1").await, None, "absent, and remembered as absent");
         put(&db, item("CONN#1", "META", None, "one")).await;
         assert_eq!(body(&db, "CONN#1").await.as_deref(), Some("one"), "a remembered absence outlived an insert");
-        assert!(db.inner.cache.body("CONN#1", "META").is_some(), "the read did not fill the cache");
+        assert!(db.inner.cache.item("CONN#1", "META").is_some(), "the read did not fill the cache");
         put(&db, item("CONN#1", "META", None, "two")).await;
         assert_eq!(body(&db, "CONN#1").await.as_deref(), Some("two"), "an INSERT OR REPLACE was not seen");
         // Plain SQL, as a purge writes it.

@@ -1,4 +1,4 @@
-//! The read cache: item bodies and GSI1 query results the API reads on every request, kept in
+//! The read cache: items (body and list key) and GSI1 query results the API reads on every request, kept in
 //! memory and exact, so the hot reads (`GET /connectors/{id}`, the list page, a wizard step's
 //! connector and version) do not open a SQLite read transaction (docs/ARCHITECTURE.md,
 //! "Read cache"; the measurements in docs/BENCHMARKS.md).
@@ -81,6 +81,14 @@ impl Changes {
     }
 }
 
+/// An item as the cache holds it: its body and the GSI1 partition it is listed in (which
+/// says where a connector is without decoding its body).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CachedItem {
+    pub body: Arc<str>,
+    pub list: Option<Arc<str>>,
+}
+
 struct Query {
     /// The GSI1 partitions the result was read from.
     partitions: Vec<String>,
@@ -92,7 +100,7 @@ struct Query {
 struct State {
     generation: u64,
     /// Keyed by `pk` NUL `sk`; `None` remembers that the item does not exist.
-    bodies: HashMap<String, Option<Arc<str>>>,
+    items: HashMap<String, Option<CachedItem>>,
     /// Keyed by the query's own text.
     queries: HashMap<String, Query>,
     /// What the entries cost (see the module's doc).
@@ -100,8 +108,8 @@ struct State {
 }
 
 impl State {
-    fn body_bytes(key: &str, body: &Option<Arc<str>>) -> usize {
-        key.len() + body.as_ref().map_or(0, |b| b.len()) + ENTRY_OVERHEAD
+    fn item_bytes(key: &str, item: &Option<CachedItem>) -> usize {
+        key.len() + item.as_ref().map_or(0, |i| i.body.len() + i.list.as_ref().map_or(0, |l| l.len())) + ENTRY_OVERHEAD
     }
 
     /// Makes room for `bytes` more; false if an entry that big is not kept.
@@ -110,16 +118,16 @@ impl State {
             return false;
         }
         if self.bytes + bytes > MAX_BYTES {
-            self.bodies.clear();
+            self.items.clear();
             self.queries.clear();
             self.bytes = 0;
         }
         true
     }
 
-    fn remove_body(&mut self, key: &str) {
-        if let Some(body) = self.bodies.remove(key) {
-            self.bytes -= Self::body_bytes(key, &body);
+    fn remove_item(&mut self, key: &str) {
+        if let Some(item) = self.items.remove(key) {
+            self.bytes -= Self::item_bytes(key, &item);
         }
     }
 
@@ -136,17 +144,32 @@ pub struct ReadCache {
     state: Arc<RwLock<State>>,
 }
 
-/// Where a reader stands before it reads the database; hand it back to [`ReadCache::fill_body`]
+/// Where a reader stands before it reads the database; hand it back to [`ReadCache::fill_item`]
 /// or [`ReadCache::fill_query`].
 #[derive(Debug, Clone, Copy)]
 pub struct Ticket(u64);
 
-fn body_key(pk: &str, sk: &str) -> String {
+fn item_key(pk: &str, sk: &str) -> String {
     let mut key = String::with_capacity(pk.len() + sk.len() + 1);
     key.push_str(pk);
     key.push('\0');
     key.push_str(sk);
     key
+}
+
+/// `f` of the key of item (`pk`, `sk`), built on the stack when it is short (every key the
+/// hot reads look up is): a lookup allocates nothing.
+fn with_item_key<R>(pk: &str, sk: &str, f: impl FnOnce(&str) -> R) -> R {
+    let mut buf = [0u8; 128];
+    let len = pk.len() + sk.len() + 1;
+    if len > buf.len() {
+        return f(&item_key(pk, sk));
+    }
+    buf[..pk.len()].copy_from_slice(pk.as_bytes());
+    buf[pk.len()] = 0;
+    buf[pk.len() + 1..len].copy_from_slice(sk.as_bytes());
+    // Two strings joined by a NUL are UTF-8.
+    f(std::str::from_utf8(&buf[..len]).expect("UTF-8 joined by NUL"))
 }
 
 impl ReadCache {
@@ -158,9 +181,9 @@ impl ReadCache {
         self.state.write().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// The body of item (`pk`, `sk`) if the cache knows it: `Some(None)` for "no such item".
-    pub fn body(&self, pk: &str, sk: &str) -> Option<Option<Arc<str>>> {
-        self.read().bodies.get(&body_key(pk, sk)).cloned()
+    /// Item (`pk`, `sk`) if the cache knows it: `Some(None)` for "no such item".
+    pub fn item(&self, pk: &str, sk: &str) -> Option<Option<CachedItem>> {
+        with_item_key(pk, sk, |key| self.read().items.get(key).cloned())
     }
 
     /// Take before reading the database.
@@ -169,17 +192,17 @@ impl ReadCache {
     }
 
     /// Keeps what a reader read, unless a write ended since its ticket.
-    pub fn fill_body(&self, ticket: Ticket, pk: &str, sk: &str, body: Option<Arc<str>>) {
-        let key = body_key(pk, sk);
-        let bytes = State::body_bytes(&key, &body);
+    pub fn fill_item(&self, ticket: Ticket, pk: &str, sk: &str, item: Option<CachedItem>) {
+        let key = item_key(pk, sk);
+        let bytes = State::item_bytes(&key, &item);
         let mut state = self.write();
         if state.generation != ticket.0 {
             return;
         }
-        state.remove_body(&key);
+        state.remove_item(&key);
         if state.make_room(bytes) {
             state.bytes += bytes;
-            state.bodies.insert(key, body);
+            state.items.insert(key, item);
         }
     }
 
@@ -205,7 +228,7 @@ impl ReadCache {
 
     /// Brings the cache up to the written rows; called after every write transaction,
     /// committed or not (see [`Changes::discard_since`] and [`Changes::forget_bodies`]). A
-    /// cached body whose row was last written with a body that stands is replaced by it (the
+    /// cached item whose row was last written with a body that stands is replaced by it (the
     /// next read of an item just written needs no database read: a wizard step reads the
     /// version it wrote the step before); any other written row's entry is dropped, as is
     /// every query result over a partition a row entered, changed in or left.
@@ -220,18 +243,18 @@ impl ReadCache {
         // The last write of a key decides what it holds: walk from the end, once per key.
         let mut seen = std::collections::HashSet::with_capacity(rows.len());
         for row in rows.iter().rev() {
-            let key = body_key(&row.pk, &row.sk);
+            let key = item_key(&row.pk, &row.sk);
             if !seen.insert(key.clone()) {
                 continue;
             }
-            let was_cached = state.bodies.contains_key(&key);
-            state.remove_body(&key);
+            let was_cached = state.items.contains_key(&key);
+            state.remove_item(&key);
             if let (true, Some(body)) = (was_cached, &row.body) {
-                let body = Some(body.clone());
-                let bytes = State::body_bytes(&key, &body);
+                let item = Some(CachedItem { body: body.clone(), list: row.gsi1pk[1].as_deref().map(Arc::from) });
+                let bytes = State::item_bytes(&key, &item);
                 if state.make_room(bytes) {
                     state.bytes += bytes;
-                    state.bodies.insert(key, body);
+                    state.items.insert(key, item);
                 }
             }
         }
@@ -250,6 +273,17 @@ impl ReadCache {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The body part of what the cache holds, and a fill of a body listed nowhere.
+    impl ReadCache {
+        fn body(&self, pk: &str, sk: &str) -> Option<Option<Arc<str>>> {
+            self.item(pk, sk).map(|item| item.map(|i| i.body))
+        }
+
+        fn fill_body(&self, ticket: Ticket, pk: &str, sk: &str, body: Option<Arc<str>>) {
+            self.fill_item(ticket, pk, sk, body.map(|body| CachedItem { body, list: None }));
+        }
+    }
 
     fn row(pk: &str, sk: &str, gsi1pk: Option<&str>) -> WrittenRow {
         WrittenRow { pk: pk.into(), sk: sk.into(), gsi1pk: [gsi1pk.map(Into::into), None], body: None }
@@ -296,9 +330,9 @@ mod tests {
         let cache = ReadCache::default();
         let held = |cache: &ReadCache| {
             let state = cache.read();
-            let bodies: usize = state.bodies.iter().map(|(k, b)| State::body_bytes(k, b)).sum();
+            let items: usize = state.items.iter().map(|(k, i)| State::item_bytes(k, i)).sum();
             let queries: usize = state.queries.values().map(|q| q.bytes).sum();
-            assert_eq!(state.bytes, bodies + queries, "the accounting drifted");
+            assert_eq!(state.bytes, items + queries, "the accounting drifted");
             state.bytes
         };
         // Absences cost something too: asking for ids that do not exist cannot grow it forever.
@@ -306,7 +340,7 @@ mod tests {
             cache.fill_body(cache.ticket(), &format!("CONN#{i}"), "META", None);
         }
         assert!(held(&cache) <= MAX_BYTES);
-        assert!(cache.read().bodies.len() < MAX_BYTES / ENTRY_OVERHEAD, "absences are not charged");
+        assert!(cache.read().items.len() < MAX_BYTES / ENTRY_OVERHEAD, "absences are not charged");
         // Big bodies and results, and one too big to keep.
         let big: Arc<str> = "x".repeat(MAX_ENTRY_BYTES - 200).into();
         for i in 0..40 {
@@ -365,6 +399,23 @@ mod tests {
         changes.forget_bodies();
         cache.invalidate(&changes.take());
         assert_eq!(cache.body("CONN#1", "META"), None, "a body of a failed transaction was kept");
+    }
+
+    #[test]
+    fn a_cached_item_keeps_the_list_its_last_write_put_it_in_and_long_keys_are_found() {
+        let cache = ReadCache::default();
+        let listed = |list: &str| Some(CachedItem { body: "c".into(), list: Some(list.into()) });
+        cache.fill_item(cache.ticket(), "CONN#1", "META", listed("ORGCONN#1"));
+        assert_eq!(cache.item("CONN#1", "META"), Some(listed("ORGCONN#1")));
+        // Binned: the row moves from its organization's list to its bin.
+        let moved = WrittenRow { body: Some("c".into()), gsi1pk: [Some("ORGCONN#1".into()), Some("ORGBIN#1".into())], ..row("CONN#1", "META", None) };
+        cache.invalidate(&[moved]);
+        assert_eq!(cache.item("CONN#1", "META"), Some(listed("ORGBIN#1")), "the cached item kept its old list");
+        // A key longer than the lookup's stack buffer.
+        let long = "P".repeat(200);
+        cache.fill_item(cache.ticket(), &long, "META", listed("ORGCONN#2"));
+        assert_eq!(cache.item(&long, "META"), Some(listed("ORGCONN#2")));
+        assert_eq!(cache.item(&long, "METB"), None);
     }
 
     #[test]

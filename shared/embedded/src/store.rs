@@ -1,8 +1,9 @@
 //! `IdentityStore` and `ConnectorStore` on the embedded SQLite table.
 
 use crate::db::{ops, sql, Db, Item};
+use crate::read_cache::CachedItem;
 use async_trait::async_trait;
-use devportal_domain::connector::Connector;
+use devportal_domain::connector::{Connector, StoredConnector};
 use devportal_domain::idempotency::CreateClaim;
 use devportal_domain::identity::{Email, Membership, Organization, TokenHash, TokenRecord, User};
 use devportal_domain::ids::{ConnectorId, OrgId, TokenId, UserId};
@@ -173,9 +174,9 @@ impl ConnectorStore for SqliteStore {
             .await
     }
 
-    async fn get_connector_json(&self, id: ConnectorId) -> StoreResult<Option<StoredJson<Connector>>> {
-        let body = self.db.cached_body(&keys::connector(id), keys::META).await?;
-        Ok(body.map(StoredJson::new))
+    async fn get_stored_connector(&self, id: ConnectorId) -> StoreResult<Option<StoredConnector>> {
+        let Some(CachedItem { body, list }) = self.db.cached_item(&keys::connector(id), keys::META).await? else { return Ok(None) };
+        item::stored_connector(id, body, list.as_deref()).map(Some)
     }
 
     async fn update_connector(&self, connector: &Connector, expected_revision: u64) -> StoreResult<()> {

@@ -4,12 +4,15 @@
 //! for these records, so a record is stored under the same keys, indexes and body by both.
 
 use chrono::{DateTime, SecondsFormat, Utc};
-use devportal_domain::connector::Connector;
+use devportal_domain::connector::{Connector, StoredConnector};
 use devportal_domain::identity::{Membership, TokenRecord};
+use devportal_domain::ids::ConnectorId;
 use devportal_domain::pipeline::{Job, Transition};
 use devportal_domain::ports::{CatalogEntry, CatalogPlace, CatalogPointer, StoreError, StoreResult};
+use devportal_domain::stored::StoredJson;
 use devportal_domain::version::Version;
 use serde::Serialize;
+use std::sync::Arc;
 
 use crate::keys;
 
@@ -80,6 +83,15 @@ pub fn connector(c: &Connector) -> StoreResult<Item> {
     })
 }
 
+/// A connector's item read back: its body and the GSI1 partition [`connector`] listed it in,
+/// which says its placement without decoding the body.
+pub fn stored_connector(id: ConnectorId, body: impl Into<Arc<str>>, list: Option<&str>) -> StoreResult<StoredConnector> {
+    let placement = list
+        .and_then(keys::connector_placement)
+        .ok_or_else(|| StoreError::undecodable(format!("connector {id}"), format!("its list key {list:?} names no organization's list or bin")))?;
+    Ok(StoredConnector { placement, json: StoredJson::new(body) })
+}
+
 /// A version, beside its connector.
 pub fn version(v: &Version) -> StoreResult<Item> {
     Ok(Item::new(keys::connector(v.connector_id), keys::version(v.number), v)?.revision(v.revision))
@@ -115,4 +127,35 @@ pub fn catalog(e: &CatalogEntry) -> StoreResult<Vec<Item>> {
 /// Fixed-width UTC time, so the text order of sort keys is time order.
 pub fn sort_time(at: DateTime<Utc>) -> String {
     at.to_rfc3339_opts(SecondsFormat::Micros, true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use devportal_domain::connector::Placement;
+
+    #[test]
+    fn a_connector_read_back_is_placed_where_its_item_lists_it() {
+        let mut record: Connector = serde_json::from_value(serde_json::json!({
+            "id": ConnectorId::new(), "name": "c", "type": "datasource", "description": "", "readme": "",
+            "flow": "default", "execution_mode": "env", "owner": devportal_domain::ids::OrgId::new(),
+            "created_by": devportal_domain::ids::UserId::new(), "created_at": "2026-12-03T00:00:00Z",
+            "updated_at": "2026-12-03T00:00:00Z", "main_version": null, "latest_version": 1, "has_logo": false,
+            "released": false, "binned_at": null, "binned_by": null, "revision": 1
+        }))
+        .unwrap();
+        for binned_at in [None, Some(Utc::now())] {
+            record.binned_at = binned_at;
+            let item = connector(&record).unwrap();
+            let list = item.gsi1.as_ref().map(|(pk, _)| pk.as_str());
+            let stored = stored_connector(record.id, item.body.clone(), list).unwrap();
+            assert_eq!(stored.placement, Placement { owner: record.owner, binned: binned_at.is_some() });
+            assert_eq!(stored.placement, record.placement(), "the list key and the record disagree");
+            assert_eq!(stored.json.as_str(), item.body);
+        }
+        for list in [None, Some("ORGCONN#not-a-uuid"), Some(format!("USER#{}", record.owner).as_str())] {
+            let error = stored_connector(record.id, "{}", list).unwrap_err();
+            assert!(error.to_string().contains(&record.id.to_string()), "{error}");
+        }
+    }
 }

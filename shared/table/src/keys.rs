@@ -1,6 +1,7 @@
 //! The single-table key design, shared by the embedded store (`shared/embedded`) and the
 //! DynamoDB adapter. `pk`/`sk` address an item; `gsi1pk`/`gsi1sk` serve the lists.
 
+use devportal_domain::connector::Placement;
 use devportal_domain::ids::{ConnectorId, OrgId, SecretId, TokenId, UserId};
 use devportal_domain::ports::CatalogPlace;
 
@@ -46,13 +47,15 @@ pub const BINNED_CONNECTORS: &str = "BINNED";
 pub fn binned_sort_key(binned_at_rfc3339_micros: &str, id: ConnectorId) -> String {
     format!("{binned_at_rfc3339_micros}#{id}")
 }
+const ORG_CONNECTORS_PREFIX: &str = "ORGCONN#";
+const ORG_BIN_PREFIX: &str = "ORGBIN#";
 /// GSI1 partition listing an organization's connectors (sort key: the connector id).
 pub fn org_connectors(org: OrgId) -> String {
-    format!("ORGCONN#{org}")
+    format!("{ORG_CONNECTORS_PREFIX}{org}")
 }
 /// GSI1 partition listing an organization's binned connectors.
 pub fn org_bin(org: OrgId) -> String {
-    format!("ORGBIN#{org}")
+    format!("{ORG_BIN_PREFIX}{org}")
 }
 /// The GSI1 partition a connector is listed in: its organization's list, or its bin.
 pub fn connector_list(org: OrgId, binned: bool) -> String {
@@ -61,6 +64,15 @@ pub fn connector_list(org: OrgId, binned: bool) -> String {
     } else {
         org_connectors(org)
     }
+}
+/// Where a connector is, from the GSI1 partition it is listed in ([`connector_list`] read
+/// back); `None` for any other text.
+pub fn connector_placement(list: &str) -> Option<Placement> {
+    let (owner, binned) = match list.strip_prefix(ORG_CONNECTORS_PREFIX) {
+        Some(owner) => (owner, false),
+        None => (list.strip_prefix(ORG_BIN_PREFIX)?, true),
+    };
+    Some(Placement { owner: owner.parse().ok()?, binned })
 }
 /// The logo of a connector (sk under `connector(id)`).
 pub const LOGO: &str = "LOGO";
