@@ -144,12 +144,12 @@ struct Bucket {
 /// stays bounded by the callers active within one refill period.
 #[derive(Debug)]
 struct Buckets<K> {
-    map: HashMap<K, Bucket>,
+    map: HashMap<K, Bucket, foldhash::quality::RandomState>,
 }
 
 impl<K> Default for Buckets<K> {
     fn default() -> Self {
-        Self { map: HashMap::new() }
+        Self { map: HashMap::default() }
     }
 }
 

@@ -33,7 +33,7 @@ pub struct CachingIdentityStore {
 struct State {
     /// Bumped by every write: an answer read before a write is not remembered after it.
     generation: u64,
-    entries: HashMap<TokenHash, (Instant, Principal)>,
+    entries: HashMap<TokenHash, (Instant, Principal), foldhash::quality::RandomState>,
 }
 
 impl CachingIdentityStore {

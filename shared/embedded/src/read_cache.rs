@@ -26,6 +26,9 @@ use std::sync::{Arc, Mutex, RwLock};
 pub const MAX_BYTES: usize = 32 << 20;
 /// The largest entry it keeps (a list page of big readmes is read from the database).
 pub const MAX_ENTRY_BYTES: usize = MAX_BYTES / 16;
+/// The maps' hasher: randomly seeded, several times SipHash's speed on these short keys.
+type Hasher = foldhash::quality::RandomState;
+
 /// What an entry costs beyond its key and text (the map's slot, the `Arc`).
 const ENTRY_OVERHEAD: usize = 64;
 
@@ -100,9 +103,9 @@ struct Query {
 struct State {
     generation: u64,
     /// Keyed by `pk` NUL `sk`; `None` remembers that the item does not exist.
-    items: HashMap<String, Option<CachedItem>>,
+    items: HashMap<String, Option<CachedItem>, Hasher>,
     /// Keyed by the query's own text.
-    queries: HashMap<String, Query>,
+    queries: HashMap<String, Query, Hasher>,
     /// What the entries cost (see the module's doc).
     bytes: usize,
 }
