@@ -174,14 +174,36 @@ impl<S> HttpService for S where
 {
 }
 
-/// Serves `service` with every request in its span, its `answered` line, and a panic
-/// answered as `internal` — once around the whole service, not around each route.
+/// Serves `service` with every request in its span, its `answered` line, a panic answered as
+/// `internal`, and the security headers on every answer (a panic's too) — once around the
+/// whole service, not around each route.
 pub fn serve(service: impl HttpService) -> impl HttpService {
     ServiceBuilder::new()
         .layer(access_log::AccessLogLayer)
-        .map_response(IntoResponse::into_response)
+        .map_response(|res: Response<_>| security_headers(res.into_response()))
         .layer(CatchPanicLayer::custom(panic_response))
         .service(service)
+}
+
+/// The Content-Security-Policy of an API answer: JSON is never a document that loads or runs
+/// anything, nor one to frame (a page of the local host's site sets its own, see
+/// docs/ARCHITECTURE.md, "Web UI").
+pub const API_CONTENT_SECURITY_POLICY: &str = "default-src 'none'; frame-ancestors 'none'";
+
+/// Adds the security headers an answer did not set itself: a page keeps its policy, a logo
+/// its sandbox.
+fn security_headers(mut res: Response) -> Response {
+    use axum::http::{header, HeaderValue};
+    let h = res.headers_mut();
+    for (name, value) in [
+        (header::CONTENT_SECURITY_POLICY, API_CONTENT_SECURITY_POLICY),
+        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        (header::REFERRER_POLICY, "no-referrer"),
+        (header::X_FRAME_OPTIONS, "DENY"),
+    ] {
+        h.entry(name).or_insert(HeaderValue::from_static(value));
+    }
+    res
 }
 
 /// The router as the Lambda function serves it: the caller's address (API Gateway's

@@ -304,12 +304,11 @@ async fn run_reconciler(app: App, mut stop: tokio::sync::watch::Receiver<bool>) 
     }
 }
 
-/// The APIs under their paths and the static site everywhere else (`site`), every answer
-/// with the security headers, every request in the API's request span with its access line.
+/// The APIs under their paths and the static site everywhere else (`site`), every request in
+/// the API's request span with its access line, every answer with the security headers (the
+/// site's pages under their own policy).
 pub fn site_router(app: App, static_dir: Option<&Path>) -> impl devportal_api::HttpService {
-    let beside = site::ApiBesideSite::new(devportal_api::routes(app), static_dir.map(Path::to_path_buf));
-    // The headers outside `serve`'s panic catching, so a panic's `internal` answer has them too.
-    tower::ServiceBuilder::new().map_response(site::security_headers).service(devportal_api::serve(beside))
+    devportal_api::serve(site::ApiBesideSite::new(devportal_api::routes(app), static_dir.map(Path::to_path_buf)))
 }
 
 /// Resolves on SIGINT or SIGTERM.

@@ -1,9 +1,8 @@
 //! The web UI's static files (`static-site/dist`, built by Vite) beside the API: deep links
 //! fall back to `index.html`, hashed assets are cached for a year and `index.html` never, and
-//! every answer carries the strict security headers the UI is built to work under
+//! every answer of the site carries the strict policy the UI is built to work under
 //! (docs/ARCHITECTURE.md, "Web UI").
 
-use axum::body::Body;
 use axum::extract::Request;
 use axum::http::{header, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -98,9 +97,17 @@ impl Service<Request> for SiteFiles {
     }
 }
 
-/// Answers a request for a path outside the APIs: a file of the site, or `index.html` for a
-/// deep link.
+/// Answers a request for a path outside the APIs, under the pages' policy
+/// ([`CONTENT_SECURITY_POLICY`]; the other security headers come with every answer from
+/// `devportal_api::serve`).
 async fn serve(dir: PathBuf, req: Request) -> Response {
+    let mut res = serve_file(dir, req).await;
+    res.headers_mut().insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CONTENT_SECURITY_POLICY));
+    res
+}
+
+/// A file of the site, or `index.html` for a deep link.
+async fn serve_file(dir: PathBuf, req: Request) -> Response {
     let path = req.uri().path();
     if !matches!(*req.method(), Method::GET | Method::HEAD) {
         return (StatusCode::METHOD_NOT_ALLOWED, [(header::ALLOW, "GET, HEAD")], "method not allowed").into_response();
@@ -115,15 +122,5 @@ async fn serve(dir: PathBuf, req: Request) -> Response {
     };
     let cache = if hashed && res.status().is_success() { "public, max-age=31536000, immutable" } else { "no-cache" };
     res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
-    res
-}
-
-/// Adds the security headers to every answer (pages, assets and API alike).
-pub fn security_headers(mut res: Response<Body>) -> Response<Body> {
-    let h = res.headers_mut();
-    h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CONTENT_SECURITY_POLICY));
-    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
-    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
-    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     res
 }

@@ -8,6 +8,8 @@ use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
 
+const TOKEN: &str = "site-test-token-0123456789abcdef";
+
 struct Server {
     child: Child,
     base: String,
@@ -28,7 +30,7 @@ fn start(data_dir: &Path, static_dir: &Path) -> Server {
         .arg(data_dir)
         .arg("--static-dir")
         .arg(static_dir)
-        .env("DEVPORTAL_TOKEN", "site-test-token-0123456789abcdef")
+        .env("DEVPORTAL_TOKEN", TOKEN)
         .env("DEVPORTAL_LOG", "warn")
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
@@ -60,7 +62,24 @@ fn site() -> tempfile::TempDir {
     dir
 }
 
+/// The headers every answer carries, whatever its policy.
+fn assert_common_security_headers(res: &reqwest::Response) {
+    let h = res.headers();
+    assert_eq!(h.get("x-content-type-options").unwrap(), "nosniff");
+    assert_eq!(h.get("referrer-policy").unwrap(), "no-referrer");
+    assert_eq!(h.get("x-frame-options").unwrap(), "DENY");
+}
+
+/// An API answer: nothing to load, run or frame.
+fn assert_api_security_headers(res: &reqwest::Response) {
+    assert_common_security_headers(res);
+    let csp = res.headers().get("content-security-policy").expect("a CSP on every answer").to_str().unwrap();
+    assert_eq!(csp, "default-src 'none'; frame-ancestors 'none'", "{}", res.url());
+}
+
+/// A page or an asset of the site: the policy the UI works under.
 fn assert_security_headers(res: &reqwest::Response) {
+    assert_common_security_headers(res);
     let h = res.headers();
     let csp = h.get("content-security-policy").expect("a CSP on every answer").to_str().unwrap();
     for directive in [
@@ -75,9 +94,6 @@ fn assert_security_headers(res: &reqwest::Response) {
         assert!(csp.contains(directive), "CSP lacks {directive}: {csp}");
     }
     assert!(!csp.contains("unsafe-inline") && !csp.contains("unsafe-eval"), "{csp}");
-    assert_eq!(h.get("x-content-type-options").unwrap(), "nosniff");
-    assert_eq!(h.get("referrer-policy").unwrap(), "no-referrer");
-    assert_eq!(h.get("x-frame-options").unwrap(), "DENY");
 }
 
 #[tokio::test]
@@ -112,13 +128,29 @@ async fn pages_assets_and_api_carry_the_security_headers_and_deep_links_get_the_
     for api in ["/api/v1/no-such-route", "/api/v2/connectors", "/run-api/v9/x"] {
         let res = get(api).await.unwrap();
         assert_eq!(res.status(), 404, "{api}");
-        assert_security_headers(&res);
+        assert_api_security_headers(&res);
         let body: serde_json::Value = res.json().await.unwrap();
         assert_eq!(body["code"], "not_found", "{api}");
     }
     let res = get("/api/v1/openapi.json").await.unwrap();
     assert_eq!(res.status(), 200);
-    assert_security_headers(&res);
+    assert_api_security_headers(&res);
+
+    // An API answer with a policy of its own keeps it: a logo stays sandboxed.
+    let api = |req: reqwest::RequestBuilder| req.bearer_auth(TOKEN).send();
+    let res = api(client.post(format!("{}/api/v1/connectors", server.base)).json(&serde_json::json!({"name": "Logo", "type": "datasource"})))
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201);
+    assert_api_security_headers(&res);
+    let id = res.json::<serde_json::Value>().await.unwrap()["id"].as_str().unwrap().to_string();
+    let logo = format!("{}/api/v1/connectors/{id}/logo", server.base);
+    let svg = "<svg xmlns='http://www.w3.org/2000/svg'/>";
+    assert_eq!(api(client.put(&logo).header("content-type", "image/svg+xml").body(svg)).await.unwrap().status(), 200);
+    let res = api(client.get(&logo)).await.unwrap();
+    assert_eq!(res.status(), 200);
+    assert_common_security_headers(&res);
+    assert_eq!(res.headers().get("content-security-policy").unwrap(), "default-src 'none'; style-src 'unsafe-inline'; sandbox");
 
     // Only GET and HEAD reach the files.
     let res = client.post(format!("{}/connectors", server.base)).send().await.unwrap();
