@@ -151,7 +151,9 @@ declare -A RESULT STATUSES
 # as a share of the machine (all CPUs).
 # SERVER_CPU: CPU time of the measured server (portal or hello-world) per request, in µs —
 # less sensitive to other load on the machine than requests/s.
-declare -A OTHER_CPU SERVER_CPU
+# CLIENT_CPU: wrk's CPU time per request, in µs: the load generator shares the CPUs with the
+# servers, so what it spends per request lowers the requests/s of either.
+declare -A OTHER_CPU SERVER_CPU CLIENT_CPU
 measure() {
   local name=$1 url=$2 script=$3 t=${4:-$THREADS} c=${5:-$CONNS} before b0 t0 b1 t1 p0 p1 h0 h1 wrk_s
   log "warm-up $name ($WARMUP)"
@@ -169,9 +171,11 @@ measure() {
   local served=$((p1 - p0)); [[ $url == "$HELLO"* ]] && served=$((h1 - h0))
   SERVER_CPU[$name]=$(awk -v ticks="$served" -v hz="$HZ" -v n="$(sed -n 's/.* requests=\([0-9]*\).*/\1/p' <<<"${RESULT[$name]}")" \
     'BEGIN { printf "%.0f", (n > 0 ? ticks / hz * 1e6 / n : 0) }')
+  CLIENT_CPU[$name]=$(awk -v s="$wrk_s" -v n="$(sed -n 's/.* requests=\([0-9]*\).*/\1/p' <<<"${RESULT[$name]}")" \
+    'BEGIN { printf "%.0f", (n > 0 ? s * 1e6 / n : 0) }')
   STATUSES[$name]=$(tail -n +"$((before + 1))" "$WORK/portal.log" | sed 's/\x1b\[[0-9;]*m//g' \
     | sed -n 's/.* answered status=\([0-9]*\) .*/\1/p' | sort | uniq -c | awk '{printf "%s%s×%s", sep, $2, $1; sep=", "}')
-  echo "${RESULT[$name]} server_cpu_us=${SERVER_CPU[$name]} other_cpu=${OTHER_CPU[$name]}" >&2
+  echo "${RESULT[$name]} server_cpu_us=${SERVER_CPU[$name]} client_cpu_us=${CLIENT_CPU[$name]} other_cpu=${OTHER_CPU[$name]}" >&2
 }
 
 measure hello "$HELLO/hello" bench/lua/hello.lua
@@ -205,8 +209,8 @@ label_of() {
   esac
 }
 row_header() {
-  echo "| endpoint | p50 ms | p90 ms | p99 ms | max ms | requests/s | vs hello-world | server CPU µs/request | wrk errors | portal statuses | other CPU use |"
-  echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|"
+  echo "| endpoint | p50 ms | p90 ms | p99 ms | max ms | requests/s | vs hello-world | server CPU µs/request | wrk CPU µs/request | wrk errors | portal statuses | other CPU use |"
+  echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|"
 }
 row() {
   local name=$1 rps ratio errs
@@ -214,9 +218,9 @@ row() {
   ratio=$(awk -v a="$rps" -v b="$HELLO_RPS" 'BEGIN { printf "%.0f%%", 100 * a / b }')
   [[ $name == *_c1 ]] && ratio="—"
   errs=$(( $(field "$name" err_connect) + $(field "$name" err_read) + $(field "$name" err_write) + $(field "$name" err_status) + $(field "$name" err_timeout) ))
-  printf '| %s | %s | %s | %s | %s | %.0f | %s | %s | %d | %s | %s |\n' "$(label_of "$name")" \
+  printf '| %s | %s | %s | %s | %s | %.0f | %s | %s | %s | %d | %s | %s |\n' "$(label_of "$name")" \
     "$(ms "$(field "$name" p50_us)")" "$(ms "$(field "$name" p90_us)")" "$(ms "$(field "$name" p99_us)")" \
-    "$(ms "$(field "$name" max_us)")" "$rps" "$ratio" "${SERVER_CPU[$name]}" "$errs" "${STATUSES[$name]:-—}" "${OTHER_CPU[$name]}"
+    "$(ms "$(field "$name" max_us)")" "$rps" "$ratio" "${SERVER_CPU[$name]}" "${CLIENT_CPU[$name]}" "$errs" "${STATUSES[$name]:-—}" "${OTHER_CPU[$name]}"
 }
 
 {
