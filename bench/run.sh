@@ -169,10 +169,9 @@ measure() {
     'BEGIN { o = busy - ours - wrk * hz; if (o < 0) o = 0; printf "%.0f%%", (total > 0 ? 100 * o / total : 0) }')
   RESULT[$name]=$(grep '^BENCH ' "$OUT/wrk-$name.txt")
   local served=$((p1 - p0)); [[ $url == "$HELLO"* ]] && served=$((h1 - h0))
-  SERVER_CPU[$name]=$(awk -v ticks="$served" -v hz="$HZ" -v n="$(sed -n 's/.* requests=\([0-9]*\).*/\1/p' <<<"${RESULT[$name]}")" \
-    'BEGIN { printf "%.0f", (n > 0 ? ticks / hz * 1e6 / n : 0) }')
-  CLIENT_CPU[$name]=$(awk -v s="$wrk_s" -v n="$(sed -n 's/.* requests=\([0-9]*\).*/\1/p' <<<"${RESULT[$name]}")" \
-    'BEGIN { printf "%.0f", (n > 0 ? s * 1e6 / n : 0) }')
+  local n; n=$(sed -n 's/.* requests=\([0-9]*\).*/\1/p' <<<"${RESULT[$name]}")
+  SERVER_CPU[$name]=$(awk -v ticks="$served" -v hz="$HZ" -v n="$n" 'BEGIN { printf "%.0f", (n > 0 ? ticks / hz * 1e6 / n : 0) }')
+  CLIENT_CPU[$name]=$(awk -v s="$wrk_s" -v n="$n" 'BEGIN { printf "%.0f", (n > 0 ? s * 1e6 / n : 0) }')
   STATUSES[$name]=$(tail -n +"$((before + 1))" "$WORK/portal.log" | sed 's/\x1b\[[0-9;]*m//g' \
     | sed -n 's/.* answered status=\([0-9]*\) .*/\1/p' | sort | uniq -c | awk '{printf "%s%s×%s", sep, $2, $1; sep=", "}')
   echo "${RESULT[$name]} server_cpu_us=${SERVER_CPU[$name]} client_cpu_us=${CLIENT_CPU[$name]} other_cpu=${OTHER_CPU[$name]}" >&2

@@ -131,15 +131,16 @@ impl Based {
     }
 }
 
-/// The `/api/v1` routes, with errors, limits, panics and tracing handled (the request span
-/// and access line: [`access_log`]), as a [`Router`] that accepts any request body type.
+/// The `/api/v1` routes, with errors, limits, panics, tracing (the request span and access
+/// line: [`access_log`]) and security headers handled, as a [`Router`] that accepts any
+/// request body type.
 pub fn router(app: App) -> Router {
     Router::new().fallback_service(serve(routes(app)))
 }
 
 /// The `/api/v1` and `/run-api/v1` routes with their limits and error shape, without the
-/// request span and panic catching that [`serve`] puts around a whole service (a host puts
-/// the static site beside them, then serves both through [`serve`]).
+/// request span, panic catching and security headers that [`serve`] puts around a whole
+/// service (a host puts the static site beside them, then serves both through [`serve`]).
 ///
 /// One router with full paths: a request is matched once. Every failure the framework
 /// answers itself, and every path that matches no route, leaves in the JSON error shape.
@@ -265,4 +266,33 @@ async fn method_not_allowed() -> ApiError {
 fn panic_response(_: Box<dyn std::any::Any + Send>) -> Response {
     tracing::error!("handler panicked");
     ApiError::new(ErrorCode::Internal, "the portal failed to complete the request").into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::http::header;
+    use tower::ServiceExt;
+
+    async fn answer(service: impl HttpService) -> Response {
+        service.oneshot(Request::new(axum::body::Body::empty())).await.unwrap_or_else(|e| match e {})
+    }
+
+    #[tokio::test]
+    async fn every_answer_carries_the_security_headers_a_panic_too_and_its_own_policy_stays() {
+        let panicking = tower::service_fn(|_: Request| async { panic!("a handler panicked") });
+        let res = answer(serve(panicking)).await;
+        assert_eq!(res.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        let own_policy = tower::service_fn(|_: Request| async {
+            Ok::<_, std::convert::Infallible>(([(header::CONTENT_SECURITY_POLICY, "sandbox")], "svg").into_response())
+        });
+        let kept = answer(serve(own_policy)).await;
+        for (res, policy) in [(&res, API_CONTENT_SECURITY_POLICY), (&kept, "sandbox")] {
+            let h = res.headers();
+            assert_eq!(h.get(header::CONTENT_SECURITY_POLICY).unwrap(), policy);
+            assert_eq!(h.get(header::X_CONTENT_TYPE_OPTIONS).unwrap(), "nosniff");
+            assert_eq!(h.get(header::REFERRER_POLICY).unwrap(), "no-referrer");
+            assert_eq!(h.get(header::X_FRAME_OPTIONS).unwrap(), "DENY");
+        }
+    }
 }

@@ -122,7 +122,11 @@ async fn pages_assets_and_api_carry_the_security_headers_and_deep_links_get_the_
     // A missing hashed asset is a 404, not the page (a script tag must not get HTML).
     let res = get("/assets/index-Missing.js").await.unwrap();
     assert_eq!(res.status(), 404);
+    assert_security_headers(&res);
     assert_eq!(res.headers().get("cache-control").unwrap(), "no-cache");
+    let res = client.head(format!("{}/connectors", server.base)).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    assert_security_headers(&res);
 
     // API paths never fall back to the page.
     for api in ["/api/v1/no-such-route", "/api/v2/connectors", "/run-api/v9/x"] {
@@ -150,11 +154,15 @@ async fn pages_assets_and_api_carry_the_security_headers_and_deep_links_get_the_
     let res = api(client.get(&logo)).await.unwrap();
     assert_eq!(res.status(), 200);
     assert_common_security_headers(&res);
-    assert_eq!(res.headers().get("content-security-policy").unwrap(), "default-src 'none'; style-src 'unsafe-inline'; sandbox");
+    assert_eq!(
+        res.headers().get("content-security-policy").unwrap(),
+        "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; sandbox"
+    );
 
     // Only GET and HEAD reach the files.
     let res = client.post(format!("{}/connectors", server.base)).send().await.unwrap();
     assert_eq!(res.status(), 405);
+    assert_security_headers(&res);
 }
 
 #[test]
@@ -166,7 +174,7 @@ fn an_unbuilt_site_is_announced_at_start_with_the_command_that_builds_it() {
         .arg(data.path())
         .arg("--static-dir")
         .arg(empty.path())
-        .env("DEVPORTAL_TOKEN", "site-test-token-0123456789abcdef")
+        .env("DEVPORTAL_TOKEN", TOKEN)
         .env("DEVPORTAL_LOG", "warn")
         .stdout(Stdio::null())
         .stderr(Stdio::piped())

@@ -1,7 +1,7 @@
-//! The read cache: items (body and list key) and GSI1 query results the API reads on every request, kept in
-//! memory and exact, so the hot reads (`GET /connectors/{id}`, the list page, a wizard step's
-//! connector and version) do not open a SQLite read transaction (docs/ARCHITECTURE.md,
-//! "Read cache"; the measurements in docs/BENCHMARKS.md).
+//! The read cache: items (body and list key) and GSI1 query results the API reads on every
+//! request, kept in memory and exact, so the hot reads (`GET /connectors/{id}`, the list page,
+//! a wizard step's connector and version) do not open a SQLite read transaction
+//! (docs/ARCHITECTURE.md, "Read cache"; the measurements in docs/BENCHMARKS.md).
 //!
 //! Exact, not "fresh enough", because of three facts the rest of the crate guarantees:
 //! - every write to `items` goes through the one writer connection, whose triggers report each
@@ -26,8 +26,9 @@ use std::sync::{Arc, Mutex, RwLock};
 pub const MAX_BYTES: usize = 32 << 20;
 /// The largest entry it keeps (a list page of big readmes is read from the database).
 pub const MAX_ENTRY_BYTES: usize = MAX_BYTES / 16;
-/// The maps' hasher: randomly seeded, several times SipHash's speed on these short keys.
-type Hasher = foldhash::quality::RandomState;
+/// How the maps hash their keys: randomly seeded, several times SipHash's speed on these short
+/// keys.
+type RandomHashing = foldhash::quality::RandomState;
 
 /// What an entry costs beyond its key and text (the map's slot, the `Arc`).
 const ENTRY_OVERHEAD: usize = 64;
@@ -103,9 +104,9 @@ struct Query {
 struct State {
     generation: u64,
     /// Keyed by `pk` NUL `sk`; `None` remembers that the item does not exist.
-    items: HashMap<String, Option<CachedItem>, Hasher>,
+    items: HashMap<String, Option<CachedItem>, RandomHashing>,
     /// Keyed by the query's own text.
-    queries: HashMap<String, Query, Hasher>,
+    queries: HashMap<String, Query, RandomHashing>,
     /// What the entries cost (see the module's doc).
     bytes: usize,
 }
