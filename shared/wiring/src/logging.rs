@@ -169,7 +169,9 @@ where
     match (format, timestamps) {
         (LogFormat::Json, true) => layer.json().with_current_span(false).boxed(),
         (LogFormat::Json, false) => layer.json().with_current_span(false).without_time().boxed(),
-        (LogFormat::Text, timestamps) if !ansi => layer.event_format(crate::plain_line::PlainLine { timestamps }).boxed(),
+        (LogFormat::Text, timestamps) if !ansi => {
+            layer.fmt_fields(crate::plain_line::PlainFields).event_format(crate::plain_line::PlainLine { timestamps }).boxed()
+        }
         (LogFormat::Text, true) => layer.boxed(),
         (LogFormat::Text, false) => layer.without_time().boxed(),
     }
@@ -244,6 +246,21 @@ mod tests {
             tracing::debug!(quoted = "a \"b\"\n", "debug");
             tracing::trace!(flag = true, "trace");
             tracing::info!("");
+            // Values of every kind, a raw identifier, and terminal control characters where
+            // they are escaped (a message, an error and its sources) and where `Debug` spells
+            // them out anyway (a string field).
+            let error = Outer(Inner("disk \x1b[2Jfull\u{9b}"));
+            tracing::warn!(
+                error = &error as &(dyn std::error::Error + 'static),
+                plain = &Inner("no source") as &(dyn std::error::Error + 'static),
+                r#type = "cli",
+                code = -3i64,
+                ratio = 0.5f64,
+                shown = %"a\x07b",
+                bytes = &b"\x01z"[..],
+                "bell\x07 esc\x1b[31m back\x08 ff\x0c del\x7f csi\u{9b} plain é"
+            );
+            tracing::info!(message = "\x1b]0;title\x07", noted = true);
             // A dependency's `log` record, as the installed log bridge passes it on.
             let record = tracing_log::log::Record::builder()
                 .args(format_args!("from the log crate"))
@@ -256,6 +273,28 @@ mod tests {
         String::from_utf8(bytes).unwrap()
     }
 
+    /// An error with a source, both naming a terminal escape.
+    #[derive(Debug)]
+    struct Outer(Inner);
+    #[derive(Debug)]
+    struct Inner(&'static str);
+    impl std::fmt::Display for Outer {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            write!(f, "write failed \x1b[1m")
+        }
+    }
+    impl std::fmt::Display for Inner {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str(self.0)
+        }
+    }
+    impl std::error::Error for Outer {
+        fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+            Some(&self.0)
+        }
+    }
+    impl std::error::Error for Inner {}
+
     #[test]
     fn plain_text_lines_are_the_default_formats_lines_without_colours() {
         let stock = || tracing_subscriber::fmt::layer().with_ansi(false);
@@ -266,7 +305,8 @@ mod tests {
                 false => sample_lines(|| stock().without_time().with_writer(theirs.clone()).boxed(), &theirs),
                 true => sample_lines(|| stock().with_writer(theirs.clone()).boxed(), &theirs),
             };
-            assert_eq!(ours.lines().count(), 7, "{ours}");
+            assert_eq!(ours.lines().count(), 9, "{ours}");
+            assert!(ours.contains("esc\\x1b[31m") && ours.contains("csi\\u{9b}") && !ours.contains('\x1b'), "{ours}");
             let from_log = ours.lines().last().unwrap();
             assert!(from_log.contains(" WARN request{") && from_log.ends_with("}: aws_config::imds: from the log crate"), "{from_log}");
             if !timestamps {

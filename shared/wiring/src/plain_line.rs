@@ -1,21 +1,25 @@
 //! The local host's text line when it is not written to a terminal: byte for byte the line
 //! of `tracing_subscriber`'s default (`Full`) format without colours —
 //! `2026-12-03T15:48:10.123456Z  INFO request{method=GET path=/api/v1/…}: target: message k=v`
-//! — written piece by piece.
+//! — written piece by piece: [`PlainLine`] writes the line, [`PlainFields`] the span and
+//! event fields in it.
 //!
 //! Why its own: the default format paints every piece (span names, braces, colons, the
-//! target) through a colour style even when colours are off, and formats the timestamp's
-//! seven numbers on every line; that was half of what logging a request cost (the request
-//! span, the ids the extractors record, the `answered` line), measured with
-//! `examples/log_cost.rs` (docs/BENCHMARKS.md, "Issue 13, sixth pass"). The span and event
-//! fields are still formatted by `tracing_subscriber`'s `DefaultFields`, so a field reads
-//! the same in both. On a terminal the default format, with its colours, is used.
+//! target, each field's name and `=`) through a colour style even when colours are off, and
+//! formats the timestamp's seven numbers on every line; the line was half of what logging a
+//! request cost and the fields most of the rest (the request span's fields formatted when it
+//! is created and on each `record`), measured with `examples/log_cost.rs` and `perf`
+//! (docs/BENCHMARKS.md, "Issue 13, sixth pass" and "eighth pass"). On a terminal the default
+//! format, with its colours, is used. The unit tests in `logging.rs` hold both to the default
+//! format's bytes, escapes included.
 
 use std::cell::RefCell;
 use std::fmt::{self, Write as _};
 use std::time::{SystemTime, UNIX_EPOCH};
+use tracing::field::{Field, Visit};
 use tracing::{Event, Level, Subscriber};
 use tracing_log::NormalizeEvent;
+use tracing_subscriber::field::{MakeVisitor, VisitFmt, VisitOutput};
 use tracing_subscriber::fmt::format::Writer;
 use tracing_subscriber::fmt::{FmtContext, FormatEvent, FormatFields, FormattedFields};
 use tracing_subscriber::registry::LookupSpan;
@@ -64,6 +68,165 @@ where
         ctx.format_fields(writer.by_ref(), event)?;
         writer.write_char('\n')
     }
+}
+
+/// The fields of a span or an event as the default format's `DefaultFields` writes them
+/// without colours: `message` first as written, then `name=value` (the value's `Debug`)
+/// separated by spaces; the `log.*` fields of a `log` record left out; a raw identifier's
+/// `r#` dropped; a message's or an error's terminal control characters escaped, so a logged
+/// value cannot drive the terminal that shows the log.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct PlainFields;
+
+impl<'w> MakeVisitor<Writer<'w>> for PlainFields {
+    type Visitor = PlainVisitor<'w>;
+
+    fn make_visitor(&self, writer: Writer<'w>) -> Self::Visitor {
+        let escape = writer.sanitizes_ansi_escapes();
+        PlainVisitor { writer, escape, first: true, result: Ok(()) }
+    }
+}
+
+/// Writes one span's or event's fields; see [`PlainFields`].
+pub(crate) struct PlainVisitor<'w> {
+    writer: Writer<'w>,
+    /// Whether terminal control characters are escaped (the layer's setting, on by default).
+    escape: bool,
+    first: bool,
+    result: fmt::Result,
+}
+
+impl Visit for PlainVisitor<'_> {
+    fn record_str(&mut self, field: &Field, value: &str) {
+        if field.name() == "message" {
+            self.record_debug(field, &format_args!("{value}"))
+        } else {
+            self.record_debug(field, &value)
+        }
+    }
+
+    fn record_error(&mut self, field: &Field, value: &(dyn std::error::Error + 'static)) {
+        let escape = self.escape;
+        match value.source() {
+            Some(source) => self.record_debug(
+                field,
+                &format_args!("{} {}.sources={}", Escaped::display(value, escape), field.name(), Sources { first: source, escape }),
+            ),
+            None => self.record_debug(field, &format_args!("{}", Escaped::display(value, escape))),
+        }
+    }
+
+    fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
+        let name = field.name();
+        // A `log` record's metadata, already on the line as its target and level.
+        if self.result.is_err() || name.starts_with("log.") {
+            return;
+        }
+        self.result = self.write_field(name, value);
+    }
+}
+
+impl PlainVisitor<'_> {
+    fn write_field(&mut self, name: &str, value: &dyn fmt::Debug) -> fmt::Result {
+        if !std::mem::take(&mut self.first) {
+            self.writer.write_char(' ')?;
+        }
+        if name == "message" {
+            return match self.escape {
+                true => write!(EscapingWriter(&mut self.writer), "{value:?}"),
+                false => write!(self.writer, "{value:?}"),
+            };
+        }
+        self.writer.write_str(name.strip_prefix("r#").unwrap_or(name))?;
+        self.writer.write_char('=')?;
+        write!(self.writer, "{value:?}")
+    }
+}
+
+impl VisitOutput<fmt::Result> for PlainVisitor<'_> {
+    fn finish(self) -> fmt::Result {
+        self.result
+    }
+}
+
+impl VisitFmt for PlainVisitor<'_> {
+    fn writer(&mut self) -> &mut dyn fmt::Write {
+        &mut self.writer
+    }
+}
+
+/// A value written through [`EscapingWriter`] when `escape` is on.
+struct Escaped<'a> {
+    value: &'a dyn fmt::Display,
+    escape: bool,
+}
+
+impl<'a> Escaped<'a> {
+    fn display(value: &'a dyn fmt::Display, escape: bool) -> Self {
+        Self { value, escape }
+    }
+}
+
+impl fmt::Display for Escaped<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.escape {
+            true => write!(EscapingWriter(f), "{}", self.value),
+            false => write!(f, "{}", self.value),
+        }
+    }
+}
+
+impl fmt::Debug for Escaped<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
+}
+
+/// An error's sources, `[first, second]`, each escaped as the error itself is.
+struct Sources<'a> {
+    first: &'a (dyn std::error::Error + 'static),
+    escape: bool,
+}
+
+impl fmt::Display for Sources<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut list = f.debug_list();
+        let mut next = Some(self.first);
+        while let Some(error) = next {
+            list.entry(&Escaped::display(error, self.escape));
+            next = error.source();
+        }
+        list.finish()
+    }
+}
+
+/// Writes text with the characters that start or alter a terminal escape sequence spelled
+/// out (`\x1b`, `\u{9b}`), as the default format does; text without them goes through whole.
+struct EscapingWriter<W>(W);
+
+impl<W: fmt::Write> fmt::Write for EscapingWriter<W> {
+    fn write_str(&mut self, text: &str) -> fmt::Result {
+        if !text.chars().any(is_terminal_control) {
+            return self.0.write_str(text);
+        }
+        for c in text.chars() {
+            match c {
+                '\x1b' => self.0.write_str("\\x1b")?,
+                '\x07' => self.0.write_str("\\x07")?,
+                '\x08' => self.0.write_str("\\x08")?,
+                '\x0c' => self.0.write_str("\\x0c")?,
+                '\x7f' => self.0.write_str("\\x7f")?,
+                c if is_terminal_control(c) => write!(self.0, "\\u{{{:x}}}", c as u32)?,
+                c => self.0.write_char(c)?,
+            }
+        }
+        Ok(())
+    }
+}
+
+/// ESC, BEL, BS, FF, DEL and the C1 controls (U+0080 to U+009F).
+fn is_terminal_control(c: char) -> bool {
+    matches!(c, '\x1b' | '\x07' | '\x08' | '\x0c' | '\x7f' | '\u{80}'..='\u{9f}')
 }
 
 /// The level as the default format writes it: right-aligned in five columns.
