@@ -326,6 +326,38 @@ mod tests {
         }
     }
 
+    /// A value whose `Debug` records a field on another span, so the fields of that span are
+    /// formatted while this value's line is.
+    struct RecordsWhenFormatted(tracing::Span);
+
+    impl std::fmt::Debug for RecordsWhenFormatted {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            self.0.record("job_id", "j-2");
+            f.write_str("outer value")
+        }
+    }
+
+    #[test]
+    fn fields_formatted_while_other_fields_are_come_out_whole() {
+        let out = Captured::default();
+        let subscriber = tracing_subscriber::registry().with(format_layer(LogFormat::Text, false, false, out.clone()));
+        tracing::subscriber::with_default(subscriber, || {
+            let job = tracing::info_span!("job", run_id = "r-1", job_id = tracing::field::Empty);
+            tracing::info_span!("request", id = 7u8)
+                .in_scope(|| tracing::info!(value = ?RecordsWhenFormatted(job.clone()), after = 1u8, "outer line"));
+            job.in_scope(|| tracing::info!("inner line"));
+        });
+        let text = String::from_utf8(out.0.lock().unwrap().clone()).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(
+            lines,
+            [
+                " INFO request{id=7}: devportal_wiring::logging::tests: outer line value=outer value after=1",
+                " INFO job{run_id=\"r-1\" job_id=\"j-2\"}: devportal_wiring::logging::tests: inner line",
+            ]
+        );
+    }
+
     #[test]
     fn text_lines_name_the_span_fields() {
         let text = lines_of(LogFormat::Text, true);

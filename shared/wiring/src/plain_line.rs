@@ -17,9 +17,9 @@ use std::cell::RefCell;
 use std::fmt::{self, Write as _};
 use std::time::{SystemTime, UNIX_EPOCH};
 use tracing::field::{Field, Visit};
-use tracing::{Event, Level, Subscriber};
+use tracing::{span, Event, Level, Subscriber};
 use tracing_log::NormalizeEvent;
-use tracing_subscriber::field::{MakeVisitor, VisitFmt, VisitOutput};
+use tracing_subscriber::field::RecordFields;
 use tracing_subscriber::fmt::format::Writer;
 use tracing_subscriber::fmt::{FmtContext, FormatEvent, FormatFields, FormattedFields};
 use tracing_subscriber::registry::LookupSpan;
@@ -78,25 +78,71 @@ where
 #[derive(Clone, Copy, Debug, Default)]
 pub(crate) struct PlainFields;
 
-impl<'w> MakeVisitor<Writer<'w>> for PlainFields {
-    type Visitor = PlainVisitor<'w>;
-
-    fn make_visitor(&self, writer: Writer<'w>) -> Self::Visitor {
+impl<'w> FormatFields<'w> for PlainFields {
+    fn format_fields<R: RecordFields>(&self, mut writer: Writer<'w>, fields: R) -> fmt::Result {
         let escape = writer.sanitizes_ansi_escapes();
-        PlainVisitor { writer, escape, first: true, result: Ok(()) }
+        // Gathered first and written at once, so a span's `String` is allocated once to the
+        // size of its fields rather than grown piece by piece (each growth a copy).
+        GATHERED.with(|gathered| match gathered.try_borrow_mut() {
+            Ok(mut gathered) => {
+                gathered.clear();
+                let mut visitor = PlainVisitor::new(&mut *gathered, escape);
+                fields.record(&mut visitor);
+                visitor.result?;
+                let written = writer.write_str(&gathered);
+                if gathered.capacity() > GATHERED_KEPT {
+                    *gathered = String::new();
+                }
+                written
+            }
+            // A value whose formatting logs: the inner call writes directly.
+            Err(_) => {
+                let mut visitor = PlainVisitor::new(&mut writer, escape);
+                fields.record(&mut visitor);
+                visitor.result
+            }
+        })
+    }
+
+    fn add_fields(&self, current: &'w mut FormattedFields<Self>, fields: &span::Record<'_>) -> fmt::Result {
+        // The request span's ids are recorded one by one as the extractors learn them: room
+        // for several at the first, so the later ones do not each grow (copy) the fields.
+        if current.fields.capacity() - current.fields.len() < RECORD_ROOM {
+            current.fields.reserve(4 * RECORD_ROOM);
+        }
+        if !current.fields.is_empty() {
+            current.fields.push(' ');
+        }
+        self.format_fields(current.as_writer(), fields)
     }
 }
 
-/// Writes one span's or event's fields; see [`PlainFields`].
-pub(crate) struct PlainVisitor<'w> {
-    writer: Writer<'w>,
+/// What one recorded id takes (` connector_id=` and a UUID is 51 bytes).
+const RECORD_ROOM: usize = 64;
+/// A gathering buffer grown past this by an unusually long value is let go after it.
+const GATHERED_KEPT: usize = 16 << 10;
+
+thread_local! {
+    /// Where [`PlainFields`] gathers one span's or event's fields.
+    static GATHERED: RefCell<String> = const { RefCell::new(String::new()) };
+}
+
+/// Writes one span's or event's fields into `W`; see [`PlainFields`].
+struct PlainVisitor<W> {
+    writer: W,
     /// Whether terminal control characters are escaped (the layer's setting, on by default).
     escape: bool,
     first: bool,
     result: fmt::Result,
 }
 
-impl Visit for PlainVisitor<'_> {
+impl<W: fmt::Write> PlainVisitor<W> {
+    fn new(writer: W, escape: bool) -> Self {
+        Self { writer, escape, first: true, result: Ok(()) }
+    }
+}
+
+impl<W: fmt::Write> Visit for PlainVisitor<W> {
     fn record_str(&mut self, field: &Field, value: &str) {
         if field.name() == "message" {
             self.record_debug(field, &format_args!("{value}"))
@@ -126,7 +172,7 @@ impl Visit for PlainVisitor<'_> {
     }
 }
 
-impl PlainVisitor<'_> {
+impl<W: fmt::Write> PlainVisitor<W> {
     fn write_field(&mut self, name: &str, value: &dyn fmt::Debug) -> fmt::Result {
         if !std::mem::take(&mut self.first) {
             self.writer.write_char(' ')?;
@@ -140,18 +186,6 @@ impl PlainVisitor<'_> {
         self.writer.write_str(name.strip_prefix("r#").unwrap_or(name))?;
         self.writer.write_char('=')?;
         write!(self.writer, "{value:?}")
-    }
-}
-
-impl VisitOutput<fmt::Result> for PlainVisitor<'_> {
-    fn finish(self) -> fmt::Result {
-        self.result
-    }
-}
-
-impl VisitFmt for PlainVisitor<'_> {
-    fn writer(&mut self) -> &mut dyn fmt::Write {
-        &mut self.writer
     }
 }
 
