@@ -95,7 +95,8 @@ impl<'w> FormatFields<'w> for PlainFields {
                 }
                 written
             }
-            // A value whose formatting logs: the inner call writes directly.
+            // In use further up this thread's stack (a value whose `Debug` records on another
+            // span): this inner call writes directly.
             Err(_) => {
                 let mut visitor = PlainVisitor::new(&mut writer, escape);
                 fields.record(&mut visitor);
@@ -117,7 +118,7 @@ impl<'w> FormatFields<'w> for PlainFields {
     }
 }
 
-/// What one recorded id takes (` connector_id=` and a UUID is 51 bytes).
+/// What one recorded id takes (` connector_id=` and a UUID: 50 bytes).
 const RECORD_ROOM: usize = 64;
 /// A gathering buffer grown past this by an unusually long value is let go after it.
 const GATHERED_KEPT: usize = 16 << 10;
