@@ -1,5 +1,9 @@
-# Shared by the benchmark scripts (`source bench/common.sh`): CPU accounting and waiting for a
-# quiet machine. Expects a `log` function and IDLE_WAIT (seconds) to be set by the caller.
+# Shared by the benchmark scripts (`source bench/common.sh`): a free loopback port, CPU accounting
+# and waiting for a quiet machine. `wait_for_quiet` expects a `log` function and IDLE_WAIT
+# (seconds) to be set by the caller.
+
+# free_port: a TCP port on 127.0.0.1 nothing listens on (for a server to bind next).
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
 
 # CPU accounting in clock ticks: the machine's busy and total time, and one process's own.
 HZ=$(getconf CLK_TCK)

@@ -34,7 +34,8 @@ trap cleanup EXIT
 [[ -z "${DEBUG:-}" ]] || set -x
 command -v valgrind >/dev/null || { echo "valgrind is not installed" >&2; exit 1; }
 
-free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+# shellcheck source=bench/common.sh
+source "$ROOT/bench/common.sh"  # free_port
 
 # wait_for URL [curl args...]: until the server answers (callgrind starts it ~50x slower).
 wait_for() {

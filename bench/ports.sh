@@ -54,7 +54,7 @@ wait_for_quiet
 log "machine ${QUIET_BUSY}% busy before the run"
 
 # --- moto -----------------------------------------------------------------------------------
-PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')
+PORT=$(free_port)
 moto_server -H 127.0.0.1 -p "$PORT" >"$OUT/moto.log" 2>&1 &
 MOTO_PID=$!
 for _ in $(seq 1 600); do

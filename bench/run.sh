@@ -70,8 +70,6 @@ fi
 PORTAL_BIN=${PORTAL_BIN:-$ROOT/target/host/devportal}
 HELLO_BIN=${HELLO_BIN:-$ROOT/target/host/devportal-bench-hello}
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
-
 # wait_http URL [AUTH]: up to 30 s for a 200.
 wait_http() {
   local url=$1 auth=${2:-}
@@ -87,7 +85,7 @@ rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
 hwm_kb() { awk '/^VmHWM:/ {print $2}' "/proc/$1/status"; }
 mb() { awk -v kb="$1" 'BEGIN { printf "%.1f", kb / 1024 }'; }
 
-# CPU accounting (cpu_ticks, proc_ticks, busy_pct, HZ) and waiting for a quiet machine.
+# free_port, CPU accounting (cpu_ticks, proc_ticks, busy_pct, HZ) and waiting for a quiet machine.
 # shellcheck source=bench/common.sh
 source "$ROOT/bench/common.sh"
 
