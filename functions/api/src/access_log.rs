@@ -3,6 +3,8 @@
 //! extractors record as they learn them), so every line logged while serving it names them;
 //! when the answer is ready one `answered` line gives its status and latency.
 //!
+//! The extractors record the ids with [`record_on_request`].
+//!
 //! A small layer of its own rather than `tower_http`'s `TraceLayer`: that one also wraps the
 //! response body to report its end, entering the span again for each frame, and classifies
 //! every answer — a share of a cached read's whole cost, for nothing the portal logs.
@@ -89,4 +91,23 @@ where
         }
         Poll::Ready(result)
     }
+}
+
+/// Records `value` as the field `name` of the current span: the request span while a request is
+/// served (a field the span does not declare is ignored, as `Span::record` does).
+///
+/// Rather than `Span::current().record(..)`: that clones a handle to the span (a reference
+/// count taken and given back in the span registry, the dispatcher's too) only to drop it
+/// right after; this looks the span up and records on it in place.
+pub(crate) fn record_on_request(name: &str, value: &dyn tracing::Value) {
+    tracing::dispatcher::get_default(|dispatch| {
+        let Some((id, metadata)) = dispatch.current_span().into_inner() else {
+            return;
+        };
+        let fields = metadata.fields();
+        if let Some(field) = fields.field(name) {
+            let values = [(&field, Some(value))];
+            dispatch.record(&id, &tracing::span::Record::new(&fields.value_set(&values)));
+        }
+    });
 }

@@ -1,6 +1,7 @@
 //! Request extractors that turn every kind of bad input into an [`ApiError`] naming the
 //! field or parameter and the rule, instead of axum's plain-text rejections.
 
+use crate::access_log::record_on_request;
 use crate::error::{ApiError, ErrorCode};
 use crate::AppState;
 use axum::body::Bytes;
@@ -216,7 +217,7 @@ impl FromRequestParts<AppState> for Auth {
             }
             Err(e) => return Err(e.into()),
         };
-        tracing::Span::current().record("user_id", tracing::field::display(principal.user.id));
+        record_on_request("user_id", &tracing::field::display(principal.user.id));
         if principal.scope == TokenScope::Read && !matches!(parts.method, Method::GET | Method::HEAD) {
             return Err(devportal_app::AppError::InsufficientScope.into());
         }
@@ -257,7 +258,7 @@ impl PathParams {
 
     fn connector(&self) -> Result<ConnectorId, ApiError> {
         let id: ConnectorId = self.uuid("id", "a connector")?;
-        tracing::Span::current().record("connector_id", tracing::field::display(id));
+        record_on_request("connector_id", &tracing::field::display(id));
         Ok(id)
     }
 
@@ -269,7 +270,7 @@ impl PathParams {
                 "a version number, `latest` or `main`",
             )
         })?;
-        tracing::Span::current().record("version", tracing::field::display(v));
+        record_on_request("version", &tracing::field::display(v));
         Ok(v)
     }
 }
@@ -316,7 +317,7 @@ pub struct JobPath {
 impl JobPath {
     fn from_params(params: &PathParams) -> Result<Self, ApiError> {
         let job: JobId = params.uuid("job", "a job")?;
-        tracing::Span::current().record("job_id", tracing::field::display(job));
+        record_on_request("job_id", &tracing::field::display(job));
         Ok(Self { job })
     }
 }
@@ -332,7 +333,7 @@ pub struct RunPath {
 impl RunPath {
     fn from_params(params: &PathParams) -> Result<Self, ApiError> {
         let id: RunId = params.uuid("id", "a run")?;
-        tracing::Span::current().record("run_id", tracing::field::display(id));
+        record_on_request("run_id", &tracing::field::display(id));
         Ok(Self { id })
     }
 }

@@ -261,6 +261,7 @@ mod tests {
                 "bell\x07 esc\x1b[31m back\x08 ff\x0c del\x7f csi\u{9b} plain é"
             );
             tracing::info!(message = "\x1b]0;title\x07", noted = true);
+            tracing::info!(zero = 0u64, max = u64::MAX, min = i64::MIN, negative = -7i32, off = false, message = 42u64);
             // A dependency's `log` record, as the installed log bridge passes it on.
             let record = tracing_log::log::Record::builder()
                 .args(format_args!("from the log crate"))
@@ -305,7 +306,7 @@ mod tests {
                 false => sample_lines(|| stock().without_time().with_writer(theirs.clone()).boxed(), &theirs),
                 true => sample_lines(|| stock().with_writer(theirs.clone()).boxed(), &theirs),
             };
-            assert_eq!(ours.lines().count(), 9, "{ours}");
+            assert_eq!(ours.lines().count(), 10, "{ours}");
             assert!(ours.contains("esc\\x1b[31m") && ours.contains("csi\\u{9b}") && !ours.contains('\x1b'), "{ours}");
             let from_log = ours.lines().last().unwrap();
             assert!(from_log.contains(" WARN request{") && from_log.ends_with("}: aws_config::imds: from the log crate"), "{from_log}");

@@ -163,30 +163,94 @@ impl<W: fmt::Write> Visit for PlainVisitor<W> {
         }
     }
 
+    // Numbers and booleans are written as their `Debug` text without going through
+    // `core::fmt` (the access line's status and latency are two of them).
+    fn record_u64(&mut self, field: &Field, value: u64) {
+        self.record_text(field, Decimal::new(false, value).as_str())
+    }
+
+    fn record_i64(&mut self, field: &Field, value: i64) {
+        self.record_text(field, Decimal::new(value < 0, value.unsigned_abs()).as_str())
+    }
+
+    fn record_bool(&mut self, field: &Field, value: bool) {
+        self.record_text(field, if value { "true" } else { "false" })
+    }
+
     fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
-        let name = field.name();
-        // A `log` record's metadata, already on the line as its target and level.
-        if self.result.is_err() || name.starts_with("log.") {
+        if self.skips(field) {
             return;
         }
-        self.result = self.write_field(name, value);
+        self.result = self.write_field(field.name(), value);
     }
 }
 
 impl<W: fmt::Write> PlainVisitor<W> {
+    /// Whether `field` is left out: after a failed write, or a `log` record's metadata
+    /// (already on the line as its target and level).
+    fn skips(&self, field: &Field) -> bool {
+        self.result.is_err() || field.name().starts_with("log.")
+    }
+
+    /// A field whose value's `Debug` text is `text` (which has no terminal control characters).
+    fn record_text(&mut self, field: &Field, text: &str) {
+        if self.skips(field) {
+            return;
+        }
+        self.result = self.start_field(field.name()).and_then(|()| self.writer.write_str(text));
+    }
+
     fn write_field(&mut self, name: &str, value: &dyn fmt::Debug) -> fmt::Result {
+        self.start_field(name)?;
+        match (name == "message", self.escape) {
+            (true, true) => write!(EscapingWriter(&mut self.writer), "{value:?}"),
+            _ => write!(self.writer, "{value:?}"),
+        }
+    }
+
+    /// The separator and `name=` before a value; the message is written without its name.
+    fn start_field(&mut self, name: &str) -> fmt::Result {
         if !std::mem::take(&mut self.first) {
             self.writer.write_char(' ')?;
         }
-        if name == "message" {
-            return match self.escape {
-                true => write!(EscapingWriter(&mut self.writer), "{value:?}"),
-                false => write!(self.writer, "{value:?}"),
-            };
+        if name != "message" {
+            self.writer.write_str(name.strip_prefix("r#").unwrap_or(name))?;
+            self.writer.write_char('=')?;
         }
-        self.writer.write_str(name.strip_prefix("r#").unwrap_or(name))?;
-        self.writer.write_char('=')?;
-        write!(self.writer, "{value:?}")
+        Ok(())
+    }
+}
+
+/// An integer's decimal digits, as its `Debug` writes them, formatted on the stack.
+struct Decimal {
+    digits: [u8; 20],
+    start: usize,
+}
+
+impl Decimal {
+    /// `magnitude`, with a minus sign before it when `negative` (`i64::MIN`'s magnitude fits).
+    fn new(negative: bool, mut magnitude: u64) -> Self {
+        // 20 digits hold u64::MAX; a negative number's are at most 19, leaving room for its sign.
+        let mut digits = [0u8; 20];
+        let mut start = digits.len();
+        loop {
+            start -= 1;
+            digits[start] = b'0' + (magnitude % 10) as u8;
+            magnitude /= 10;
+            if magnitude == 0 {
+                break;
+            }
+        }
+        if negative {
+            start -= 1;
+            digits[start] = b'-';
+        }
+        Self { digits, start }
+    }
+
+    fn as_str(&self) -> &str {
+        // Only ASCII digits and a minus sign were written.
+        std::str::from_utf8(&self.digits[self.start..]).unwrap_or_default()
     }
 }
 
@@ -311,6 +375,16 @@ fn write_timestamp(writer: &mut impl fmt::Write, now: SystemTime) -> fmt::Result
 mod tests {
     use super::*;
     use std::time::Duration;
+
+    #[test]
+    fn integers_are_written_as_their_debug_text() {
+        for value in [0u64, 7, 10, 1234, u64::MAX] {
+            assert_eq!(Decimal::new(false, value).as_str(), format!("{value:?}"));
+        }
+        for value in [-1i64, -10, -1234, i64::MIN, i64::MAX] {
+            assert_eq!(Decimal::new(value < 0, value.unsigned_abs()).as_str(), format!("{value:?}"));
+        }
+    }
 
     #[test]
     fn timestamps_are_rfc3339_with_microseconds_and_follow_the_clock_across_seconds() {

@@ -36,7 +36,7 @@ impl FromRequestParts<AppState> for RunAuth {
             }
             other => other.into(),
         })?;
-        tracing::Span::current().record("run_id", tracing::field::display(run.id));
+        crate::access_log::record_on_request("run_id", &tracing::field::display(run.id));
         Ok(RunAuth(run))
     }
 }
