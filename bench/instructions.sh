@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Instructions per request, counted by valgrind's callgrind: a measure that, unlike requests/s
 # and CPU time on a shared two-core machine, does not move with what else the machine does, so
-# a change worth a few percent shows up (docs/BENCHMARKS.md, "Issue 13, eighth pass").
+# a change worth a few percent shows up (docs/BENCHMARKS.md, "Issue 13, eighth pass"). Runs of
+# one binary still differ by up to ±1.5 % (which worker thread serves a request, how many lines
+# the log writer takes at once): compare the median of a few runs for a smaller change.
 #
 #   bash bench/instructions.sh [PORTAL_BIN...]     (default: target/host/devportal)
 #

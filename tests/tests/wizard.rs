@@ -268,3 +268,30 @@ async fn wizard_puts_honour_the_version_revision() {
     assert_eq!(same["revision"], 3);
     assert_eq!(c.get(&step).await.expect(200)["data"]["command"], "b");
 }
+
+/// Saves that name no `revision` are never stale: one that loses a race with another save is
+/// applied again on what that save left, so every one of many concurrent saves lands.
+#[tokio::test]
+async fn concurrent_saves_without_a_revision_all_land() {
+    const SAVES: u64 = 24;
+    let portal = Portal::start().await;
+    let c = portal.admin();
+    let connector = c.create_connector("Busy", "datasource").await;
+    let id = connector["id"].as_str().unwrap().to_string();
+    let before = c.get(&format!("/connectors/{id}/versions/1")).await.expect(200)["revision"].as_u64().unwrap();
+    let mut saves = tokio::task::JoinSet::new();
+    for i in 0..SAVES {
+        let (c, path) = (c.clone(), format!("/connectors/{id}/versions/1/steps/application"));
+        saves.spawn(async move { c.put(&path, json!({"command": "python", "arguments": format!("main.py run --save {i}")})).await });
+    }
+    while let Some(answer) = saves.join_next().await {
+        answer.unwrap().expect(200);
+    }
+    let after = c.get(&format!("/connectors/{id}/versions/1")).await.expect(200);
+    assert_eq!(after["revision"].as_u64(), Some(before + SAVES), "every save applied once: {after}");
+
+    // A save naming a revision that has moved on is still refused.
+    c.put(&format!("/connectors/{id}/versions/1/steps/application"), json!({"command": "python", "revision": before}))
+        .await
+        .expect_error(409, "stale_revision");
+}

@@ -43,6 +43,10 @@ impl StepInput {
     }
 }
 
+/// How many times a save that names no revision is tried when concurrent saves keep landing
+/// first (the last refusal is answered as stale: the version is being saved that busily).
+pub const UNPINNED_SAVE_ATTEMPTS: u32 = 8;
+
 /// Sample values of the platform variables in the preview.
 pub const SAMPLE_RUN_ID: &str = "00000000-0000-0000-0000-000000000000";
 pub const SAMPLE_SITE_ID: &str = "dev-site";
@@ -83,7 +87,33 @@ impl App {
     }
 
     /// Saves one step. `revision`, when given, must be the version's current one.
+    ///
+    /// A save that names no revision applies to whatever revision it meets: when another save
+    /// lands between its read and its write (the store refuses the write as stale), it is
+    /// applied again on the version as that save left it, up to [`UNPINNED_SAVE_ATTEMPTS`]
+    /// times. Only a save that names a revision is answered as stale.
     pub async fn put_step(
+        &self,
+        principal: &Principal,
+        id: ConnectorId,
+        selector: VersionSelector,
+        input: StepInput,
+        revision: Option<u64>,
+    ) -> AppResult<StepView> {
+        let mut attempt = 1;
+        loop {
+            match self.save_step(principal, id, selector, input.clone(), revision).await {
+                Err(AppError::StaleRevision { current_revision }) if revision.is_none() && attempt < UNPINNED_SAVE_ATTEMPTS => {
+                    tracing::debug!(connector_id = %id, current_revision, attempt, "a concurrent save landed first; saving again");
+                    attempt += 1;
+                }
+                answer => return answer,
+            }
+        }
+    }
+
+    /// One read-modify-write of a step; see [`App::put_step`].
+    async fn save_step(
         &self,
         principal: &Principal,
         id: ConnectorId,
