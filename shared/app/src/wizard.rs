@@ -44,7 +44,8 @@ impl StepInput {
 }
 
 /// How many times a save that names no revision is tried when concurrent saves keep landing
-/// first (the last refusal is answered as stale: the version is being saved that busily).
+/// first. A save loses only to another save that landed, so this many concurrent saves of one
+/// version all land; past that the last refusal is answered as stale (the client may retry).
 pub const UNPINNED_SAVE_ATTEMPTS: u32 = 8;
 
 /// Sample values of the platform variables in the preview.
