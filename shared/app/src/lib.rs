@@ -13,6 +13,7 @@ pub mod limits;
 pub mod logo;
 pub mod pipeline;
 pub mod principal_cache;
+mod rewrite;
 pub mod runs;
 pub mod vault;
 pub mod views;

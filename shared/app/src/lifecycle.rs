@@ -6,6 +6,7 @@ use crate::connectors::ListConnectors;
 use crate::error::{AppError, AppResult};
 use crate::idempotency::{CreateRequest, CreateRoute};
 use crate::logo::{sanitize_svg, LogoError};
+use crate::rewrite::{until_written, Tried};
 use crate::App;
 use chrono::{DateTime, Duration, Utc};
 use devportal_domain::connector::Connector;
@@ -116,19 +117,20 @@ impl App {
     /// Keeps `latest_version` (numbers are never reused) in step; best effort, a stale value
     /// is corrected by the next add because numbers also derive from the versions themselves.
     async fn bump_latest_version(&self, id: ConnectorId, number: u32) {
-        for _ in 0..5 {
-            let Ok(Some(mut c)) = self.ports.connectors.get_connector(id).await else { return };
+        let _best_effort: Result<Tried<()>, ()> = until_written(5, || async {
+            let Ok(Some(mut c)) = self.ports.connectors.get_connector(id).await else { return Ok(Tried::Done(())) };
             if c.latest_version >= number {
-                return;
+                return Ok(Tried::Done(()));
             }
             let expected = c.revision;
             c.latest_version = number;
             c.revision = expected + 1;
             match self.ports.connectors.update_connector(&c, expected).await {
-                Err(StoreError::Conflict { .. }) => continue,
-                _ => return,
+                Err(StoreError::Conflict { .. }) => Ok(Tried::Stale(())),
+                _ => Ok(Tried::Done(())),
             }
-        }
+        })
+        .await;
     }
 
     /// Deletes a version: refused while production uses it, and for the last version.
@@ -342,21 +344,24 @@ impl App {
 
     async fn set_logo_svg(&self, principal: &Principal, id: ConnectorId, svg: &str) -> AppResult<Connector> {
         self.ports.connectors.put_logo(id, svg).await?;
-        for _ in 0..5 {
+        let marked = until_written(5, || async {
             let mut c = self.connector(principal, id).await?;
             if c.has_logo {
-                return Ok(c);
+                return Ok(Tried::Done(c));
             }
             let expected = c.revision;
             c.has_logo = true;
             c.revision = expected + 1;
             match self.ports.connectors.update_connector(&c, expected).await {
-                Err(StoreError::Conflict { .. }) => continue,
-                Err(e) => return Err(e.into()),
-                Ok(()) => return Ok(c),
+                Err(StoreError::Conflict { .. }) => Ok(Tried::Stale(())),
+                Err(e) => Err(AppError::from(e)),
+                Ok(()) => Ok(Tried::Done(c)),
             }
+        });
+        match marked.await? {
+            Tried::Done(c) => Ok(c),
+            Tried::Stale(()) => Err(AppError::Unavailable { message: "the connector kept changing".into(), retryable: true }),
         }
-        Err(AppError::Unavailable { message: "the connector kept changing".into(), retryable: true })
     }
 
     pub async fn logo(&self, principal: &Principal, id: ConnectorId) -> AppResult<String> {

@@ -3,6 +3,7 @@
 //! guarded by the version's `revision`, and a built version becomes `updated`.
 
 use crate::error::{AppError, AppResult};
+use crate::rewrite::{until_written, Tried};
 use crate::views::{StepData, StepView, VcsTestView, VcsView};
 use crate::App;
 use chrono::Utc;
@@ -101,15 +102,21 @@ impl App {
         input: StepInput,
         revision: Option<u64>,
     ) -> AppResult<StepView> {
-        let mut attempt = 1;
-        loop {
-            match self.save_step(principal, id, selector, input.clone(), revision).await {
-                Err(AppError::StaleRevision { current_revision }) if revision.is_none() && attempt < UNPINNED_SAVE_ATTEMPTS => {
-                    tracing::debug!(connector_id = %id, current_revision, attempt, "a concurrent save landed first; saving again");
-                    attempt += 1;
+        if revision.is_some() {
+            return self.save_step(principal, id, selector, input, revision).await;
+        }
+        let saved = until_written(UNPINNED_SAVE_ATTEMPTS, || async {
+            match self.save_step(principal, id, selector, input.clone(), None).await {
+                Err(refusal @ AppError::StaleRevision { .. }) => {
+                    tracing::debug!(connector_id = %id, "a concurrent save landed first; saving again");
+                    Ok(Tried::Stale(refusal))
                 }
-                answer => return answer,
+                answer => answer.map(Tried::Done),
             }
+        });
+        match saved.await? {
+            Tried::Done(view) => Ok(view),
+            Tried::Stale(refusal) => Err(refusal),
         }
     }
 

@@ -3,6 +3,7 @@
 //! once, whatever the number of deliveries.
 
 use super::*;
+use crate::rewrite::{until_written, Tried};
 
 impl App {
     /// Runs the job a queue message names. `Ok` means: acknowledge the message.
@@ -380,28 +381,30 @@ impl App {
     /// Keeps the connector's `released` flag (a list filter) in step with its versions, and
     /// makes the first version released to production the main version.
     pub(crate) async fn refresh_connector_flags(&self, id: ConnectorId) {
-        for _ in 0..5 {
-            let Ok(Some(mut c)) = self.ports.connectors.get_connector(id).await else { return };
-            let Ok(versions) = self.ports.connectors.list_versions(id).await else { return };
+        // Best effort: a read or write that fails is logged or left for the next refresh.
+        let _best_effort: Result<Tried<()>, ()> = until_written(5, || async {
+            let Ok(Some(mut c)) = self.ports.connectors.get_connector(id).await else { return Ok(Tried::Done(())) };
+            let Ok(versions) = self.ports.connectors.list_versions(id).await else { return Ok(Tried::Done(())) };
             let released = versions.iter().any(|v| v.deployment.access.released && !v.deployment.access.unreleased);
             let main = c.main_version.filter(|m| versions.iter().any(|v| v.number == *m && v.deployment.production.is_some()));
             let main = main.or_else(|| versions.iter().find(|v| v.deployment.production.is_some()).map(|v| v.number));
             if c.released == released && c.main_version == main {
-                return;
+                return Ok(Tried::Done(()));
             }
             let expected = c.revision;
             c.released = released;
             c.main_version = main;
             c.revision = expected + 1;
             match self.ports.connectors.update_connector(&c, expected).await {
-                Err(StoreError::Conflict { .. }) => continue,
+                Err(StoreError::Conflict { .. }) => Ok(Tried::Stale(())),
                 Err(e) => {
                     tracing::warn!(connector_id = %id, error = %e, "could not update the released flag");
-                    return;
+                    Ok(Tried::Done(()))
                 }
-                Ok(()) => return,
+                Ok(()) => Ok(Tried::Done(())),
             }
-        }
+        })
+        .await;
     }
 }
 
