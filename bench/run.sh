@@ -205,12 +205,14 @@ RSS_PEAK=$(hwm_kb "$PORTAL_PID")
 declare -A SCRIPT_OF=([get_connector]=bench/lua/get_connector.lua [list_connectors]=bench/lua/list_connectors.lua [put_application]=bench/lua/put_application.lua)
 declare -A PAIR_PCTS
 pairs=0
-DURATION=$PAIR_DURATION WARMUP=$PAIR_WARMUP measure "pair_hello_0" "$HELLO/hello" bench/lua/hello.lua
+# measure_short NAME URL SCRIPT: measure with the paired rounds' duration and warm-up.
+measure_short() { DURATION=$PAIR_DURATION WARMUP=$PAIR_WARMUP measure "$@"; }
+measure_short "pair_hello_0" "$HELLO/hello" bench/lua/hello.lua
 for round in $(seq 1 "$ROUNDS"); do
   for name in get_connector list_connectors put_application; do
-    DURATION=$PAIR_DURATION WARMUP=$PAIR_WARMUP measure "pair_${name}_$round" "$PORTAL" "${SCRIPT_OF[$name]}"
+    measure_short "pair_${name}_$round" "$PORTAL" "${SCRIPT_OF[$name]}"
     pairs=$((pairs + 1))
-    DURATION=$PAIR_DURATION WARMUP=$PAIR_WARMUP measure "pair_hello_$pairs" "$HELLO/hello" bench/lua/hello.lua
+    measure_short "pair_hello_$pairs" "$HELLO/hello" bench/lua/hello.lua
     PAIR_PCTS[$name]+=$(awk -v e="$(field "pair_${name}_$round" rps)" -v a="$(field "pair_hello_$((pairs - 1))" rps)" \
       -v b="$(field "pair_hello_$pairs" rps)" 'BEGIN { printf "%.0f ", (a + b > 0 ? 200 * e / (a + b) : 0) }')
   done

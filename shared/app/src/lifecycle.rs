@@ -117,7 +117,7 @@ impl App {
     /// Keeps `latest_version` (numbers are never reused) in step; best effort, a stale value
     /// is corrected by the next add because numbers also derive from the versions themselves.
     async fn bump_latest_version(&self, id: ConnectorId, number: u32) {
-        let _best_effort: Result<Tried<()>, ()> = until_written(5, || async {
+        let _best_effort: Result<Tried<()>, std::convert::Infallible> = until_written(5, || async {
             let Ok(Some(mut c)) = self.ports.connectors.get_connector(id).await else { return Ok(Tried::Done(())) };
             if c.latest_version >= number {
                 return Ok(Tried::Done(()));

@@ -102,13 +102,12 @@ impl App {
         input: StepInput,
         revision: Option<u64>,
     ) -> AppResult<StepView> {
-        if revision.is_some() {
-            return self.save_step(principal, id, selector, input, revision).await;
-        }
-        let saved = until_written(UNPINNED_SAVE_ATTEMPTS, || async {
-            match self.save_step(principal, id, selector, input.clone(), None).await {
+        // A save naming a revision is tried once: its refusal is the answer.
+        let attempts = if revision.is_some() { 1 } else { UNPINNED_SAVE_ATTEMPTS };
+        let saved = until_written(attempts, || async {
+            match self.save_step(principal, id, selector, input.clone(), revision).await {
                 Err(refusal @ AppError::StaleRevision { .. }) => {
-                    tracing::debug!(connector_id = %id, "a concurrent save landed first; saving again");
+                    tracing::debug!(connector_id = %id, "another save landed between this one's read and write");
                     Ok(Tried::Stale(refusal))
                 }
                 answer => answer.map(Tried::Done),

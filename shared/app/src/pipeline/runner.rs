@@ -382,7 +382,7 @@ impl App {
     /// makes the first version released to production the main version.
     pub(crate) async fn refresh_connector_flags(&self, id: ConnectorId) {
         // Best effort: a read or write that fails is logged or left for the next refresh.
-        let _best_effort: Result<Tried<()>, ()> = until_written(5, || async {
+        let _best_effort: Result<Tried<()>, std::convert::Infallible> = until_written(5, || async {
             let Ok(Some(mut c)) = self.ports.connectors.get_connector(id).await else { return Ok(Tried::Done(())) };
             let Ok(versions) = self.ports.connectors.list_versions(id).await else { return Ok(Tried::Done(())) };
             let released = versions.iter().any(|v| v.deployment.access.released && !v.deployment.access.unreleased);
