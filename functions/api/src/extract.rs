@@ -5,13 +5,11 @@ use crate::access_log::record_on_request;
 use crate::error::{ApiError, ErrorCode};
 use crate::AppState;
 use axum::body::Bytes;
-use axum::extract::rejection::BytesRejection;
 use axum::extract::ConnectInfo;
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::header::{AUTHORIZATION, CONTENT_TYPE, IF_MATCH};
 use axum::http::request::Parts;
 use axum::http::Method;
-use axum::http::StatusCode;
 use devportal_app::idempotency::CreateRequest;
 use devportal_domain::idempotency::{fingerprint, IdempotencyKey};
 use devportal_domain::identity::{Principal, TokenScope};
@@ -57,13 +55,30 @@ impl<S: Send + Sync> FromRequest<S> for JsonBytes {
         if !is_json {
             return Err(ApiError::new(ErrorCode::UnsupportedMediaType, "send the body as JSON with `Content-Type: application/json`"));
         }
-        let bytes = Bytes::from_request(req, state).await.map_err(|e| match e {
-            BytesRejection::FailedToBufferBody(_) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-                ApiError::new(ErrorCode::PayloadTooLarge, format!("the body is larger than the limit of {} bytes", crate::BODY_LIMIT))
-            }
-            other => ApiError::new(ErrorCode::UnreadableBody, format!("the body could not be read: {}", other.body_text())),
-        })?;
+        let LimitedBytes(bytes) = LimitedBytes::from_request(req, state).await?;
         Ok(JsonBytes(bytes))
+    }
+}
+
+/// A request body read whole, refused past [`crate::BODY_LIMIT`] (413 `payload_too_large`).
+///
+/// The limit is applied here, by the extractors that read a body, rather than by axum's
+/// `DefaultBodyLimit` layer around the router: that layer marks every request (an extension
+/// boxed into its map, which then grows) for the few that have a body to read.
+pub struct LimitedBytes(pub Bytes);
+
+impl<S: Send + Sync> FromRequest<S> for LimitedBytes {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, _: &S) -> Result<Self, Self::Rejection> {
+        axum::body::to_bytes(req.into_body(), crate::BODY_LIMIT).await.map(LimitedBytes).map_err(|e| {
+            let too_large = std::error::Error::source(&e).is_some_and(|source| source.is::<http_body_util::LengthLimitError>());
+            if too_large {
+                ApiError::new(ErrorCode::PayloadTooLarge, format!("the body is larger than the limit of {} bytes", crate::BODY_LIMIT))
+            } else {
+                ApiError::new(ErrorCode::UnreadableBody, format!("the body could not be read: {e}"))
+            }
+        })
     }
 }
 
@@ -77,7 +92,7 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for OptionalJson<T> {
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
         let empty_declared = req.headers().get(axum::http::header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).is_some_and(|v| v.trim() == "0");
         if empty_declared || (!req.headers().contains_key(CONTENT_TYPE) && !req.headers().contains_key(axum::http::header::TRANSFER_ENCODING)) {
-            let bytes = Bytes::from_request(req, state).await.unwrap_or_default();
+            let bytes = LimitedBytes::from_request(req, state).await.map(|LimitedBytes(b)| b).unwrap_or_default();
             if bytes.is_empty() {
                 return Ok(OptionalJson(None));
             }
@@ -217,8 +232,8 @@ impl FromRequestParts<AppState> for Auth {
             }
             Err(e) => return Err(e.into()),
         };
-        record_on_request("user_id", &tracing::field::display(principal.user.id));
-        if principal.scope == TokenScope::Read && !matches!(parts.method, Method::GET | Method::HEAD) {
+        record_on_request("user_id", &tracing::field::display(principal.user().id));
+        if principal.scope() == TokenScope::Read && !matches!(parts.method, Method::GET | Method::HEAD) {
             return Err(devportal_app::AppError::InsufficientScope.into());
         }
         state.app.meter_request(&principal)?;

@@ -158,9 +158,9 @@ pub fn routes(app: App) -> impl HttpService {
     let (router, _) = api.merge(run_api.router).split_for_parts();
     let router = router.fallback(unknown_route).method_not_allowed_fallback(method_not_allowed).with_state(state);
     // Layers go around the router as a whole: `Router::layer` would wrap (and box) every
-    // route, and a request clones each box it passes through. The body limit applies to the
-    // extractors that buffer a body (JSON, bytes), not to the run API's raw bodies.
-    ServiceBuilder::new().layer(axum::extract::DefaultBodyLimit::max(BODY_LIMIT)).map_response(json_rejections).service(router)
+    // route, and a request clones each box it passes through. The body limit is the
+    // extractors' that read a body (`extract::LimitedBytes`); the run API has its own.
+    ServiceBuilder::new().map_response(json_rejections).service(router)
 }
 
 /// A service a host can serve: what [`routes`] and [`serve`] give, cheap to clone per

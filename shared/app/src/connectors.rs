@@ -100,7 +100,7 @@ impl App {
             flow: parsed.flow,
             execution_mode: parsed.execution_mode,
             owner,
-            created_by: principal.user.id,
+            created_by: principal.user().id,
             created_at: now,
             updated_at: now,
             main_version: None,
@@ -117,7 +117,7 @@ impl App {
             Err(StoreError::AlreadyExists { .. }) if claimed.keyed => return Ok((self.connector(principal, id).await?, false)),
             other => other?,
         }
-        tracing::info!(connector_id = %connector.id, version = 1, owner = %owner, user_id = %principal.user.id, "connector created");
+        tracing::info!(connector_id = %connector.id, version = 1, owner = %owner, user_id = %principal.user().id, "connector created");
         Ok((connector, true))
     }
 
@@ -201,7 +201,7 @@ impl App {
         connector.updated_at = Utc::now();
         connector.revision = revision + 1;
         self.ports.connectors.update_connector(&connector, revision).await?;
-        tracing::info!(connector_id = %id, revision = connector.revision, user_id = %principal.user.id, "connector details edited");
+        tracing::info!(connector_id = %id, revision = connector.revision, user_id = %principal.user().id, "connector details edited");
         Ok(connector)
     }
 

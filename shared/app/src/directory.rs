@@ -324,7 +324,7 @@ impl App {
 }
 
 fn require_platform_admin(principal: &Principal) -> AppResult<()> {
-    if principal.user.platform_admin {
+    if principal.user().platform_admin {
         crate::identity::require_write(principal)
     } else {
         Err(AppError::Forbidden("only platform admins may change the directory".into()))

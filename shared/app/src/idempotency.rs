@@ -77,7 +77,7 @@ impl App {
         let now = Utc::now();
         let Some(request) = request else { return Ok(Claimed { resource: proposed, at: now, keyed: false }) };
         let claim = CreateClaim::new(request.fingerprint.clone(), proposed, now);
-        let held = self.ports.identity.claim_create(principal.user.id, route.as_str(), request.key.as_str(), &claim).await?;
+        let held = self.ports.identity.claim_create(principal.user().id, route.as_str(), request.key.as_str(), &claim).await?;
         if held.fingerprint != claim.fingerprint {
             return Err(ValidationErrors::single(
                 "Idempotency-Key",

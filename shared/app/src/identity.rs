@@ -16,23 +16,23 @@ impl App {
     /// Resolves `Authorization: Bearer …` to who is calling.
     pub async fn authenticate(&self, presented: &str) -> AppResult<Principal> {
         let hash = TokenSecret::hash_of(presented);
-        let (token, user, memberships) = self.ports.identity.principal_by_token(&hash).await?.ok_or(AppError::Unauthenticated)?;
-        if token.revoked_at.is_some() {
+        let holder = self.ports.identity.principal_by_token(&hash).await?.ok_or(AppError::Unauthenticated)?;
+        if holder.token.revoked_at.is_some() {
             return Err(AppError::Unauthenticated);
         }
-        if token.is_expired(Utc::now()) {
+        if holder.token.is_expired(Utc::now()) {
             return Err(AppError::TokenExpired);
         }
-        Ok(Principal { user, token_id: token.id, scope: token.scope, memberships })
+        Ok(Principal::authenticated(holder))
     }
 
     pub async fn me(&self, principal: &Principal) -> AppResult<MeView> {
         let organizations = self.organizations(principal).await?;
-        Ok(MeView { user: principal.user.clone(), token_id: principal.token_id, token_scope: principal.scope, organizations })
+        Ok(MeView { user: principal.user().clone(), token_id: principal.token_id(), token_scope: principal.scope(), organizations })
     }
 
     pub async fn organizations(&self, principal: &Principal) -> AppResult<Vec<OrganizationView>> {
-        let rows = self.ports.identity.memberships_of(principal.user.id).await?;
+        let rows = self.ports.identity.memberships_of(principal.user().id).await?;
         Ok(rows.into_iter().map(|(m, o)| OrganizationView { id: o.id, name: o.name, role: m.role, created_at: o.created_at }).collect())
     }
 
@@ -54,7 +54,7 @@ impl App {
         let (Some(name), Some(expires_at)) = (name, expires_at) else { return Err(errors.into()) };
         let claimed = self.claim_create(principal, CreateRoute::Tokens, key, TokenId::new().to_string()).await?;
         let id: TokenId = claimed.id()?;
-        let held = self.ports.identity.list_tokens(principal.user.id).await?;
+        let held = self.ports.identity.list_tokens(principal.user().id).await?;
         if let Some(existing) = held.iter().find(|t| t.id == id) {
             return Ok((TokenView::from(existing), None));
         }
@@ -64,22 +64,22 @@ impl App {
             id,
             scope: request.scope.unwrap_or_default(),
             expires_at,
-            ..TokenRecord::new(principal.user.id, name, secret.hash(), claimed.at)
+            ..TokenRecord::new(principal.user().id, name, secret.hash(), claimed.at)
         };
         self.ports.identity.create_token(&record).await?;
-        tracing::info!(user_id = %principal.user.id, token_id = %record.id, "token created");
+        tracing::info!(user_id = %principal.user().id, token_id = %record.id, "token created");
         Ok((TokenView::from(&record), Some(secret)))
     }
 
     pub async fn list_tokens(&self, principal: &Principal) -> AppResult<Vec<TokenView>> {
-        let tokens = self.ports.identity.list_tokens(principal.user.id).await?;
+        let tokens = self.ports.identity.list_tokens(principal.user().id).await?;
         Ok(tokens.iter().map(TokenView::from).collect())
     }
 
     pub async fn revoke_token(&self, principal: &Principal, id: TokenId) -> AppResult<()> {
         require_write(principal)?;
-        if self.ports.identity.revoke_token(principal.user.id, id).await? {
-            tracing::info!(user_id = %principal.user.id, token_id = %id, "token revoked");
+        if self.ports.identity.revoke_token(principal.user().id, id).await? {
+            tracing::info!(user_id = %principal.user().id, token_id = %id, "token revoked");
             Ok(())
         } else {
             Err(AppError::NotFound(format!("token {id} not found")))
@@ -96,7 +96,7 @@ impl App {
         name: &str,
         key: Option<&CreateRequest>,
     ) -> AppResult<(User, Option<TokenSecret>)> {
-        if !principal.user.platform_admin {
+        if !principal.user().platform_admin {
             return Err(AppError::Forbidden("only platform admins may create users".into()));
         }
         let mut errors = devportal_domain::ValidationErrors::new();
@@ -125,7 +125,7 @@ impl App {
             ))),
             other => other.map_err(AppError::from),
         }?;
-        tracing::info!(user_id = %user.id, by = %principal.user.id, "user created");
+        tracing::info!(user_id = %user.id, by = %principal.user().id, "user created");
         Ok((user, Some(secret)))
     }
 
@@ -143,7 +143,7 @@ impl App {
         }
         let now = claimed.at;
         let org = Organization { id, name, created_at: now };
-        let admin = Membership { org_id: org.id, user_id: principal.user.id, role: Role::Admin, created_at: now };
+        let admin = Membership { org_id: org.id, user_id: principal.user().id, role: Role::Admin, created_at: now };
         match self.ports.identity.create_organization(&org, &admin).await {
             // A concurrent retry with the same key made it first.
             Err(devportal_domain::ports::StoreError::AlreadyExists { .. }) if claimed.keyed => {
@@ -153,7 +153,7 @@ impl App {
             }
             other => other?,
         }
-        tracing::info!(org_id = %org.id, user_id = %principal.user.id, "organization created");
+        tracing::info!(org_id = %org.id, user_id = %principal.user().id, "organization created");
         Ok((view(org), true))
     }
 
@@ -180,7 +180,7 @@ impl App {
             }
             other => other.map_err(AppError::from),
         }?;
-        tracing::info!(org_id = %org, user_id = %user.id, by = %principal.user.id, "member added");
+        tracing::info!(org_id = %org, user_id = %user.id, by = %principal.user().id, "member added");
         Ok(membership)
     }
 }
@@ -207,7 +207,7 @@ pub struct NewToken<'a> {
 /// Refuses callers whose token is read-scoped. The API refuses every non-`GET` request of
 /// such a token before it reaches a use case; use cases that change state check again.
 pub(crate) fn require_write(principal: &Principal) -> AppResult<()> {
-    match principal.scope {
+    match principal.scope() {
         TokenScope::Write => Ok(()),
         TokenScope::Read => Err(AppError::InsufficientScope),
     }

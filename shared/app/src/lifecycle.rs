@@ -110,7 +110,7 @@ impl App {
             other => other?,
         }
         self.bump_latest_version(id, number).await;
-        tracing::info!(connector_id = %id, version = number, user_id = %principal.user.id, "version added");
+        tracing::info!(connector_id = %id, version = number, user_id = %principal.user().id, "version added");
         Ok((version, true))
     }
 
@@ -160,7 +160,7 @@ impl App {
                 tracing::warn!(connector_id = %id, version = version.number, error = %e, "could not delete a secret of a deleted version");
             }
         }
-        tracing::info!(connector_id = %id, version = version.number, user_id = %principal.user.id, "version deleted");
+        tracing::info!(connector_id = %id, version = version.number, user_id = %principal.user().id, "version deleted");
         Ok(())
     }
 
@@ -203,10 +203,10 @@ impl App {
         }
         let expected = connector.revision;
         connector.binned_at = Some(Utc::now());
-        connector.binned_by = Some(principal.user.id);
+        connector.binned_by = Some(principal.user().id);
         connector.revision = expected + 1;
         self.ports.connectors.update_connector(&connector, expected).await?;
-        tracing::info!(connector_id = %id, user_id = %principal.user.id, "connector moved to the bin");
+        tracing::info!(connector_id = %id, user_id = %principal.user().id, "connector moved to the bin");
         Ok(connector)
     }
 
@@ -224,7 +224,7 @@ impl App {
         connector.binned_by = None;
         connector.revision = expected + 1;
         self.ports.connectors.update_connector(&connector, expected).await?;
-        tracing::info!(connector_id = %id, user_id = %principal.user.id, "connector restored from the bin");
+        tracing::info!(connector_id = %id, user_id = %principal.user().id, "connector restored from the bin");
         Ok(connector)
     }
 
@@ -237,7 +237,7 @@ impl App {
             return Err(AppError::Forbidden("only admins of the owning organization may delete a connector permanently".into()));
         }
         self.purge(id).await?;
-        tracing::info!(connector_id = %id, user_id = %principal.user.id, "connector deleted permanently");
+        tracing::info!(connector_id = %id, user_id = %principal.user().id, "connector deleted permanently");
         Ok(())
     }
 
@@ -296,7 +296,7 @@ impl App {
         let copy = Connector {
             id: copy_id,
             name,
-            created_by: principal.user.id,
+            created_by: principal.user().id,
             created_at: now,
             updated_at: now,
             main_version: None,
@@ -324,7 +324,7 @@ impl App {
                 self.set_logo_svg(principal, copy.id, &svg).await?;
             }
         }
-        tracing::info!(connector_id = %copy.id, source = %id, user_id = %principal.user.id, "connector duplicated");
+        tracing::info!(connector_id = %copy.id, source = %id, user_id = %principal.user().id, "connector duplicated");
         Ok((self.connector(principal, copy.id).await?, true))
     }
 

@@ -225,17 +225,17 @@ impl App {
         if l.user_requests_per_second > 0 {
             let mut users = self.meters.users.lock().unwrap_or_else(|p| p.into_inner());
             let capacity = l.user_burst.max(l.user_requests_per_second) as f64;
-            users.take(&principal.user.id, capacity, l.user_requests_per_second as f64, 1.0, now).map_err(|after| {
-                tracing::warn!(user_id = %principal.user.id, "user request rate exceeded");
+            users.take(&principal.user().id, capacity, l.user_requests_per_second as f64, 1.0, now).map_err(|after| {
+                tracing::warn!(user_id = %principal.user().id, "user request rate exceeded");
                 rate_limited(format!("too many requests: at most {} per second per user", l.user_requests_per_second), after)
             })?;
         }
         if l.org_requests_per_second > 0 {
             let mut orgs = self.meters.orgs.lock().unwrap_or_else(|p| p.into_inner());
             let capacity = l.org_burst.max(l.org_requests_per_second) as f64;
-            for org in principal.memberships.iter().map(|m| m.org_id) {
+            for org in principal.memberships().iter().map(|m| m.org_id) {
                 orgs.take(&org, capacity, l.org_requests_per_second as f64, 1.0, now).map_err(|after| {
-                    tracing::warn!(org_id = %org, user_id = %principal.user.id, "organization request rate exceeded");
+                    tracing::warn!(org_id = %org, user_id = %principal.user().id, "organization request rate exceeded");
                     rate_limited(format!("too many requests: at most {} per second per organization", l.org_requests_per_second), after)
                 })?;
             }

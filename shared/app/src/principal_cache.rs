@@ -10,7 +10,7 @@
 
 use async_trait::async_trait;
 use devportal_domain::idempotency::CreateClaim;
-use devportal_domain::identity::{Email, Membership, Organization, TokenHash, TokenRecord, User};
+use devportal_domain::identity::{Email, Membership, Organization, TokenHash, TokenHolder, TokenRecord, User};
 use devportal_domain::ids::{OrgId, TokenId, UserId};
 use devportal_domain::ports::{IdentityStore, StoreResult};
 use std::collections::HashMap;
@@ -19,8 +19,6 @@ use std::time::{Duration, Instant};
 
 /// Entries kept at most; beyond it the cache starts over (a flood of distinct valid tokens).
 const MAX_ENTRIES: usize = 10_000;
-
-type Principal = (TokenRecord, User, Vec<Membership>);
 
 /// An [`IdentityStore`] whose `principal_by_token` answers are remembered for `ttl`.
 pub struct CachingIdentityStore {
@@ -33,7 +31,8 @@ pub struct CachingIdentityStore {
 struct State {
     /// Bumped by every write: an answer read before a write is not remembered after it.
     generation: u64,
-    entries: HashMap<TokenHash, (Instant, Principal), foldhash::quality::RandomState>,
+    /// Each holder shared with the requests it authenticates (handed out without a copy).
+    entries: HashMap<TokenHash, (Instant, Arc<TokenHolder>), foldhash::quality::RandomState>,
 }
 
 impl CachingIdentityStore {
@@ -55,26 +54,26 @@ impl CachingIdentityStore {
 
 #[async_trait]
 impl IdentityStore for CachingIdentityStore {
-    async fn principal_by_token(&self, hash: &TokenHash) -> StoreResult<Option<Principal>> {
+    async fn principal_by_token(&self, hash: &TokenHash) -> StoreResult<Option<Arc<TokenHolder>>> {
         let generation = {
             let state = self.state();
-            if let Some((at, principal)) = state.entries.get(hash) {
+            if let Some((at, holder)) = state.entries.get(hash) {
                 if at.elapsed() < self.ttl {
-                    return Ok(Some(principal.clone()));
+                    return Ok(Some(Arc::clone(holder)));
                 }
             }
             state.generation
         };
         let found = self.inner.principal_by_token(hash).await?;
-        if let Some(principal) = &found {
+        if let Some(holder) = &found {
             let mut state = self.state();
             // A revoked token is never remembered (it is refused by every request anyway), and
             // an answer older than a write made meanwhile is stale.
-            if principal.0.revoked_at.is_none() && state.generation == generation {
+            if holder.token.revoked_at.is_none() && state.generation == generation {
                 if state.entries.len() >= MAX_ENTRIES {
                     state.entries.clear();
                 }
-                state.entries.insert(hash.clone(), (Instant::now(), principal.clone()));
+                state.entries.insert(hash.clone(), (Instant::now(), Arc::clone(holder)));
             }
         }
         Ok(found)
@@ -147,7 +146,7 @@ mod tests {
 
     /// One token of one user, counting how often authentication reached it.
     struct OneToken {
-        principal: Mutex<Principal>,
+        holder: Mutex<TokenHolder>,
         reads: AtomicUsize,
     }
 
@@ -170,19 +169,19 @@ mod tests {
                 expires_at: None,
                 revoked_at: None,
             };
-            Self { principal: Mutex::new((token, user, vec![])), reads: AtomicUsize::new(0) }
+            Self { holder: Mutex::new(TokenHolder { token, user, memberships: vec![] }), reads: AtomicUsize::new(0) }
         }
     }
 
     #[async_trait]
     impl IdentityStore for OneToken {
-        async fn principal_by_token(&self, hash: &TokenHash) -> StoreResult<Option<Principal>> {
+        async fn principal_by_token(&self, hash: &TokenHash) -> StoreResult<Option<Arc<TokenHolder>>> {
             self.reads.fetch_add(1, Ordering::SeqCst);
-            let principal = self.principal.lock().unwrap().clone();
-            Ok((principal.0.hash == *hash).then_some(principal))
+            let holder = self.holder.lock().unwrap().clone();
+            Ok((holder.token.hash == *hash).then(|| Arc::new(holder)))
         }
         async fn revoke_token(&self, _: UserId, _: TokenId) -> StoreResult<bool> {
-            self.principal.lock().unwrap().0.revoked_at = Some(Utc::now());
+            self.holder.lock().unwrap().token.revoked_at = Some(Utc::now());
             Ok(true)
         }
         async fn create_organization(&self, _: &Organization, _: &Membership) -> StoreResult<()> {
@@ -225,14 +224,16 @@ mod tests {
         let store = Arc::new(OneToken::new());
         let cache = CachingIdentityStore::new(store.clone(), Duration::from_secs(60));
         let hash = TokenHash("h".into());
-        for _ in 0..3 {
-            assert!(cache.principal_by_token(&hash).await.unwrap().is_some());
+        let first = cache.principal_by_token(&hash).await.unwrap().expect("the token is known");
+        for _ in 0..2 {
+            let again = cache.principal_by_token(&hash).await.unwrap().expect("the token is known");
+            assert!(Arc::ptr_eq(&first, &again), "the remembered holder is handed out, not a copy");
         }
         assert_eq!(store.reads.load(Ordering::SeqCst), 1, "answered from memory after the first read");
-        let user = store.principal.lock().unwrap().1.id;
+        let user = store.holder.lock().unwrap().user.id;
         cache.revoke_token(user, TokenId::new()).await.unwrap();
         let after = cache.principal_by_token(&hash).await.unwrap().unwrap();
-        assert!(after.0.revoked_at.is_some(), "the revocation is seen at once");
+        assert!(after.token.revoked_at.is_some(), "the revocation is seen at once");
         // A revoked token is not remembered: every request reads it again.
         cache.principal_by_token(&hash).await.unwrap();
         assert_eq!(store.reads.load(Ordering::SeqCst), 3);

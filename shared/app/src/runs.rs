@@ -322,8 +322,8 @@ impl App {
             process_id: None,
             trigger: RunTrigger {
                 kind: if input.from_ui { TriggerKind::User } else { TriggerKind::Api },
-                user_id: principal.user.id,
-                token_id: Some(principal.token_id),
+                user_id: principal.user().id,
+                token_id: Some(principal.token_id()),
             },
             argv: plan.preview.argv.clone(),
             command_line: plan.preview.command_line.clone(),

@@ -80,7 +80,7 @@ impl App {
         }
         errors.finish(())?;
         self.ports.vault.put_vault(org, path, &values).await?;
-        tracing::info!(org_id = %org, path, fields = values.len(), user_id = %principal.user.id, "vault entry stored");
+        tracing::info!(org_id = %org, path, fields = values.len(), user_id = %principal.user().id, "vault entry stored");
         Ok(VaultEntryView { path: path.to_string(), org_id: org, fields: values.into_keys().collect() })
     }
 
@@ -106,7 +106,7 @@ impl App {
         if !self.ports.vault.delete_vault(org, path).await? {
             return Err(AppError::NotFound(format!("vault path `{path}` not found")));
         }
-        tracing::info!(org_id = %org, path, user_id = %principal.user.id, "vault entry deleted");
+        tracing::info!(org_id = %org, path, user_id = %principal.user().id, "vault entry deleted");
         Ok(())
     }
 }

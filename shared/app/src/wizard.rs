@@ -216,7 +216,7 @@ impl App {
                 from: previous_state,
                 to: next_state,
                 at: version.updated_at,
-                by: Actor::User { id: principal.user.id },
+                by: Actor::User { id: principal.user().id },
                 job_id: None,
                 reason: Some(format!("configuration edited ({} step); rebuild needed", step.as_str())),
             };
@@ -237,7 +237,7 @@ impl App {
         }
         tracing::info!(
             connector_id = %id, version = version.number, step = step.as_str(), state = %version.state,
-            revision = version.revision, user_id = %principal.user.id, "wizard step saved"
+            revision = version.revision, user_id = %principal.user().id, "wizard step saved"
         );
         Ok(self.step_view(&connector, &version, step))
     }
@@ -258,7 +258,7 @@ impl App {
             }
         };
         // Each test holds a Git process (or an HTTP exchange) open: a user runs a few at once.
-        let _slot = self.connection_test_slot(principal.user.id)?;
+        let _slot = self.connection_test_slot(principal.user().id)?;
         let outcome = self.ports.git.probe(&vcs.url, &vcs.branch, &credentials).await;
         tracing::info!(connector_id = %id, version = version.number, ok = matches!(outcome, GitProbeOutcome::Reachable { .. }), "git connection tested");
         let (ok, commit, reason) = match outcome {

@@ -26,7 +26,7 @@ use aws_sdk_dynamodb::types::{AttributeValue, Delete, Put, TransactWriteItem};
 use aws_sdk_dynamodb::Client;
 use devportal_domain::connector::{Connector, StoredConnector};
 use devportal_domain::idempotency::CreateClaim;
-use devportal_domain::identity::{Email, Membership, Organization, TokenHash, TokenRecord, User};
+use devportal_domain::identity::{Email, Membership, Organization, TokenHash, TokenHolder, TokenRecord, User};
 use devportal_domain::ids::{ConnectorId, OrgId, TokenId, UserId};
 use devportal_domain::page::Page;
 use devportal_domain::ports::{ConnectorQuery, ConnectorStore, IdentityStore, StoreError, StoreResult};
@@ -36,6 +36,7 @@ use devportal_table::attr;
 use devportal_table::{item, keys, Item};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
+use std::sync::Arc;
 
 /// The largest item this adapter writes (attribute names and values, UTF-8 bytes): DynamoDB's
 /// documented 400 KB, read as 400,000 bytes. DynamoDB itself refuses a little above 409,000 and
@@ -350,11 +351,11 @@ impl IdentityStore for DynamoStore {
         self.get(&keys::token_hash(&hash.0), keys::META).await
     }
 
-    async fn principal_by_token(&self, hash: &TokenHash) -> StoreResult<Option<(TokenRecord, User, Vec<Membership>)>> {
+    async fn principal_by_token(&self, hash: &TokenHash) -> StoreResult<Option<Arc<TokenHolder>>> {
         let Some(token) = self.find_token(hash).await? else { return Ok(None) };
         let Some(user) = self.get_user(token.user_id).await? else { return Ok(None) };
         let memberships = self.query_gsi1::<Membership>(&keys::user(user.id)).await?;
-        Ok(Some((token, user, memberships)))
+        Ok(Some(Arc::new(TokenHolder { token, user, memberships })))
     }
 
     async fn list_tokens(&self, user: UserId) -> StoreResult<Vec<TokenRecord>> {

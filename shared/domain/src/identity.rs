@@ -9,6 +9,7 @@ use rand::RngCore;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::fmt;
+use std::sync::Arc;
 
 /// Prefix of every token the portal issues, so leaked tokens are recognisable by scanners.
 pub const TOKEN_PREFIX: &str = "dpt_";
@@ -233,27 +234,56 @@ pub fn parse_token_name(raw: Option<&str>) -> Result<String, ValidationErrors> {
     errors.finish(name)
 }
 
-/// Who is calling: resolved from the bearer token on every request.
+/// What a token's hash resolves to in the identity store: the token, its user and the
+/// user's memberships — everything authenticating a request needs, read in one call.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Principal {
+pub struct TokenHolder {
+    pub token: TokenRecord,
     pub user: User,
-    pub token_id: TokenId,
-    /// The scope of the token this request was made with.
-    pub scope: TokenScope,
     pub memberships: Vec<Membership>,
 }
 
+/// Who is calling: resolved from the bearer token on every request.
+///
+/// The resolved [`TokenHolder`] is shared, not copied: the principal cache hands the same
+/// record to every request made with a token (copying its strings and memberships was five
+/// allocations per request, docs/BENCHMARKS.md "Issue 13, tenth pass").
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Principal(Arc<TokenHolder>);
+
 impl Principal {
+    /// The principal of `holder`, whose token the caller found neither revoked nor expired.
+    pub fn authenticated(holder: Arc<TokenHolder>) -> Self {
+        Self(holder)
+    }
+
+    pub fn user(&self) -> &User {
+        &self.0.user
+    }
+
+    pub fn token_id(&self) -> TokenId {
+        self.0.token.id
+    }
+
+    /// The scope of the token this request was made with.
+    pub fn scope(&self) -> TokenScope {
+        self.0.token.scope
+    }
+
+    pub fn memberships(&self) -> &[Membership] {
+        &self.0.memberships
+    }
+
     pub fn org_ids(&self) -> Vec<OrgId> {
-        self.memberships.iter().map(|m| m.org_id).collect()
+        self.memberships().iter().map(|m| m.org_id).collect()
     }
 
     pub fn is_member_of(&self, org: OrgId) -> bool {
-        self.memberships.iter().any(|m| m.org_id == org)
+        self.memberships().iter().any(|m| m.org_id == org)
     }
 
     pub fn is_admin_of(&self, org: OrgId) -> bool {
-        self.memberships.iter().any(|m| m.org_id == org && m.role == Role::Admin)
+        self.memberships().iter().any(|m| m.org_id == org && m.role == Role::Admin)
     }
 }
 

@@ -4,7 +4,7 @@
 
 use crate::connector::{Connector, ConnectorType, StoredConnector};
 use crate::identity::Email;
-use crate::identity::{Membership, Organization, TokenHash, TokenRecord, User};
+use crate::identity::{Membership, Organization, TokenHash, TokenHolder, TokenRecord, User};
 use crate::ids::{ConnectorId, OrgId, TokenId, UserId};
 use crate::page::Page;
 use crate::secret::{SecretKind, SecretRef, SecretValue};
@@ -59,8 +59,9 @@ pub trait IdentityStore: Send + Sync {
     async fn create_token(&self, token: &TokenRecord) -> StoreResult<()>;
     async fn find_token(&self, hash: &TokenHash) -> StoreResult<Option<TokenRecord>>;
     /// Everything authentication needs in one call: the token, its user and the user's
-    /// memberships (`None` for an unknown token or a deleted user).
-    async fn principal_by_token(&self, hash: &TokenHash) -> StoreResult<Option<(TokenRecord, User, Vec<Membership>)>>;
+    /// memberships (`None` for an unknown token or a deleted user). Shared, so a cache in
+    /// front of the store hands it out without copying it.
+    async fn principal_by_token(&self, hash: &TokenHash) -> StoreResult<Option<std::sync::Arc<TokenHolder>>>;
     async fn list_tokens(&self, user: UserId) -> StoreResult<Vec<TokenRecord>>;
     /// Revokes a token of `user`; `false` if there was none with that id.
     async fn revoke_token(&self, user: UserId, id: TokenId) -> StoreResult<bool>;

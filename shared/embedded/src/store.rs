@@ -5,7 +5,7 @@ use crate::read_cache::CachedItem;
 use async_trait::async_trait;
 use devportal_domain::connector::{Connector, StoredConnector};
 use devportal_domain::idempotency::CreateClaim;
-use devportal_domain::identity::{Email, Membership, Organization, TokenHash, TokenRecord, User};
+use devportal_domain::identity::{Email, Membership, Organization, TokenHash, TokenHolder, TokenRecord, User};
 use devportal_domain::ids::{ConnectorId, OrgId, TokenId, UserId};
 use devportal_domain::page::Page;
 use devportal_domain::ports::{ConnectorQuery, ConnectorStore, IdentityStore, StoreResult};
@@ -14,6 +14,7 @@ use devportal_domain::version::Version;
 use devportal_table::{item, keys};
 use rusqlite::types::Value;
 use serde::{Deserialize, Serialize};
+use std::sync::Arc;
 
 /// The embedded store. Clones share the database.
 #[derive(Clone)]
@@ -116,14 +117,14 @@ impl IdentityStore for SqliteStore {
         self.db.read(move |c| ops::get(c, &key, keys::META)).await
     }
 
-    async fn principal_by_token(&self, hash: &TokenHash) -> StoreResult<Option<(TokenRecord, User, Vec<Membership>)>> {
+    async fn principal_by_token(&self, hash: &TokenHash) -> StoreResult<Option<Arc<TokenHolder>>> {
         let key = keys::token_hash(&hash.0);
         self.db
             .read(move |c| {
                 let Some(token) = ops::get::<TokenRecord>(c, &key, keys::META)? else { return Ok(None) };
                 let Some(user) = ops::get::<User>(c, &keys::user(token.user_id), keys::META)? else { return Ok(None) };
                 let memberships: Vec<Membership> = ops::query_gsi1(c, &keys::user(user.id))?;
-                Ok(Some((token, user, memberships)))
+                Ok(Some(Arc::new(TokenHolder { token, user, memberships })))
             })
             .await
     }

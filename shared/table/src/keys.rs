@@ -8,13 +8,13 @@ use devportal_domain::ports::CatalogPlace;
 pub const META: &str = "META";
 
 pub fn org(id: OrgId) -> String {
-    format!("ORG#{id}")
+    id.prefixed("ORG#")
 }
 pub fn member(user: UserId) -> String {
-    format!("MEMBER#{user}")
+    user.prefixed("MEMBER#")
 }
 pub fn user(id: UserId) -> String {
-    format!("USER#{id}")
+    id.prefixed("USER#")
 }
 /// Sort key (under [`user`]) of the user's claim of an `Idempotency-Key` for a create on `route`.
 pub fn create_claim(route: &str, key: &str) -> String {
@@ -24,13 +24,13 @@ pub fn email(email: &str) -> String {
     format!("EMAIL#{email}")
 }
 pub fn token_sk(id: TokenId) -> String {
-    format!("TOKEN#{id}")
+    id.prefixed("TOKEN#")
 }
 pub fn token_hash(hash: &str) -> String {
     format!("TOKENHASH#{hash}")
 }
 pub fn connector(id: ConnectorId) -> String {
-    format!("CONN#{id}")
+    id.prefixed("CONN#")
 }
 /// A local runtime registration of a connector version (local only; sort key: the digest).
 pub fn runtime_registration(connector: ConnectorId, version: u32) -> String {
@@ -51,11 +51,11 @@ const ORG_CONNECTORS_PREFIX: &str = "ORGCONN#";
 const ORG_BIN_PREFIX: &str = "ORGBIN#";
 /// GSI1 partition listing an organization's connectors (sort key: the connector id).
 pub fn org_connectors(org: OrgId) -> String {
-    format!("{ORG_CONNECTORS_PREFIX}{org}")
+    org.prefixed(ORG_CONNECTORS_PREFIX)
 }
 /// GSI1 partition listing an organization's binned connectors.
 pub fn org_bin(org: OrgId) -> String {
-    format!("{ORG_BIN_PREFIX}{org}")
+    org.prefixed(ORG_BIN_PREFIX)
 }
 /// The GSI1 partition a connector is listed in: its organization's list, or its bin.
 pub fn connector_list(org: OrgId, binned: bool) -> String {

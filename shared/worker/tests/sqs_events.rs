@@ -108,7 +108,7 @@ async fn a_message_for_the_wrong_stage_fails_the_job_and_is_not_redelivered() {
         params: JobParams::Build,
         from_state: version.state,
         running_state: Some(VersionState::Building),
-        requested_by: principal.user.id,
+        requested_by: principal.user().id,
         reason: None,
         exit_code: None,
         result: None,
@@ -127,7 +127,7 @@ async fn a_message_for_the_wrong_stage_fails_the_job_and_is_not_redelivered() {
         from: version.state,
         to: VersionState::Building,
         at: now,
-        by: Actor::User { id: principal.user.id },
+        by: Actor::User { id: principal.user().id },
         job_id: Some(job.id),
         reason: Some("build started".into()),
     };

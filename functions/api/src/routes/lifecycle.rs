@@ -1,10 +1,9 @@
 //! Versions (add, delete, releases, rollback), the bin, duplicate and the logo.
 
 use crate::error::{ApiError, ApiResult, ErrorBody, ErrorCode};
-use crate::extract::{idempotency_key, ApiJson, ApiQuery, Auth, ConnectorPath, CreateKey, VersionPath};
+use crate::extract::{idempotency_key, ApiJson, ApiQuery, Auth, ConnectorPath, CreateKey, LimitedBytes, VersionPath};
 use crate::routes::{created_or_replayed, list_schema, Items, StoredItems};
 use crate::AppState;
-use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -131,7 +130,7 @@ pub async fn put_logo(
     Auth(p): Auth,
     ConnectorPath { id }: ConnectorPath,
     headers: HeaderMap,
-    body: Bytes,
+    LimitedBytes(body): LimitedBytes,
 ) -> ApiResult<Json<Connector>> {
     let is_svg = headers
         .get(header::CONTENT_TYPE)

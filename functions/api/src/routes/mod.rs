@@ -73,7 +73,7 @@ impl<T> axum::response::IntoResponse for StoredItems<T> {
         body.push_str("],\"next_cursor\":");
         body.push_str(&serde_json::to_string(&page.next_cursor).unwrap_or_else(|_| "null".into()));
         body.push('}');
-        ([(axum::http::header::CONTENT_TYPE, "application/json")], body).into_response()
+        json_text(body.into())
     }
 }
 
@@ -83,9 +83,17 @@ pub struct Stored<T>(pub devportal_domain::stored::StoredJson<T>);
 impl<T> axum::response::IntoResponse for Stored<T> {
     fn into_response(self) -> axum::response::Response {
         // The body shares the stored text (a read cache's entry, say) instead of copying it.
-        let body = axum::body::Bytes::from_owner(SharedText(self.0.into_shared()));
-        ([(axum::http::header::CONTENT_TYPE, "application/json")], body).into_response()
+        json_text(axum::body::Bytes::from_owner(SharedText(self.0.into_shared())))
     }
+}
+
+/// A 200 answer of JSON text, as `Json` answers: its content type a static header value (the
+/// `[(name, &str)]` form parses and copies it on every answer).
+fn json_text(body: axum::body::Bytes) -> axum::response::Response {
+    use axum::http::{header, HeaderValue};
+    let mut response = axum::response::Response::new(axum::body::Body::from(body));
+    response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    response
 }
 
 /// Shared text as the bytes of a response body.

@@ -45,7 +45,7 @@ impl App {
             from: version.state,
             to,
             at: job.created_at,
-            by: Actor::User { id: principal.user.id },
+            by: Actor::User { id: principal.user().id },
             job_id: Some(job.id),
             reason: Some(format!("{} started", job.stage)),
         });
@@ -168,8 +168,8 @@ impl App {
                 state: job.running_state.unwrap_or(job.from_state),
             });
         }
-        let reason = format!("cancelled by {}", principal.user.email);
-        match self.conclude(job, Outcome::Failed { reason, exit_code: None }, JobStatus::Cancelled, Actor::User { id: principal.user.id }).await {
+        let reason = format!("cancelled by {}", principal.user().email);
+        match self.conclude(job, Outcome::Failed { reason, exit_code: None }, JobStatus::Cancelled, Actor::User { id: principal.user().id }).await {
             Ok(job) => Ok(job),
             Err(e) => Err(AppError::Unavailable { message: e.reason, retryable: e.retryable }),
         }
@@ -238,7 +238,7 @@ fn pending_job(params: &JobParams, version: &Version, principal: &Principal, now
         params: params.clone(),
         from_state: version.state,
         running_state: running_state_of(params, version.state, version.deployment.production.is_some()),
-        requested_by: principal.user.id,
+        requested_by: principal.user().id,
         reason: None,
         exit_code: None,
         result: None,
