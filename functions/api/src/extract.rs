@@ -484,3 +484,26 @@ pub fn revision(body: Option<u64>, parts: &axum::http::HeaderMap) -> Result<Opti
         )
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::body::Body;
+
+    async fn read(body: Body) -> Result<Bytes, ErrorCode> {
+        LimitedBytes::from_request(Request::new(body), &()).await.map(|LimitedBytes(b)| b).map_err(|e| e.code())
+    }
+
+    #[tokio::test]
+    async fn a_body_over_the_limit_is_too_large_and_one_that_fails_is_unreadable() {
+        assert_eq!(read(Body::from(vec![b'x'; crate::BODY_LIMIT])).await.map(|b| b.len()), Ok(crate::BODY_LIMIT));
+        assert_eq!(read(Body::from(vec![b'x'; crate::BODY_LIMIT + 1])).await, Err(ErrorCode::PayloadTooLarge));
+        // A body that breaks off mid-read (a client gone, say) is not reported as too large.
+        let (mut sender, failing) = http_body_util::channel::Channel::<Bytes, std::io::Error>::new(1);
+        tokio::spawn(async move {
+            sender.send_data(Bytes::from_static(b"{\"na")).await.ok();
+            sender.abort(std::io::Error::other("connection reset"));
+        });
+        assert_eq!(read(Body::new(failing)).await, Err(ErrorCode::UnreadableBody));
+    }
+}
